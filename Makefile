@@ -1,0 +1,35 @@
+# The two commands a new user needs (see README):
+#   make demo   set up, migrate, seed a demo network and serve http://127.0.0.1:8000 (SQLite)
+#   make test   set up and run the whole test suite against the local PostgreSQL
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backoffice
+
+.PHONY: install demo demo-setup test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Everything `demo` does except serving: used by the tests of the README commands.
+demo-setup: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo --if-empty
+
+demo: demo-setup
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

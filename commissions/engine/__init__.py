@@ -1,0 +1,1 @@
+"""Pure in-memory commission engine; see types.py for the contract."""

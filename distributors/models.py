@@ -1,0 +1,99 @@
+"""The sponsor tree.
+
+The `sponsor` link is the truth. django-mptt's lft/rght/tree_id/level are a derived index
+that `distributors.tree.renumber_trees()` can always rebuild from it; code outside this app
+never touches them and reads the tree through `distributors.selectors`.
+"""
+
+from django.conf import settings
+from django.db import models
+from mptt.managers import TreeManager
+from mptt.models import MPTTModel, TreeForeignKey
+
+
+class DistributorStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    HOLD = "hold", "On hold"
+    TERMINATED = "terminated", "Terminated"
+
+
+class Distributor(MPTTModel):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="distributor",
+    )
+    sponsor = TreeForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="frontline"
+    )
+    external_id = models.CharField(max_length=64, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(db_index=True)
+    phone = models.CharField(max_length=32, blank=True)
+    country = models.CharField(max_length=2, default="NL", db_index=True)
+    status = models.CharField(
+        max_length=16, choices=DistributorStatus.choices, default=DistributorStatus.ACTIVE, db_index=True
+    )
+    enrolled_at = models.DateTimeField()
+    terminated_at = models.DateTimeField(null=True, blank=True)
+    referral_code = models.CharField(max_length=16, unique=True)
+    # Paid-as rank of the last closed period, and the highest paid-as rank ever (the title).
+    rank = models.PositiveSmallIntegerField(default=0, db_index=True)
+    title = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Plain manager first, so ordinary queries carry none of mptt's tree ordering.
+    objects = models.Manager()
+    tree = TreeManager()
+
+    class MPTTMeta:
+        parent_attr = "sponsor"
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # django-mptt 0.20 with Django 5.2 does not emit this index in migrations.
+            models.Index(fields=["tree_id", "lft"], name="distributor_tree_lft_idx"),
+            models.Index(fields=["last_name", "first_name"], name="distributor_name_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(sponsor=models.F("id")), name="distributor_not_own_sponsor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.external_id})"
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class SponsorChange(models.Model):
+    """History of every change of sponsor: a move by an admin, or a roll-up on termination."""
+
+    class Kind(models.TextChoices):
+        MOVE = "move", "Move"
+        TERMINATION_ROLLUP = "termination_rollup", "Roll-up on termination"
+
+    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="sponsor_changes")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    old_sponsor = models.ForeignKey(
+        Distributor, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new_sponsor = models.ForeignKey(
+        Distributor, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]

@@ -1,0 +1,327 @@
+"""Catalogue, customers, orders, returns, home demonstrations, host credit and buy-back.
+
+Order lines copy price, QV and CV at the time of sale: later catalogue changes never change
+history. Amounts are ex VAT, Decimal; QV are points, CV is money in the company currency.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from core.models import TimeStampedModel
+from distributors.models import Distributor
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+POINTS = {"max_digits": 14, "decimal_places": 2}
+# Per-unit volumes after a half-price or host-credit discount can need more than 2 decimals
+# (75 QV on a quarter paid = 18.75; 12.5 CV half paid = 6.25); 4 keeps them exact.
+UNIT_VOLUME = {"max_digits": 16, "decimal_places": 4}
+
+
+class Product(TimeStampedModel):
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    retail_price = models.DecimalField(**MONEY)
+    wholesale_price = models.DecimalField(**MONEY)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.21"))
+    qv = models.DecimalField(**POINTS)
+    cv = models.DecimalField(**MONEY)
+    commissionable = models.BooleanField(default=True)
+    buyback_eligible = models.BooleanField(default=True)
+    # Disclosed to buyers before sale; such products may be excluded from buy-back.
+    is_seasonal = models.BooleanField(default=False)
+    is_discontinued = models.BooleanField(default=False)
+    is_promotional = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(retail_price__gte=0), name="product_retail_nonneg"),
+            models.CheckConstraint(condition=models.Q(wholesale_price__gte=0), name="product_wholesale_nonneg"),
+            models.CheckConstraint(condition=models.Q(qv__gte=0), name="product_qv_nonneg"),
+            models.CheckConstraint(condition=models.Q(cv__gte=0), name="product_cv_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class CustomerKind(models.TextChoices):
+    RETAIL = "retail", "Retail customer"
+    PREFERRED = "preferred", "Preferred customer"
+    HOST = "host", "Host"
+
+
+class Customer(TimeStampedModel):
+    """An end customer, attributed to the distributor who is credited with their orders."""
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="customers")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    phone = models.CharField(max_length=32, blank=True)
+    kind = models.CharField(max_length=16, choices=CustomerKind.choices, default=CustomerKind.RETAIL)
+    # A customer who is a distributor, or of a distributor's household, never counts as a
+    # customer for the customer requirement (compliance.md item 2).
+    household_of = models.ForeignKey(
+        Distributor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email or self.external_id or f"customer {self.pk}"
+
+
+class OrderPurpose(models.TextChoices):
+    CUSTOMER = "customer", "Customer order"
+    PERSONAL = "personal", "Personal use"
+    INVENTORY = "inventory", "Inventory"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PAID = "paid", "Paid"
+    CANCELLED = "cancelled", "Cancelled"
+    PARTLY_RETURNED = "partly_returned", "Partly returned"
+    RETURNED = "returned", "Returned"
+
+
+class Order(TimeStampedModel):
+    number = models.CharField(max_length=32, unique=True)
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The distributor credited with the order: the seller of a customer order, the buyer of an
+    # own (personal/inventory) order.
+    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    purpose = models.CharField(max_length=16, choices=OrderPurpose.choices)
+    status = models.CharField(
+        max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
+    )
+    demonstration = models.ForeignKey(
+        "orders.Demonstration", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When the order counts (spec §1): paid_at, or the demonstration's close for party orders;
+    # commission_period is the first day of that month in the company time zone.
+    commission_date = models.DateTimeField(null=True, blank=True)
+    commission_period = models.DateField(null=True, blank=True, db_index=True)
+    # Host credit redeemed on this order (product credit, carries no QV/CV).
+    host_credit_redeemed = models.DecimalField(default=Decimal("0"), **MONEY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["commission_period", "distributor"], name="order_period_dist_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(purpose="customer") | models.Q(customer__isnull=False),
+                name="order_customer_order_has_customer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(commission_date__isnull=True, commission_period__isnull=True)
+                | models.Q(commission_date__isnull=False, commission_period__isnull=False),
+                name="order_commission_date_and_period_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=64)
+    quantity = models.PositiveIntegerField()
+    # List price per unit at the time of sale (retail for customers, wholesale for distributors).
+    unit_list_price = models.DecimalField(**MONEY)
+    # What was actually paid per unit, ex VAT (after half-price or host credit).
+    unit_price = models.DecimalField(**MONEY)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0"))
+    # Volumes per unit as sold: zero for non-commissionable products, scaled to the paid share
+    # for half-price items and host-credit redemptions.
+    unit_qv = models.DecimalField(**UNIT_VOLUME)
+    unit_cv = models.DecimalField(**UNIT_VOLUME)
+    commissionable = models.BooleanField(default=True)
+    half_price = models.BooleanField(default=False)
+    # Whether the product was disclosed as seasonal/discontinued/promotional before this sale,
+    # which may exclude it from buy-back.
+    excluded_from_buyback = models.BooleanField(default=False)
+    buyback_eligible = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="orderline_price_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class ReturnKind(models.TextChoices):
+    RETURN = "return", "Return"
+    CANCELLATION = "cancellation", "Cancellation (cooling-off)"
+    BUYBACK = "buyback", "Inventory buy-back"
+
+
+class Return(TimeStampedModel):
+    """A refund of some units of one order. It counts by its refund date (spec §2, §8)."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    kind = models.CharField(max_length=16, choices=ReturnKind.choices, default=ReturnKind.RETURN)
+    refunded_at = models.DateTimeField()
+    # Period of the refund (company time zone); a refund after the order's own period is
+    # settled by clawback lines in the close of this period.
+    refund_period = models.DateField(db_index=True)
+    refund_amount = models.DecimalField(**MONEY)
+    reason = models.TextField(blank=True)
+    external_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-refunded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.order} on {self.refunded_at:%Y-%m-%d}"
+
+
+class ReturnLine(models.Model):
+    return_record = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.PositiveIntegerField()
+    refund_amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="returnline_quantity_positive"),
+        ]
+
+
+class DemonstrationStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Demonstration(TimeStampedModel):
+    """A home demonstration (party): a consultant, a host, guests and their orders (spec §7)."""
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    consultant = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="demonstrations")
+    host = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="hosted_demonstrations")
+    held_at = models.DateTimeField()
+    place = models.CharField(max_length=255, blank=True)
+    video_link = models.URLField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=DemonstrationStatus.choices, default=DemonstrationStatus.PLANNED, db_index=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Booked at another demonstration, where the new host came as a guest.
+    booked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
+    # Set at close: qualified party sales and the host rewards they earned.
+    qps = models.DecimalField(null=True, blank=True, **MONEY)
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Demonstration at {self.host} on {self.held_at:%Y-%m-%d}"
+
+
+class DemonstrationGuest(models.Model):
+    demonstration = models.ForeignKey(Demonstration, on_delete=models.CASCADE, related_name="guests")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["demonstration", "customer"], name="guest_once_per_demonstration")
+        ]
+
+
+class HostCredit(TimeStampedModel):
+    """The host's reward for a closed demonstration: product credit and half-price items.
+
+    Redeemable in one order within the plan's validity (60 days by default).
+    """
+
+    demonstration = models.OneToOneField(Demonstration, on_delete=models.PROTECT, related_name="host_credit")
+    host = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="host_credits")
+    amount = models.DecimalField(**MONEY)
+    half_price_items = models.PositiveSmallIntegerField(default=0)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    redeemed_order = models.OneToOneField(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="host_credit_voucher"
+    )
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Host credit {self.amount} for {self.host}"
+
+
+class BuybackStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    PARTLY_APPROVED = "partly_approved", "Partly approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class BuybackRequest(TimeStampedModel):
+    """A distributor asks the company to take back unsold stock (compliance.md item 3)."""
+
+    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="buyback_requests")
+    status = models.CharField(
+        max_length=16, choices=BuybackStatus.choices, default=BuybackStatus.REQUESTED, db_index=True
+    )
+    reason = models.TextField(blank=True)
+    with_termination = models.BooleanField(default=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    refund_total = models.DecimalField(default=Decimal("0"), **MONEY)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Buy-back #{self.pk} of {self.distributor}"
+
+
+class BuybackLine(models.Model):
+    request = models.ForeignKey(BuybackRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="buyback_lines")
+    quantity = models.PositiveIntegerField()
+    approved_quantity = models.PositiveIntegerField(default=0)
+    unit_refund = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="buybackline_quantity_positive"),
+        ]
