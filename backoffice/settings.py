@@ -170,3 +170,14 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+
+# Celery beat: the close of the previous month on the 1st at COMMISSION_CLOSE_HOUR (company time),
+# as a preview or a final close (COMMISSION_CLOSE_MODE). Stored by django-celery-beat's scheduler.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "monthly-commission-close": {
+        "task": "commissions.tasks.scheduled_monthly_close",
+        "schedule": crontab(minute=0, hour=COMMISSION_CLOSE_HOUR, day_of_month=1),
+    },
+}
