@@ -1,0 +1,72 @@
+"""Build a believable Dutch demo company: network, catalogue, six months of sales, closed periods."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from commissions.demo import seed_commissions
+from commissions.services.plans import plan_ensure_default
+from distributors.demo import seed_network
+from distributors.models import Distributor
+from orders.demo import seed_sales
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "admin"
+
+
+class Command(BaseCommand):
+    help = "Seed demo data: a distributor network, catalogue, customers, orders, demonstrations, closes."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", type=int, default=2000, help="number of distributors (default 2000)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed; same seed, same data")
+        parser.add_argument("--months", type=int, default=6, help="months of order history (default 6)")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing if distributors exist already (re-runs of make demo)"
+        )
+
+    def handle(self, *args, size: int, seed: int, months: int, if_empty: bool, **options):
+        if size < 10:
+            self.stderr.write("--size must be at least 10")
+            raise SystemExit(2)
+        existing = Distributor.objects.exists()
+        if existing and if_empty:
+            self.stdout.write("Demo data present already; not seeding again.")
+            self._print_logins(self._existing_logins())
+            return
+        if existing:
+            self.stderr.write("The database holds distributors already; seed_demo only fills an empty one.")
+            raise SystemExit(2)
+
+        plan_ensure_default()
+        with transaction.atomic():
+            self._ensure_admin()
+            logins = seed_network(size=size, seed=seed, stdout=self.stdout)
+        seed_sales(seed=seed, months=months, stdout=self.stdout)
+        seed_commissions(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Seeded {Distributor.objects.count()} distributors."))
+        self._print_logins(logins)
+
+    def _ensure_admin(self) -> None:
+        User = get_user_model()
+        if not User.objects.filter(username=ADMIN_USERNAME).exists():
+            User.objects.create_superuser(ADMIN_USERNAME, "admin@example.nl", ADMIN_PASSWORD)
+
+    def _existing_logins(self) -> list[tuple[str, str]]:
+        from distributors.demo import DEMO_PASSWORD
+
+        users = (
+            Distributor.objects.filter(user__isnull=False)
+            .order_by("id")
+            .values_list("user__username", flat=True)[:3]
+        )
+        return [(username, DEMO_PASSWORD) for username in users]
+
+    def _print_logins(self, logins: list[tuple[str, str]]) -> None:
+        self.stdout.write("")
+        self.stdout.write("Back office: http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"  admin login:        {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
+        for username, password in logins:
+            self.stdout.write(f"  distributor login:  {username} / {password}")
