@@ -8,5 +8,6 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("backoffice.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
