@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "distributors",
     "orders",
     "commissions",
+    "compliance",
 ]
 
 MIDDLEWARE = [

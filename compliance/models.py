@@ -1,0 +1,1 @@
+"""Compliance evidence: the period compliance report and income disclosure statements."""
