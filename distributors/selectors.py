@@ -1,0 +1,216 @@
+"""Reads of distributors and the sponsor tree, through the nested sets.
+
+Every selector reads the node's own numbers inside the same SQL statement (a subquery on its
+id), so a caller's stale instance never skews the answer. Code outside this app reads the tree
+only through these functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Subquery
+
+from .models import Distributor
+
+
+def _own(distributor: Distributor | int, column: str) -> Subquery:
+    pk = distributor if isinstance(distributor, int) else distributor.pk
+    return Subquery(Distributor.objects.filter(pk=pk).values(column)[:1])
+
+
+def _downline_qs(distributor: Distributor | int) -> QuerySet[Distributor]:
+    return Distributor.objects.filter(
+        tree_id=_own(distributor, "tree_id"),
+        lft__gt=_own(distributor, "lft"),
+        lft__lt=_own(distributor, "rght"),
+    )
+
+
+def upline(distributor: Distributor | int) -> list[Distributor]:
+    """The sponsors above a distributor, from the root down to their own sponsor (one query)."""
+    return list(
+        Distributor.objects.filter(
+            tree_id=_own(distributor, "tree_id"),
+            lft__lt=_own(distributor, "lft"),
+            rght__gt=_own(distributor, "rght"),
+        ).order_by("lft")
+    )
+
+
+def downline_count(distributor: Distributor | int) -> int:
+    """How many distributors are in the downline (all levels), from the interval width."""
+    pk = distributor if isinstance(distributor, int) else distributor.pk
+    row = Distributor.objects.filter(pk=pk).values_list("lft", "rght").first()
+    if row is None:
+        return 0
+    return (row[1] - row[0] - 1) // 2
+
+
+def downline_counts_by_level(distributor: Distributor | int) -> dict[int, int]:
+    """Downline size per depth below the distributor: {1: frontline, 2: their recruits, ...}."""
+    rows = (
+        _downline_qs(distributor)
+        .annotate(depth=F("level") - _own(distributor, "level"))
+        .values("depth")
+        .annotate(n=Count("id"))
+        .order_by("depth")
+    )
+    return {row["depth"]: row["n"] for row in rows}
+
+
+def is_in_downline(ancestor: Distributor | int, node: Distributor | int) -> bool:
+    """True if `node` is somewhere below `ancestor` (not the ancestor itself)."""
+    pk = node if isinstance(node, int) else node.pk
+    return _downline_qs(ancestor).filter(pk=pk).exists()
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    distributor: Distributor
+    downline_count: int
+
+    @property
+    def size(self) -> int:
+        """Members of the leg: the frontline member and their whole downline."""
+        return self.downline_count + 1
+
+
+def legs(distributor: Distributor | int) -> list[Leg]:
+    """The frontline, each with the size of their downline, biggest leg first (one query)."""
+    pk = distributor if isinstance(distributor, int) else distributor.pk
+    rows = (
+        Distributor.objects.filter(sponsor_id=pk)
+        .annotate(
+            downline_size=ExpressionWrapper((F("rght") - F("lft") - 1) / 2, output_field=IntegerField())
+        )
+        .order_by("-downline_size", "id")
+    )
+    return [Leg(distributor=row, downline_count=row.downline_size) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class DownlinePage:
+    items: list[Distributor]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+
+def downline_page(
+    distributor: Distributor | int,
+    *,
+    search: str = "",
+    max_depth: int | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> DownlinePage:
+    """A page of the downline in tree order (one query for the page, one for the count).
+
+    Each item carries `depth` (1 = frontline). `search` matches every word against name,
+    email, external id or referral code; `max_depth` limits how deep the page reaches.
+    """
+    page = max(1, int(page))
+    page_size = max(1, min(int(page_size), 500))
+    qs = _downline_qs(distributor).annotate(depth=F("level") - _own(distributor, "level"))
+    if max_depth is not None:
+        qs = qs.filter(depth__lte=max_depth)
+    for word in search.split():
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(external_id__iexact=word)
+            | Q(referral_code__iexact=word)
+        )
+    total = qs.count()
+    offset = (page - 1) * page_size
+    items = list(qs.select_related("sponsor").order_by("lft")[offset : offset + page_size])
+    return DownlinePage(items=items, total=total, page=page, page_size=page_size)
+
+
+@dataclass
+class TreeCheck:
+    trees: int = 0
+    nodes: int = 0
+    problem_count: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def add(self, message: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < 100:
+            self.problems.append(message)
+
+
+def tree_check() -> TreeCheck:
+    """Verify every nested-set invariant against the sponsor links.
+
+    One streaming read in (tree_id, lft) order (the index), then a single stack pass per tree:
+    the nearest enclosing interval of every node must be its sponsor, intervals must nest
+    without crossing, level must equal the depth, each tree has exactly one root and its
+    numbers are exactly 1..2n. Together these say the numbering is a valid nested-set index of
+    the sponsor links (sibling order is free).
+    """
+    report = TreeCheck()
+    rows = (
+        Distributor.objects.order_by("tree_id", "lft", "id")
+        .values_list("id", "sponsor_id", "tree_id", "lft", "rght", "level")
+        .iterator(chunk_size=20_000)
+    )
+    current_tree: int | None = None
+    stack: list[tuple[int, int]] = []  # (id, rght) of the enclosing intervals
+    bounds: list[int] = []
+    roots: list[int] = []
+
+    def close_tree() -> None:
+        if current_tree is None:
+            return
+        n = len(bounds) // 2
+        if len(roots) != 1:
+            report.add(f"tree {current_tree}: {len(roots)} roots {roots[:10]} (must be exactly one)")
+        bounds.sort()
+        if bounds != list(range(1, 2 * n + 1)):
+            dupes = sorted({b for i, b in enumerate(bounds) if i and bounds[i - 1] == b})
+            report.add(
+                f"tree {current_tree}: lft/rght are not exactly 1..{2 * n}"
+                + (f" (duplicated: {dupes[:10]})" if dupes else " (gaps)")
+            )
+
+    for node_id, sponsor_id, tree_id, lft, rght, level in rows:
+        report.nodes += 1
+        if tree_id != current_tree:
+            close_tree()
+            current_tree, stack, bounds, roots = tree_id, [], [], []
+            report.trees += 1
+        bounds.extend((lft, rght))
+        if sponsor_id is None:
+            roots.append(node_id)
+        if lft >= rght or (rght - lft) % 2 == 0:
+            report.add(f"node {node_id}: interval [{lft}, {rght}] is empty or has odd width")
+        while stack and stack[-1][1] < lft:
+            stack.pop()
+        enclosing = stack[-1][0] if stack else None
+        if stack and rght > stack[-1][1]:
+            report.add(f"node {node_id}: interval [{lft}, {rght}] crosses the one of node {enclosing}")
+        if enclosing != sponsor_id:
+            report.add(
+                f"node {node_id}: sponsor is {sponsor_id} but the nested sets place it under {enclosing}"
+            )
+        if level != len(stack):
+            report.add(f"node {node_id}: level {level}, but it is {len(stack)} deep in its tree")
+        stack.append((node_id, rght))
+    close_tree()
+    return report

@@ -1,0 +1,366 @@
+"""Writes to distributors and the sponsor tree.
+
+Every structural write (enroll, move, terminate, renumber) takes the sponsor-tree advisory lock
+first, then locks the rows it reads with `select_for_update(no_key=True)` in id order, and only
+then re-reads the nested-set numbers: instances passed in by callers may carry stale lft/rght.
+See docs/adr/0001-sponsor-tree.md.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
+from core.services import audit_record
+
+from .models import Distributor, DistributorStatus, SponsorChange
+from .tree import renumber_trees
+
+# No 0/O, 1/I/L: a code read aloud or copied from paper cannot be mistyped into another one.
+REFERRAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERRAL_CODE_LENGTH = 8
+_CREATE_ATTEMPTS = 5
+
+
+def referral_code_generate() -> str:
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+
+
+def _external_id_generate() -> str:
+    return "D" + "".join(secrets.choice("0123456789") for _ in range(9))
+
+
+def _require_staff(actor: Any) -> None:
+    if not (actor is not None and getattr(actor, "is_staff", False)):
+        raise PermissionDenied("Only staff may change the sponsor tree or a distributor's status.")
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Give a reason; it is kept in the history.", field="reason")
+    return reason
+
+
+def _clean_text(value: str, field: str, label: str, *, max_length: int = 100) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ApplicationError(f"{label} is required.", field=field)
+    if len(value) > max_length:
+        raise ApplicationError(f"{label} is longer than {max_length} characters.", field=field)
+    return value
+
+
+def _resolve_sponsor(
+    *, sponsor: Distributor | None, sponsor_id: int | None, referral_code: str | None
+) -> Distributor | None:
+    """Lock and return the sponsor row named by exactly one of the three references."""
+    given = [name for name, v in (("sponsor", sponsor), ("sponsor_id", sponsor_id)) if v is not None]
+    if referral_code:
+        given.append("referral_code")
+    if len(given) > 1:
+        raise ApplicationError(
+            "Name the sponsor once: by sponsor, sponsor id or referral code.", field=given[1]
+        )
+    if not given:
+        return None
+    rows = Distributor.objects.select_for_update(no_key=True)
+    try:
+        if referral_code:
+            return rows.get(referral_code=referral_code.strip().upper())
+        pk = sponsor.pk if sponsor is not None else sponsor_id
+        return rows.get(pk=pk)
+    except (Distributor.DoesNotExist, ValueError, TypeError):
+        field = given[0]
+        raise NotFound(
+            "No distributor has that referral code."
+            if field == "referral_code"
+            else "The sponsor does not exist.",
+            field=field,
+        ) from None
+
+
+@transaction.atomic
+def distributor_enroll(
+    *,
+    sponsor: Distributor | None = None,
+    sponsor_id: int | None = None,
+    referral_code: str | None = None,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str = "",
+    country: str = "NL",
+    enrolled_at: datetime | None = None,
+    external_id: str | None = None,
+    user: Any = None,
+    password: str | None = None,
+    actor: Any = None,
+) -> Distributor:
+    """Enroll a distributor as the last of their sponsor's frontline.
+
+    Without any sponsor reference the distributor starts a new tree (the company's root).
+    `password` creates a Django login (username = the email); `user` links an existing one.
+    """
+    first_name = _clean_text(first_name, "first_name", "First name")
+    last_name = _clean_text(last_name, "last_name", "Last name")
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ApplicationError("Enter a valid email address.", field="email") from None
+    country = (country or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise ApplicationError("Country must be a two-letter ISO code, e.g. NL.", field="country")
+    phone = (phone or "").strip()
+    if len(phone) > 32:
+        raise ApplicationError("Phone number is longer than 32 characters.", field="phone")
+    if external_id is not None:
+        external_id = _clean_text(external_id, "external_id", "External id", max_length=64)
+    if user is not None and password is not None:
+        raise ApplicationError("Give either an existing user or a password, not both.", field="password")
+    if enrolled_at is not None and timezone.is_naive(enrolled_at):
+        raise ApplicationError("Enrollment time must carry a time zone.", field="enrolled_at")
+
+    advisory_xact_lock(SPONSOR_TREE_LOCK)
+    sponsor_row = _resolve_sponsor(sponsor=sponsor, sponsor_id=sponsor_id, referral_code=referral_code)
+    if sponsor_row is not None and sponsor_row.status == DistributorStatus.TERMINATED:
+        raise ApplicationError(
+            f"{sponsor_row.name} is terminated and cannot sponsor new distributors.",
+            field="referral_code" if referral_code else ("sponsor" if sponsor else "sponsor_id"),
+        )
+    # Enrollments are serialised by the tree lock, so this check cannot race another enrollment.
+    if Distributor.objects.filter(email__iexact=email).exclude(status=DistributorStatus.TERMINATED).exists():
+        raise Conflict("A distributor with this email address already exists.", field="email")
+    if external_id is not None and Distributor.objects.filter(external_id=external_id).exists():
+        raise Conflict("A distributor with this external id already exists.", field="external_id")
+
+    User = get_user_model()
+    if user is not None:
+        if Distributor.objects.filter(user=user).exists():
+            raise Conflict("That user is already linked to a distributor.", field="user")
+    elif password is not None:
+        if User.objects.filter(username__iexact=email).exists():
+            raise Conflict("A login with this email address already exists.", field="email")
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise ApplicationError(" ".join(exc.messages), field="password") from None
+        user = User.objects.create_user(
+            username=email, email=email, password=password, first_name=first_name, last_name=last_name
+        )
+
+    for attempt in range(_CREATE_ATTEMPTS):
+        # A fresh instance per attempt: mptt treats an instance with lft/rght set as already placed.
+        node = Distributor(
+            sponsor=sponsor_row,
+            user=user,
+            external_id=external_id or _external_id_generate(),
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            country=country,
+            enrolled_at=enrolled_at or timezone.now(),
+            referral_code=referral_code_generate(),
+        )
+        try:
+            # The savepoint also undoes the space mptt made in the tree before the failed insert.
+            with transaction.atomic():
+                node.save()
+            break
+        except IntegrityError:
+            # A generated code collided with an existing one (the unique constraint said so).
+            if external_id is not None and Distributor.objects.filter(external_id=external_id).exists():
+                raise Conflict(
+                    "A distributor with this external id already exists.", field="external_id"
+                ) from None
+            if attempt == _CREATE_ATTEMPTS - 1:
+                raise
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="distributor.enroll",
+            target=node,
+            data={"sponsor": sponsor_row.pk if sponsor_row else None},
+        )
+    return node
+
+
+def _lock_rows(ids: list[int]) -> dict[int, Distributor]:
+    rows = Distributor.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    return {row.pk: row for row in rows}
+
+
+@transaction.atomic
+def distributor_move(
+    *, distributor: Distributor, new_sponsor: Distributor | None, actor: Any, reason: str
+) -> Distributor:
+    """Move a distributor and their whole downline under another sponsor (staff only)."""
+    _require_staff(actor)
+    reason = _require_reason(reason)
+    if new_sponsor is None:
+        raise ApplicationError("Choose the new sponsor.", field="new_sponsor")
+    if new_sponsor.pk == distributor.pk:
+        raise ApplicationError("A distributor cannot be their own sponsor.", field="new_sponsor")
+
+    advisory_xact_lock(SPONSOR_TREE_LOCK)
+    rows = _lock_rows(sorted([distributor.pk, new_sponsor.pk]))
+    if distributor.pk not in rows:
+        raise NotFound("The distributor to move does not exist.", field="distributor")
+    if new_sponsor.pk not in rows:
+        raise NotFound("The new sponsor does not exist.", field="new_sponsor")
+    # Fresh rows read under the lock: the caller's instances may carry stale nested-set numbers.
+    node, target = rows[distributor.pk], rows[new_sponsor.pk]
+    if node.status == DistributorStatus.TERMINATED:
+        raise ApplicationError(f"{node.name} is terminated and cannot be moved.", field="distributor")
+    if target.status == DistributorStatus.TERMINATED:
+        raise ApplicationError(f"{target.name} is terminated and cannot sponsor anyone.", field="new_sponsor")
+    if node.sponsor_id == target.pk:
+        raise ApplicationError(f"{node.name} is already sponsored by {target.name}.", field="new_sponsor")
+    if target.tree_id == node.tree_id and node.lft < target.lft < node.rght:
+        raise ApplicationError(
+            f"{target.name} is in {node.name}'s own downline; a distributor cannot move under it.",
+            field="new_sponsor",
+        )
+
+    old_sponsor_id = node.sponsor_id
+    node.move_to(target, "last-child")
+    node.refresh_from_db()
+    SponsorChange.objects.create(
+        distributor=node,
+        kind=SponsorChange.Kind.MOVE,
+        old_sponsor_id=old_sponsor_id,
+        new_sponsor=target,
+        changed_by=actor if getattr(actor, "pk", None) else None,
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        action="distributor.move",
+        target=node,
+        reason=reason,
+        data={"old_sponsor": old_sponsor_id, "new_sponsor": target.pk},
+    )
+    return node
+
+
+@transaction.atomic
+def distributor_terminate(
+    *, distributor: Distributor, actor: Any, reason: str, at: datetime | None = None
+) -> Distributor:
+    """Terminate a distributor: their frontline rolls up to their sponsor; history stays.
+
+    The terminated distributor stays in the tree as a leaf under their sponsor. A root with a
+    frontline is refused: the company decides where that downline goes, by moving it first.
+    """
+    _require_staff(actor)
+    reason = _require_reason(reason)
+    at = at or timezone.now()
+    if timezone.is_naive(at):
+        raise ApplicationError("Termination time must carry a time zone.", field="at")
+
+    advisory_xact_lock(SPONSOR_TREE_LOCK)
+    # Under the tree lock the sponsor link cannot change, so it is safe to read before row locks.
+    current = Distributor.objects.filter(pk=distributor.pk).values_list("sponsor_id", flat=True).first()
+    if current is None and not Distributor.objects.filter(pk=distributor.pk).exists():
+        raise NotFound("The distributor does not exist.", field="distributor")
+    locked = (
+        Distributor.objects.select_for_update(no_key=True)
+        .filter(Q(pk__in=[distributor.pk, current]) | Q(sponsor_id=distributor.pk))
+        .order_by("pk")
+    )
+    rows = {row.pk: row for row in locked}
+    node = rows[distributor.pk]
+    frontline = sorted((r for r in rows.values() if r.sponsor_id == node.pk), key=lambda r: r.pk)
+    if node.status == DistributorStatus.TERMINATED:
+        raise Conflict(f"{node.name} is already terminated.", field="distributor")
+    if node.sponsor_id is None and frontline:
+        raise ApplicationError(
+            f"{node.name} is a root with {len(frontline)} distributor(s) in their frontline; move "
+            "them under another sponsor before terminating.",
+            field="distributor",
+        )
+
+    now = timezone.now()
+    if frontline:
+        # Nested-set roll-up in one pass: the downline shifts left and up one level, and the
+        # terminated node becomes a leaf at the right end of its old interval.
+        lft, rght = node.lft, node.rght
+        Distributor.objects.filter(tree_id=node.tree_id, lft__gt=lft, rght__lt=rght).update(
+            lft=F("lft") - 1, rght=F("rght") - 1, level=F("level") - 1
+        )
+        Distributor.objects.filter(sponsor_id=node.pk).update(sponsor_id=node.sponsor_id, updated_at=now)
+        node.lft, node.rght = rght - 1, rght
+        SponsorChange.objects.bulk_create(
+            SponsorChange(
+                distributor=child,
+                kind=SponsorChange.Kind.TERMINATION_ROLLUP,
+                old_sponsor=node,
+                new_sponsor_id=node.sponsor_id,
+                changed_by=actor if getattr(actor, "pk", None) else None,
+                reason=reason,
+            )
+            for child in frontline
+        )
+    node.status = DistributorStatus.TERMINATED
+    node.terminated_at = at
+    Distributor.objects.filter(pk=node.pk).update(
+        lft=node.lft, rght=node.rght, status=node.status, terminated_at=at, updated_at=now
+    )
+    audit_record(
+        actor=actor,
+        action="distributor.terminate",
+        target=node,
+        reason=reason,
+        data={"rolled_up": [c.pk for c in frontline], "to_sponsor": node.sponsor_id},
+    )
+    node.refresh_from_db()
+    return node
+
+
+@transaction.atomic
+def distributor_set_status(*, distributor: Distributor, status: str, actor: Any, reason: str) -> Distributor:
+    """Put a distributor on hold or make them active again (termination has its own service)."""
+    _require_staff(actor)
+    reason = _require_reason(reason)
+    if status not in (DistributorStatus.ACTIVE, DistributorStatus.HOLD):
+        raise ApplicationError(
+            "Status can be set to active or hold; terminate through the termination.", field="status"
+        )
+    node = Distributor.objects.select_for_update(no_key=True).filter(pk=distributor.pk).first()
+    if node is None:
+        raise NotFound("The distributor does not exist.", field="distributor")
+    if node.status == DistributorStatus.TERMINATED:
+        raise Conflict(f"{node.name} is terminated; a termination is final.", field="status")
+    if node.status == status:
+        return node
+    old = node.status
+    node.status = status
+    node.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="distributor.set_status",
+        target=node,
+        reason=reason,
+        data={"old": old, "new": status},
+    )
+    return node
+
+
+@transaction.atomic
+def tree_renumber(*, actor: Any = None) -> int:
+    """Renumber every tree from the sponsor links under the tree lock; returns rows changed."""
+    advisory_xact_lock(SPONSOR_TREE_LOCK)
+    return renumber_trees()
