@@ -40,7 +40,9 @@ class Product(TimeStampedModel):
         ordering = ["sku"]
         constraints = [
             models.CheckConstraint(condition=models.Q(retail_price__gte=0), name="product_retail_nonneg"),
-            models.CheckConstraint(condition=models.Q(wholesale_price__gte=0), name="product_wholesale_nonneg"),
+            models.CheckConstraint(
+                condition=models.Q(wholesale_price__gte=0), name="product_wholesale_nonneg"
+            ),
             models.CheckConstraint(condition=models.Q(qv__gte=0), name="product_qv_nonneg"),
             models.CheckConstraint(condition=models.Q(cv__gte=0), name="product_cv_nonneg"),
         ]
@@ -217,6 +219,9 @@ class ReturnLine(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="returnline_quantity_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"
+
 
 class DemonstrationStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
@@ -260,6 +265,9 @@ class DemonstrationGuest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["demonstration", "customer"], name="guest_once_per_demonstration")
         ]
+
+    def __str__(self) -> str:
+        return f"Guest {self.customer_id} of demonstration {self.demonstration_id}"
 
 
 class HostCredit(TimeStampedModel):
@@ -325,3 +333,6 @@ class BuybackLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="buybackline_quantity_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"

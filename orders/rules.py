@@ -1,0 +1,87 @@
+"""The plan parameters orders and demonstrations obey, and the host rewards of spec §7.
+
+They come from the newest stored plan document (plan-format.md) when there is one, else from the
+defaults of the default plan. Cooling-off is a per-market setting: settings.COOLING_OFF_DAYS_BY_COUNTRY
+(e.g. {"US": 3}) overrides the plan's `cooling_off_days` for distributors of that country.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+
+from core.money import ZERO, round_cents
+
+DEFAULT_TIERS: tuple[tuple[Decimal, Decimal], ...] = (
+    (Decimal("200"), Decimal("0.10")),
+    (Decimal("500"), Decimal("0.15")),
+    (Decimal("1000"), Decimal("0.20")),
+)
+
+
+@dataclass(frozen=True)
+class OrderRules:
+    cooling_off_days: int = 14
+    # (minimum QPS, rate) ascending; the rate of the highest tier reached applies to the whole QPS.
+    host_reward_tiers: tuple[tuple[Decimal, Decimal], ...] = DEFAULT_TIERS
+    half_price_item_per: Decimal = Decimal("250")
+    half_price_items_max: int = 4
+    credit_valid_days: int = 60
+    close_within_days: int = 30
+    cooling_off_by_country: tuple[tuple[str, int], ...] = ()
+
+    def cooling_off_days_for(self, country: str | None) -> int:
+        """The cooling-off window of a market (the selling distributor's country)."""
+        for code, days in self.cooling_off_by_country:
+            if country and code.upper() == country.upper():
+                return days
+        return self.cooling_off_days
+
+
+def rules_from_document(document: dict | None) -> OrderRules:
+    """OrderRules from a plan document; absent keys keep the default plan's values."""
+    document = document or {}
+    defaults = OrderRules()
+    rewards = document.get("host_rewards") or {}
+    tiers = defaults.host_reward_tiers
+    if rewards.get("tiers"):
+        tiers = tuple(sorted((Decimal(str(t["min_qps"])), Decimal(str(t["rate"]))) for t in rewards["tiers"]))
+    overrides = getattr(settings, "COOLING_OFF_DAYS_BY_COUNTRY", {}) or {}
+    return OrderRules(
+        cooling_off_days=int(document.get("cooling_off_days", defaults.cooling_off_days)),
+        host_reward_tiers=tiers,
+        half_price_item_per=Decimal(str(rewards.get("half_price_item_per", defaults.half_price_item_per))),
+        half_price_items_max=int(rewards.get("half_price_items_max", defaults.half_price_items_max)),
+        credit_valid_days=int(rewards.get("credit_valid_days", defaults.credit_valid_days)),
+        close_within_days=int(rewards.get("close_within_days", defaults.close_within_days)),
+        cooling_off_by_country=tuple(sorted((str(k).upper(), int(v)) for k, v in overrides.items())),
+    )
+
+
+def current_rules() -> OrderRules:
+    """The rules of the newest plan version loaded, or the default plan's."""
+    from commissions.models import Plan
+
+    plan = Plan.objects.order_by("-loaded_at", "-id").only("document").first()
+    return rules_from_document(plan.document if plan else None)
+
+
+def host_rewards(qps: Decimal, rules: OrderRules) -> tuple[Decimal, int]:
+    """(host credit, half-price items) a demonstration with this QPS earns (spec §7).
+
+    S3: QPS 500 -> (75.00, 2); QPS 350 -> (35.00, 1); below the lowest tier -> (0.00, 0).
+    """
+    rate = None
+    for min_qps, tier_rate in rules.host_reward_tiers:
+        if qps >= min_qps:
+            rate = tier_rate
+    if rate is None:
+        return round_cents(ZERO), 0
+    credit = round_cents(qps * rate)
+    items = 0
+    if rules.half_price_item_per > 0:
+        items = min(rules.half_price_items_max, math.floor(qps / rules.half_price_item_per))
+    return credit, items

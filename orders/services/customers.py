@@ -1,0 +1,110 @@
+"""Customers: attributed to the distributor whose referral link (or hand) brought them in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from core.errors import ApplicationError, Conflict, NotFound
+from core.locks import advisory_xact_lock
+from core.services import audit_record
+from distributors.models import Distributor, DistributorStatus
+from orders.models import Customer, CustomerKind
+
+
+def _distributor_from(distributor: Distributor | None, referral_code: str | None) -> Distributor:
+    if (distributor is None) == (not referral_code):
+        raise ApplicationError("Give either the distributor or their referral code.", field="referral_code")
+    if distributor is not None:
+        return distributor
+    code = (referral_code or "").strip()
+    found = Distributor.objects.filter(referral_code__iexact=code).first()
+    if found is None:
+        raise NotFound(f"No distributor has the referral code '{code}'.", field="referral_code")
+    return found
+
+
+@transaction.atomic
+def customer_register(
+    *,
+    distributor: Distributor | None = None,
+    referral_code: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    kind: str = CustomerKind.RETAIL,
+    household_of: Distributor | None = None,
+    external_id: str | None = None,
+    actor: Any = None,
+) -> Customer:
+    """A new customer credited to a distributor: by the distributor's referral link or directly.
+
+    A distributor is never anyone's customer (compliance item 2), so an e-mail address that is a
+    distributor's is refused; a member of a distributor's household may be registered with
+    `household_of` and never counts for the customer requirement.
+    """
+    distributor = _distributor_from(distributor, referral_code)
+    if distributor.status == DistributorStatus.TERMINATED:
+        raise ApplicationError(f"{distributor.name} is terminated and cannot take new customers.")
+    if kind not in CustomerKind.values:
+        raise ApplicationError(f"Unknown customer kind '{kind}'.", field="kind")
+    email = (email or "").strip().lower()
+    if not (first_name.strip() or last_name.strip() or email):
+        raise ApplicationError("A customer needs a name or an e-mail address.", field="last_name")
+    if email:
+        # Serialise registrations of one address so two clicks on a referral link make one customer.
+        advisory_xact_lock(f"customer-email:{email}")
+        if distributor.email and distributor.email.strip().lower() == email:
+            raise ApplicationError(
+                "A distributor can never be their own customer: this is your own e-mail address.",
+                field="email",
+            )
+        if Distributor.objects.filter(email__iexact=email).exists():
+            raise ApplicationError(
+                "This e-mail address belongs to a distributor; a distributor is never anyone's customer.",
+                field="email",
+            )
+        existing = Customer.objects.filter(email__iexact=email).select_related("distributor").first()
+        if existing is not None:
+            if existing.distributor_id == distributor.pk:
+                raise Conflict(f"{existing} is already your customer.", field="email")
+            raise Conflict(
+                "This e-mail address is already a customer of another distributor; "
+                "a customer stays with the distributor who first brought them in.",
+                field="email",
+            )
+    customer = Customer.objects.create(
+        distributor=distributor,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        phone=phone.strip(),
+        kind=kind,
+        household_of=household_of,
+        external_id=external_id,
+    )
+    audit_record(
+        actor=actor,
+        action="customer.register",
+        target=customer,
+        data={"distributor": distributor.pk, "by_referral_code": bool(referral_code)},
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor: Any = None, **changes: Any) -> Customer:
+    """Contact data and kind; the distributor a customer belongs to does not change here."""
+    allowed = {"first_name", "last_name", "phone", "kind", "household_of"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ApplicationError(f"These customer fields cannot be changed: {', '.join(sorted(unknown))}.")
+    if "kind" in changes and changes["kind"] not in CustomerKind.values:
+        raise ApplicationError(f"Unknown customer kind '{changes['kind']}'.", field="kind")
+    customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    customer.save(update_fields=[*changes, "updated_at"])
+    return customer

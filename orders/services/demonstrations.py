@@ -1,0 +1,189 @@
+"""Home demonstrations (spec §7): plan, add guests, take orders, close, host rewards.
+
+The close is the moment the party's orders count: they become paid with the close as their
+commission date, QPS is frozen on the demonstration and the host's reward is issued as a
+HostCredit voucher (redeemed through order_create(host_credit=...)).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from core.errors import ApplicationError, Conflict
+from core.services import audit_record
+from distributors.models import Distributor, DistributorStatus
+from orders.models import (
+    Customer,
+    CustomerKind,
+    Demonstration,
+    DemonstrationGuest,
+    DemonstrationStatus,
+    HostCredit,
+    Order,
+    OrderStatus,
+)
+from orders.rules import current_rules, host_rewards
+from orders.selectors import demonstration_qps
+
+from .common import ensure_period_open
+
+
+@transaction.atomic
+def demonstration_plan(
+    *,
+    consultant: Distributor,
+    host: Customer,
+    held_at: dt.datetime,
+    place: str = "",
+    video_link: str = "",
+    booked_from: Demonstration | None = None,
+    actor: Any = None,
+) -> Demonstration:
+    """Plan a demonstration at a host's home (or by video); `booked_from` records that the host
+    booked it as a guest of another demonstration."""
+    if consultant.status == DistributorStatus.TERMINATED:
+        raise ApplicationError(
+            f"{consultant.name} is terminated and cannot plan demonstrations.", field="consultant"
+        )
+    if host.distributor_id != consultant.pk:
+        raise ApplicationError(
+            f"{host} is a customer of another distributor; a host is a customer of the consultant.",
+            field="host",
+        )
+    if timezone.is_naive(held_at):
+        raise ApplicationError("The date of the demonstration needs a time zone.", field="held_at")
+    if not (place.strip() or video_link.strip()):
+        raise ApplicationError("Say where the demonstration is held: a place or a video link.", field="place")
+    if booked_from is not None:
+        if not DemonstrationGuest.objects.filter(demonstration=booked_from, customer=host).exists():
+            raise ApplicationError(
+                f"{host} was not a guest of the demonstration this one is booked from.", field="booked_from"
+            )
+        if booked_from.consultant_id != consultant.pk:
+            raise ApplicationError(
+                "A booking stays with the consultant of the demonstration.", field="booked_from"
+            )
+    demonstration = Demonstration.objects.create(
+        consultant=consultant,
+        host=host,
+        held_at=held_at,
+        place=place.strip(),
+        video_link=video_link.strip(),
+        booked_from=booked_from,
+    )
+    if host.kind == CustomerKind.RETAIL:
+        Customer.objects.filter(pk=host.pk).update(kind=CustomerKind.HOST)
+        host.kind = CustomerKind.HOST
+    audit_record(actor=actor, action="demonstration.plan", target=demonstration)
+    return demonstration
+
+
+@transaction.atomic
+def demonstration_add_guest(
+    *, demonstration: Demonstration, customer: Customer, actor: Any = None
+) -> DemonstrationGuest:
+    """Add a guest (a customer of the consultant); adding the same guest twice changes nothing."""
+    demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
+    if demonstration.status != DemonstrationStatus.PLANNED:
+        raise Conflict("Guests are added to a planned demonstration only.", field="customer")
+    if customer.distributor_id != demonstration.consultant_id:
+        raise ApplicationError(
+            f"{customer} is a customer of another distributor; register the guest with the consultant's "
+            "referral link first.",
+            field="customer",
+        )
+    if customer.pk == demonstration.host_id:
+        raise ApplicationError("The host is not a guest of her own demonstration.", field="customer")
+    guest, _ = DemonstrationGuest.objects.get_or_create(demonstration=demonstration, customer=customer)
+    return guest
+
+
+@transaction.atomic
+def demonstration_close(
+    *, demonstration: Demonstration, actor: Any = None, at: dt.datetime | None = None
+) -> Demonstration:
+    """Close a demonstration: its orders count now, QPS is fixed, the host gets her voucher.
+
+    Orders still pending become paid (paid_at kept when recorded, else the close), with the
+    close as commission date. Refused twice, before the demonstration was held, more than
+    `close_within_days` after it, and in a closed period.
+    """
+    rules = current_rules()
+    demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
+    at = at or timezone.now()
+    if demonstration.status == DemonstrationStatus.CLOSED:
+        raise Conflict(
+            "This demonstration was already closed on "
+            f"{timezone.localtime(demonstration.closed_at):%Y-%m-%d}."
+        )
+    if demonstration.status != DemonstrationStatus.PLANNED:
+        raise Conflict("A cancelled demonstration cannot be closed.")
+    if at < demonstration.held_at:
+        raise ApplicationError("A demonstration cannot be closed before it is held.", field="at")
+    deadline = demonstration.held_at + dt.timedelta(days=rules.close_within_days)
+    if at > deadline:
+        raise Conflict(
+            f"A demonstration must be closed within {rules.close_within_days} days of being held; this one "
+            f"was held on {timezone.localtime(demonstration.held_at):%Y-%m-%d} and could be closed until "
+            f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}. Cancel it or ask an administrator.",
+            field="at",
+        )
+    period = ensure_period_open(at, field="at", what="The close of the demonstration")
+
+    Order.objects.filter(demonstration=demonstration, status=OrderStatus.PENDING).update(
+        status=OrderStatus.PAID,
+        paid_at=Coalesce("paid_at", Value(at)),
+        commission_date=at,
+        commission_period=period,
+        updated_at=timezone.now(),
+    )
+    qps = demonstration_qps(demonstration, before=at)
+    demonstration.status = DemonstrationStatus.CLOSED
+    demonstration.closed_at = at
+    demonstration.qps = qps
+    demonstration.save(update_fields=["status", "closed_at", "qps", "updated_at"])
+
+    credit, items = host_rewards(qps, rules)
+    if credit > 0 or items > 0:
+        HostCredit.objects.create(
+            demonstration=demonstration,
+            host_id=demonstration.host_id,
+            amount=credit,
+            half_price_items=items,
+            issued_at=at,
+            expires_at=at + dt.timedelta(days=rules.credit_valid_days),
+        )
+    audit_record(
+        actor=actor,
+        action="demonstration.close",
+        target=demonstration,
+        data={"qps": str(qps), "host_credit": str(credit), "half_price_items": items},
+    )
+    return demonstration
+
+
+@transaction.atomic
+def demonstration_cancel(
+    *, demonstration: Demonstration, actor: Any = None, reason: str = ""
+) -> Demonstration:
+    """Call off a planned demonstration; its pending orders are cancelled with it."""
+    demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
+    if demonstration.status != DemonstrationStatus.PLANNED:
+        raise Conflict(f"The demonstration is {demonstration.get_status_display().lower()}, not planned.")
+    now = timezone.now()
+    Order.objects.filter(demonstration=demonstration, status=OrderStatus.PENDING).update(
+        status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now
+    )
+    HostCredit.objects.filter(
+        redeemed_order__demonstration=demonstration, redeemed_order__status=OrderStatus.CANCELLED
+    ).update(redeemed_order=None, redeemed_at=None)
+    demonstration.status = DemonstrationStatus.CANCELLED
+    demonstration.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action="demonstration.cancel", target=demonstration, reason=reason)
+    return demonstration

@@ -1,0 +1,493 @@
+"""Orders: create with lines that copy price and volumes, pay, cancel.
+
+Payment and party orders: an ordinary order counts when it is paid (commission date = paid_at).
+An order taken at a home demonstration stays `pending` until the demonstration closes, even when
+the guest paid on the spot (`order_pay` then only records `paid_at`); the close marks it paid and
+gives it the close as commission date (spec §1, §7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.errors import ApplicationError, Conflict
+from core.money import CENT, ZERO, round_cents
+from core.services import audit_record
+from distributors.models import Distributor, DistributorStatus
+from orders.models import (
+    Customer,
+    Demonstration,
+    DemonstrationGuest,
+    DemonstrationStatus,
+    HostCredit,
+    Order,
+    OrderLine,
+    OrderPurpose,
+    OrderStatus,
+    Product,
+    Return,
+    ReturnKind,
+    ReturnLine,
+)
+from orders.rules import current_rules
+
+from .common import (
+    ensure_not_future,
+    ensure_period_open,
+    order_number,
+    temporary_order_number,
+)
+
+VOLUME_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line of an order to be: a product (instance, id or SKU) and a quantity."""
+
+    product: Product | int | str
+    quantity: int
+
+
+@dataclass
+class _PricedLine:
+    product: Product
+    quantity: int
+    unit_list_price: Decimal
+    unit_price: Decimal  # before host credit
+    unit_qv: Decimal  # before host credit
+    unit_cv: Decimal
+    half_price: bool
+
+
+def _as_inputs(lines: Any) -> list[LineInput]:
+    inputs = []
+    for line in lines or []:
+        if isinstance(line, LineInput):
+            inputs.append(line)
+        elif isinstance(line, dict):
+            inputs.append(LineInput(product=line["product"], quantity=line["quantity"]))
+        else:
+            product, quantity = line
+            inputs.append(LineInput(product=product, quantity=quantity))
+    return inputs
+
+
+def _resolve_products(inputs: list[LineInput], field: str) -> list[Product]:
+    """The products of the lines, in one query, refused when unknown or no longer sold."""
+    ids = {i.product.pk if isinstance(i.product, Product) else i.product for i in inputs}
+    by_id = {p.pk: p for p in Product.objects.filter(pk__in=[x for x in ids if isinstance(x, int)])}
+    by_sku = {p.sku: p for p in Product.objects.filter(sku__in=[x for x in ids if isinstance(x, str)])}
+    products = []
+    for number, line in enumerate(inputs, start=1):
+        key = line.product.pk if isinstance(line.product, Product) else line.product
+        product = by_id.get(key) if isinstance(key, int) else by_sku.get(key)
+        if product is None:
+            raise ApplicationError(f"Line {number}: unknown product '{key}'.", field=field)
+        if not product.is_active:
+            raise ApplicationError(
+                f"Line {number}: {product.sku} {product.name} is no longer sold (inactive).", field=field
+            )
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity <= 0:
+            raise ApplicationError(
+                f"Line {number}: the quantity of {product.sku} must be a whole number above zero "
+                f"(got {line.quantity}).",
+                field=field,
+            )
+        products.append(product)
+    return products
+
+
+def _volumes(product: Product) -> tuple[Decimal, Decimal]:
+    # Non-commissionable products (starter kits, fees) carry no volume whatever the catalogue says.
+    if not product.commissionable:
+        return ZERO, ZERO
+    return Decimal(product.qv), Decimal(product.cv)
+
+
+def _price_lines(
+    inputs: list[LineInput], products: list[Product], purpose: str, half_price: dict[int, int]
+) -> list[_PricedLine]:
+    """Lines at list price; `half_price` units (per product id) split off into half-price lines."""
+    remaining_half = dict(half_price)
+    priced = []
+    for line, product in zip(inputs, products, strict=True):
+        list_price = product.retail_price if purpose == OrderPurpose.CUSTOMER else product.wholesale_price
+        qv, cv = _volumes(product)
+        half = min(line.quantity, remaining_half.get(product.pk, 0))
+        remaining_half[product.pk] = remaining_half.get(product.pk, 0) - half
+        if line.quantity - half:
+            priced.append(_PricedLine(product, line.quantity - half, list_price, list_price, qv, cv, False))
+        if half:
+            # A half-price item carries QV and CV on the half that was paid (spec §7).
+            priced.append(
+                _PricedLine(product, half, list_price, round_cents(list_price / 2), qv / 2, cv / 2, True)
+            )
+    return priced
+
+
+def _spread_credit(lines: list[_PricedLine], credit: Decimal) -> list[tuple[_PricedLine, int, Decimal]]:
+    """(line, quantity, unit price paid) after spreading host credit over the lines, exact to the cent.
+
+    Each line is given its share of what is still to pay (total - credit) in whole cents: the floor
+    of its proportional share, then the leftover cents one by one to the largest remainders (ties:
+    line order), so the shares add up to exactly total - credit. A line's share that does not divide
+    by its quantity is split in two lines, q - r units at u cents and r units at u + 1 cent, so
+    that every unit price is in cents and the order's total is exact.
+    """
+    if credit <= 0:
+        return [(line, line.quantity, line.unit_price) for line in lines]
+    amounts = [int(line.unit_price * line.quantity / CENT) for line in lines]
+    total = sum(amounts)
+    to_pay = total - int(credit / CENT)
+    shares = [a * to_pay // total for a in amounts]
+    leftover = to_pay - sum(shares)
+    by_remainder = sorted(range(len(lines)), key=lambda i: (-(amounts[i] * to_pay % total), i))
+    for i in by_remainder[:leftover]:
+        shares[i] += 1
+    result = []
+    for line, share in zip(lines, shares, strict=True):
+        unit, extra = divmod(share, line.quantity)
+        if line.quantity - extra:
+            result.append((line, line.quantity - extra, Decimal(unit) * CENT))
+        if extra:
+            result.append((line, extra, Decimal(unit + 1) * CENT))
+    return result
+
+
+def _scaled(volume: Decimal, paid: Decimal, before_credit: Decimal) -> Decimal:
+    """Volume on the paid share of a unit: what is bought with host credit carries none."""
+    if before_credit <= 0 or paid == before_credit:
+        return volume.quantize(VOLUME_PLACES, rounding=ROUND_HALF_UP)
+    return (volume * paid / before_credit).quantize(VOLUME_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _check_voucher(voucher: HostCredit, customer: Customer | None, at: dt.datetime) -> HostCredit:
+    voucher = HostCredit.objects.select_related("host").get(pk=voucher.pk)
+    if customer is None or voucher.host_id != customer.pk:
+        raise ApplicationError(
+            f"This host credit belongs to {voucher.host}; only the host can redeem it.", field="host_credit"
+        )
+    if voucher.redeemed_order_id:
+        raise Conflict(
+            "This host credit was already redeemed; it is usable in one order.", field="host_credit"
+        )
+    if voucher.expires_at <= at:
+        raise ApplicationError(
+            f"This host credit expired on {timezone.localtime(voucher.expires_at):%Y-%m-%d}.",
+            field="host_credit",
+        )
+    return voucher
+
+
+@transaction.atomic
+def order_create(
+    *,
+    distributor: Distributor,
+    purpose: str,
+    lines: Any,
+    customer: Customer | None = None,
+    demonstration: Demonstration | None = None,
+    paid_at: dt.datetime | None = None,
+    host_credit: HostCredit | None = None,
+    half_price_lines: Any = None,
+    currency: str | None = None,
+    external_id: str | None = None,
+    actor: Any = None,
+) -> Order:
+    """Record an order; lines copy list price, price paid, QV and CV as of now.
+
+    Customer orders are at retail price, a distributor's own (personal, inventory) at wholesale.
+    With `paid_at` an ordinary order is recorded paid and counts in the period of paid_at (a
+    closed period is refused); a demonstration order stays pending until the close. A host redeems
+    her host credit with `host_credit=` and picks her half-price items with `half_price_lines=`
+    ([(product, quantity)], at most the voucher's number of items).
+    """
+    from django.conf import settings
+
+    now = timezone.now()
+    if purpose not in OrderPurpose.values:
+        raise ApplicationError(
+            f"Unknown purpose '{purpose}': customer, personal or inventory.", field="purpose"
+        )
+    if distributor.status == DistributorStatus.TERMINATED:
+        raise ApplicationError(
+            f"{distributor.name} is terminated and can take no orders.", field="distributor"
+        )
+    if purpose == OrderPurpose.CUSTOMER:
+        if customer is None:
+            raise ApplicationError("A customer order needs its customer.", field="customer")
+        if customer.distributor_id != distributor.pk:
+            raise ApplicationError(
+                f"{customer} is a customer of another distributor; only their own distributor can order "
+                "for them.",
+                field="customer",
+            )
+    elif customer is not None:
+        raise ApplicationError(
+            "A personal or inventory order is the distributor's own and has no customer.", field="customer"
+        )
+
+    if demonstration is not None:
+        demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
+        if demonstration.status != DemonstrationStatus.PLANNED:
+            raise Conflict(
+                f"The demonstration is {demonstration.get_status_display().lower()}; "
+                "it takes no more orders.",
+                field="demonstration",
+            )
+        if demonstration.consultant_id != distributor.pk:
+            raise ApplicationError(
+                "Orders at a demonstration are credited to its consultant.", field="demonstration"
+            )
+        if purpose != OrderPurpose.CUSTOMER:
+            raise ApplicationError(
+                "Orders at a demonstration are guest or host orders (purpose customer).", field="purpose"
+            )
+
+    inputs = _as_inputs(lines)
+    if not inputs:
+        raise ApplicationError("An order needs at least one line.", field="lines")
+    products = _resolve_products(inputs, "lines")
+
+    half_inputs = _as_inputs(half_price_lines)
+    half_price: dict[int, int] = defaultdict(int)
+    if half_inputs:
+        if host_credit is None:
+            raise ApplicationError(
+                "Half-price items come with a host credit voucher.", field="half_price_lines"
+            )
+        ordered: dict[int, int] = defaultdict(int)
+        for line, product in zip(inputs, products, strict=True):
+            ordered[product.pk] += line.quantity
+        for line, product in zip(
+            half_inputs, _resolve_products(half_inputs, "half_price_lines"), strict=True
+        ):
+            half_price[product.pk] += line.quantity
+            if half_price[product.pk] > ordered[product.pk]:
+                raise ApplicationError(
+                    f"Half-price items of {product.sku} exceed the quantity ordered.",
+                    field="half_price_lines",
+                )
+
+    voucher = None
+    if host_credit is not None:
+        if purpose != OrderPurpose.CUSTOMER:
+            raise ApplicationError(
+                "Host credit is redeemed in the host's own customer order.", field="host_credit"
+            )
+        voucher = _check_voucher(host_credit, customer, now)
+        if sum(half_price.values()) > voucher.half_price_items:
+            raise ApplicationError(
+                f"This host credit gives {voucher.half_price_items} half-price item(s); "
+                f"{sum(half_price.values())} were chosen.",
+                field="half_price_lines",
+            )
+
+    status = OrderStatus.PENDING
+    commission_date = commission_period = None
+    if paid_at is not None:
+        ensure_not_future(paid_at, field="paid_at", what="The payment date")
+        if demonstration is None:
+            commission_period = ensure_period_open(paid_at, field="paid_at", what="The payment date")
+            commission_date = paid_at
+            status = OrderStatus.PAID
+
+    priced = _price_lines(inputs, products, purpose, half_price)
+    total = sum((line.unit_price * line.quantity for line in priced), ZERO)
+    credit_used = min(voucher.amount, total) if voucher else ZERO
+
+    order = Order.objects.create(
+        number=temporary_order_number(),
+        external_id=external_id,
+        distributor=distributor,
+        customer=customer,
+        purpose=purpose,
+        status=status,
+        demonstration=demonstration,
+        currency=currency or getattr(settings, "CURRENCY", "EUR"),
+        paid_at=paid_at,
+        commission_date=commission_date,
+        commission_period=commission_period,
+        host_credit_redeemed=credit_used,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    order.number = order_number(order.pk)
+    order.save(update_fields=["number"])
+
+    rows = []
+    for line, quantity, unit_price in _spread_credit(priced, credit_used):
+        product = line.product
+        rows.append(
+            OrderLine(
+                order=order,
+                product=product,
+                sku=product.sku,
+                quantity=quantity,
+                unit_list_price=line.unit_list_price,
+                unit_price=unit_price,
+                vat_rate=product.vat_rate,
+                unit_qv=_scaled(line.unit_qv, unit_price, line.unit_price),
+                unit_cv=_scaled(line.unit_cv, unit_price, line.unit_price),
+                commissionable=product.commissionable,
+                half_price=line.half_price,
+                excluded_from_buyback=product.is_seasonal
+                or product.is_discontinued
+                or product.is_promotional,
+                buyback_eligible=product.buyback_eligible,
+            )
+        )
+    OrderLine.objects.bulk_create(rows)
+
+    if voucher is not None:
+        # The conditional update is the guard: of two orders racing for one voucher, one wins.
+        claimed = HostCredit.objects.filter(
+            pk=voucher.pk, redeemed_order__isnull=True, expires_at__gt=now
+        ).update(redeemed_order=order, redeemed_at=now)
+        if claimed != 1:
+            raise Conflict(
+                "This host credit was already redeemed; it is usable in one order.", field="host_credit"
+            )
+
+    if demonstration is not None and customer.pk != demonstration.host_id:
+        # Whoever orders at a demonstration was a guest of it.
+        DemonstrationGuest.objects.get_or_create(demonstration=demonstration, customer=customer)
+    return order
+
+
+def _locked(order: Order) -> Order:
+    return (
+        Order.objects.select_for_update(no_key=True)
+        .select_related("demonstration", "distributor")
+        .get(pk=order.pk)
+    )
+
+
+@transaction.atomic
+def order_pay(*, order: Order, paid_at: dt.datetime | None = None, actor: Any = None) -> Order:
+    """Record the payment of a pending order; it then counts in the period of paid_at.
+
+    A demonstration order only gets its paid_at: it counts when the demonstration closes.
+    Back-dating a payment into a closed period is refused.
+    """
+    order = _locked(order)
+    paid_at = paid_at or timezone.now()
+    ensure_not_future(paid_at, field="paid_at", what="The payment date")
+    if order.status != OrderStatus.PENDING:
+        raise Conflict(f"Order {order.number} is {order.get_status_display().lower()}, not pending.")
+    if order.demonstration_id:
+        if order.paid_at:
+            raise Conflict(f"The payment of order {order.number} is already recorded.")
+        order.paid_at = paid_at
+        order.save(update_fields=["paid_at", "updated_at"])
+        return order
+    order.commission_period = ensure_period_open(paid_at, field="paid_at", what="The payment date")
+    order.paid_at = order.commission_date = paid_at
+    order.status = OrderStatus.PAID
+    order.save(update_fields=["paid_at", "commission_date", "commission_period", "status", "updated_at"])
+    audit_record(actor=actor, action="order.pay", target=order)
+    return order
+
+
+def cooling_off_deadline(order: Order) -> dt.datetime | None:
+    """End of the order's cooling-off window, None while it has not started.
+
+    It runs from the payment; for a demonstration order from the later of the demonstration's
+    close and the order's own date (a guest who ordered before the party may withdraw after it).
+    The length is the market's (the selling distributor's country) setting.
+    """
+    rules = current_rules()
+    if order.demonstration_id:
+        closed_at = order.demonstration.closed_at
+        if closed_at is None:
+            return None
+        start = max(closed_at, order.created_at)
+    else:
+        start = order.paid_at
+        if start is None:
+            return None
+    return start + dt.timedelta(days=rules.cooling_off_days_for(order.distributor.country))
+
+
+def _release_voucher(order: Order) -> None:
+    # A cancelled order gives its host credit back (still bound to the voucher's own expiry).
+    HostCredit.objects.filter(redeemed_order=order).update(redeemed_order=None, redeemed_at=None)
+
+
+@transaction.atomic
+def order_cancel(
+    *, order: Order, actor: Any = None, reason: str = "", at: dt.datetime | None = None
+) -> Order:
+    """Cancel an order.
+
+    Pending: simply cancelled (nothing counted, nothing refunded in the commission sense).
+    Paid: only within the cooling-off window, which for a demonstration order is always accepted
+    (compliance item 4); it refunds every unit not yet returned as one Return of kind
+    `cancellation`, counted by its refund date. Outside the window a paid order can only be returned.
+    """
+    order = _locked(order)
+    at = at or timezone.now()
+    ensure_not_future(at, field="at", what="The cancellation date")
+    if order.status == OrderStatus.PENDING:
+        order.status = OrderStatus.CANCELLED
+        order.cancelled_at = at
+        order.save(update_fields=["status", "cancelled_at", "updated_at"])
+        _release_voucher(order)
+        audit_record(actor=actor, action="order.cancel", target=order, reason=reason)
+        return order
+    if order.status not in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED):
+        raise Conflict(
+            f"Order {order.number} is {order.get_status_display().lower()} and cannot be cancelled."
+        )
+    deadline = cooling_off_deadline(order)
+    if deadline is None or at > deadline:
+        raise Conflict(
+            f"The cooling-off window of order {order.number} ended on "
+            f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}; a paid order can now only be returned.",
+        )
+    refund_period = ensure_period_open(at, field="at", what="The cancellation date")
+    returned = _returned_quantities(order)
+    record = Return.objects.create(
+        order=order,
+        kind=ReturnKind.CANCELLATION,
+        refunded_at=at,
+        refund_period=refund_period,
+        refund_amount=ZERO,
+        reason=reason,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    rows = []
+    for line in order.lines.all():
+        left = line.quantity - returned.get(line.pk, 0)
+        if left > 0:
+            rows.append(
+                ReturnLine(
+                    return_record=record, order_line=line, quantity=left, refund_amount=line.unit_price * left
+                )
+            )
+    ReturnLine.objects.bulk_create(rows)
+    record.refund_amount = sum((r.refund_amount for r in rows), ZERO)
+    record.save(update_fields=["refund_amount"])
+    order.status = OrderStatus.CANCELLED
+    order.cancelled_at = at
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    _release_voucher(order)
+    audit_record(actor=actor, action="order.cancel", target=order, reason=reason, data={"return": record.pk})
+    return order
+
+
+def _returned_quantities(order: Order) -> dict[int, int]:
+    return dict(
+        ReturnLine.objects.filter(order_line__order=order)
+        .values("order_line_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line_id", "total")
+    )

@@ -1,0 +1,138 @@
+"""Returns: units of a paid order refunded, counted by the refund date (spec §2, §8).
+
+A return refunded in the order's own period takes the units out of that period; one refunded in
+a later period is recorded with that refund_period, whose close claws back what the order's period
+paid on them (commissions' work).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import ApplicationError, Conflict
+from core.money import CENT, ZERO
+from core.services import audit_record
+from orders.models import OrderLine, OrderStatus, Return, ReturnKind, ReturnLine
+
+from .common import ensure_not_future, ensure_period_open
+from .orders import _locked, _returned_quantities
+
+
+def _allocate(amounts: list[Decimal], total: Decimal) -> list[Decimal]:
+    """Split `total` over lines in proportion to `amounts`, in cents that add up exactly."""
+    cents = [int(a / CENT) for a in amounts]
+    whole = sum(cents)
+    target = int(total / CENT)
+    if whole == 0:
+        return [ZERO for _ in amounts]
+    shares = [c * target // whole for c in cents]
+    for i in sorted(range(len(cents)), key=lambda i: (-(cents[i] * target % whole), i))[
+        : target - sum(shares)
+    ]:
+        shares[i] += 1
+    return [Decimal(s) * CENT for s in shares]
+
+
+@transaction.atomic
+def order_return(
+    *,
+    order: Any,
+    lines: list[tuple[OrderLine, int]],
+    refunded_at: dt.datetime | None = None,
+    refund_amount: Decimal | None = None,
+    reason: str = "",
+    actor: Any = None,
+    kind: str = ReturnKind.RETURN,
+    external_key: str | None = None,
+) -> Return:
+    """Refund some units of a paid order.
+
+    Never more than was bought minus what was already returned (summed under the order's row
+    lock, so two returns cannot both take the last unit). The refund defaults to the price paid
+    for the units; a smaller amount (e.g. a damaged item) is spread over the lines to the cent.
+    """
+    order = _locked(order)
+    refunded_at = refunded_at or timezone.now()
+    ensure_not_future(refunded_at, field="refunded_at", what="The refund date")
+    if order.status not in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED):
+        hint = " Cancel it instead." if order.status == OrderStatus.PENDING else ""
+        raise Conflict(
+            f"Order {order.number} is {order.get_status_display().lower()}; "
+            f"only paid orders are returned.{hint}"
+        )
+    if order.paid_at and refunded_at < order.paid_at:
+        raise ApplicationError("The refund date cannot be before the payment.", field="refunded_at")
+    if not lines:
+        raise ApplicationError("Name the lines and quantities to return.", field="lines")
+    refund_period = ensure_period_open(refunded_at, field="refunded_at", what="The refund date")
+
+    order_lines = {line.pk: line for line in order.lines.all()}
+    already = _returned_quantities(order)
+    wanted: dict[int, int] = {}
+    for line, quantity in lines:
+        line_id = line.pk if isinstance(line, OrderLine) else int(line)
+        if line_id not in order_lines:
+            raise ApplicationError(f"Line {line_id} is not a line of order {order.number}.", field="lines")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+            raise ApplicationError(
+                f"The quantity to return of {order_lines[line_id].sku} must be above zero.", field="lines"
+            )
+        wanted[line_id] = wanted.get(line_id, 0) + quantity
+    for line_id, quantity in wanted.items():
+        line = order_lines[line_id]
+        left = line.quantity - already.get(line_id, 0)
+        if quantity > left:
+            raise ApplicationError(
+                f"{line.sku}: {quantity} to return, but only {left} of {line.quantity} bought "
+                "are not returned yet.",
+                field="lines",
+            )
+
+    ids = list(wanted)
+    full = [order_lines[i].unit_price * wanted[i] for i in ids]
+    most = sum(full, ZERO)
+    if refund_amount is None:
+        amounts = full
+    else:
+        refund_amount = Decimal(refund_amount)
+        if refund_amount < 0 or refund_amount != refund_amount.quantize(CENT):
+            raise ApplicationError("The refund amount is a positive amount in cents.", field="refund_amount")
+        if refund_amount > most:
+            raise ApplicationError(
+                f"The refund ({refund_amount}) cannot exceed what was paid for these units ({most}).",
+                field="refund_amount",
+            )
+        amounts = _allocate(full, refund_amount)
+
+    record = Return.objects.create(
+        order=order,
+        kind=kind,
+        refunded_at=refunded_at,
+        refund_period=refund_period,
+        refund_amount=sum(amounts, ZERO),
+        reason=reason,
+        external_key=external_key,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    ReturnLine.objects.bulk_create(
+        ReturnLine(return_record=record, order_line_id=i, quantity=wanted[i], refund_amount=amount)
+        for i, amount in zip(ids, amounts, strict=True)
+    )
+    all_back = all(
+        already.get(line.pk, 0) + wanted.get(line.pk, 0) >= line.quantity for line in order_lines.values()
+    )
+    order.status = OrderStatus.RETURNED if all_back else OrderStatus.PARTLY_RETURNED
+    order.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="order.return",
+        target=order,
+        reason=reason,
+        data={"return": record.pk, "refund_amount": str(record.refund_amount)},
+    )
+    return record
