@@ -1,0 +1,808 @@
+"""Phase 1b: the checks across files and against the database, and the plan of what to write.
+
+Runs inside the import's transaction (after its locks), so what it reads from the database is
+what the writes build on. It writes nothing; every problem goes to the error log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from commissions.models import Period, PeriodStatus
+from core.periods import period_label, period_of
+from distributors.models import Distributor
+from orders.models import (
+    Customer,
+    Demonstration,
+    DemonstrationStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    Return,
+    ReturnLine,
+)
+
+from .files import ErrorLog
+from .parse import (
+    CUSTOMERS,
+    DEMONSTRATIONS,
+    DISTRIBUTORS,
+    ORDERS,
+    PRODUCTS,
+    RETURNS,
+    DemonstrationRow,
+    DistributorRow,
+    OrderLineRow,
+    ParsedFiles,
+    ProductRow,
+)
+
+DEFAULT_VAT_RATE = Decimal("0.21")
+CHUNK = 10_000
+RETURN_KEY_LENGTH = 128
+
+
+@dataclass(slots=True)
+class CatalogueEntry:
+    """What an order line copies from its product."""
+
+    id: int | None  # None until a new product is written
+    retail_price: Decimal
+    wholesale_price: Decimal
+    qv: Decimal
+    cv: Decimal
+    commissionable: bool
+    buyback_eligible: bool
+    vat_rate: Decimal
+    excluded_from_buyback: bool
+
+
+@dataclass(slots=True)
+class NewCustomer:
+    external_id: str
+    distributor: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    kind: str = "retail"
+
+
+@dataclass(slots=True)
+class OrderDraft:
+    external_id: str
+    first: OrderLineRow
+    lines: list[OrderLineRow] = field(default_factory=list)
+    unit_prices: list[Decimal] = field(default_factory=list)
+    returned: list[int] = field(default_factory=list)
+    commission_date: dt.datetime | None = None
+    id: int | None = None  # filled when written
+    line_ids: list[int] = field(default_factory=list)  # filled when written
+
+    @property
+    def status(self) -> str:
+        if self.commission_date is None:
+            return OrderStatus.PENDING
+        returned = sum(self.returned)
+        if returned == 0:
+            return OrderStatus.PAID
+        if returned == sum(line.quantity for line in self.lines):
+            return OrderStatus.RETURNED
+        return OrderStatus.PARTLY_RETURNED
+
+
+@dataclass(slots=True)
+class ExistingOrder:
+    id: int
+    external_id: str
+    paid_at: dt.datetime | None
+    commission_date: dt.datetime | None
+    status: str
+    # (line id, sku, quantity, unit_price, already returned) in line order
+    lines: list[list] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ReturnDraft:
+    key: str
+    line: int
+    order: OrderDraft | ExistingOrder
+    refunded_at: dt.datetime
+    quantity: int
+    amount: Decimal
+    # (index of the draft's line, or the existing line id; quantity; refund amount)
+    parts: list[tuple[int, int, Decimal]] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    catalogue: dict[str, CatalogueEntry] = field(default_factory=dict)
+    new_products: list[ProductRow] = field(default_factory=list)
+    distributor_ids: dict[str, int] = field(default_factory=dict)
+    new_distributors: list[DistributorRow] = field(default_factory=list)
+    customer_ids: dict[str, int] = field(default_factory=dict)
+    new_customers: list[NewCustomer] = field(default_factory=list)
+    demonstration_ids: dict[str, int] = field(default_factory=dict)
+    new_demonstrations: list[DemonstrationRow] = field(default_factory=list)
+    demonstration_qps: dict[str, Decimal] = field(default_factory=dict)
+    new_orders: list[OrderDraft] = field(default_factory=list)
+    new_returns: list[ReturnDraft] = field(default_factory=list)
+    order_status_changes: dict[int, str] = field(default_factory=dict)
+    present: Counter = field(default_factory=Counter)
+
+
+def chunked(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    batch: list = []
+    for value in values:
+        batch.append(value)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def return_key(order: str, sku: str, refunded_at: dt.datetime, n: int) -> str:
+    """The identity of an imported return row: the n-th identical (order, sku, refund time) row."""
+    key = f"{order}|{sku}|{refunded_at.isoformat()}|{n}"
+    if len(key) <= RETURN_KEY_LENGTH:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class Checker:
+    def __init__(self, parsed: ParsedFiles, errors: ErrorLog):
+        self.parsed = parsed
+        self.errors = errors
+        self.plan = ImportPlan()
+        # customer id -> (owner distributor, where it was first defined or referred to)
+        self.customer_owner: dict[str, tuple[str, str]] = {}
+        # demonstration id -> (consultant, closed_at or None)
+        self.demonstrations: dict[str, tuple[str, dt.datetime | None]] = {}
+        self.orders: dict[str, OrderDraft] = {}
+        self.existing_orders: dict[str, ExistingOrder] = {}
+        self.periods: dict[dt.date, list[tuple[str, int, str]]] = defaultdict(list)
+
+    def run(self) -> ImportPlan:
+        self.check_products()
+        self.check_distributors()
+        self.check_customers()
+        self.check_demonstrations()
+        self.check_orders()
+        self.check_returns()
+        self.check_periods()
+        return self.plan
+
+    # --- products --------------------------------------------------------------------------
+
+    def check_products(self) -> None:
+        rows = self._unique(self.parsed.products, PRODUCTS, "sku", lambda r: r.sku)
+        wanted = {r.sku for r in rows} | {line.sku for line in self.parsed.order_lines}
+        existing = {}
+        for batch in chunked(wanted):
+            for product in Product.objects.filter(sku__in=batch):
+                existing[product.sku] = product
+        for row in rows:
+            product = existing.get(row.sku)
+            if product is None:
+                self.plan.new_products.append(row)
+                self.plan.catalogue[row.sku] = CatalogueEntry(
+                    None,
+                    row.retail_price,
+                    row.wholesale_price,
+                    row.qv,
+                    row.cv,
+                    row.commissionable,
+                    row.buyback_eligible,
+                    row.vat_rate if row.vat_rate is not None else DEFAULT_VAT_RATE,
+                    False,
+                )
+                continue
+            differs = [
+                name
+                for name in (
+                    "name",
+                    "retail_price",
+                    "wholesale_price",
+                    "qv",
+                    "cv",
+                    "commissionable",
+                    "buyback_eligible",
+                )
+                if getattr(product, name) != getattr(row, name)
+            ]
+            if row.vat_rate is not None and row.vat_rate != product.vat_rate:
+                differs.append("vat_rate")
+            if differs:
+                self.errors.add(
+                    PRODUCTS, row.line, f"sku {row.sku} already exists with different {', '.join(differs)}"
+                )
+            else:
+                self.plan.present["products"] += 1
+        for sku, product in existing.items():
+            if sku not in self.plan.catalogue:
+                self.plan.catalogue[sku] = CatalogueEntry(
+                    product.id,
+                    product.retail_price,
+                    product.wholesale_price,
+                    product.qv,
+                    product.cv,
+                    product.commissionable,
+                    product.buyback_eligible,
+                    product.vat_rate,
+                    product.is_seasonal or product.is_discontinued or product.is_promotional,
+                )
+
+    # --- distributors ----------------------------------------------------------------------
+
+    def check_distributors(self) -> None:
+        rows = self._unique(self.parsed.distributors, DISTRIBUTORS, "id", lambda r: r.external_id)
+        p = self.parsed
+        wanted = (
+            {r.external_id for r in rows}
+            | {r.sponsor for r in rows if r.sponsor}
+            | {r.distributor for r in p.customers}
+            | {r.distributor for r in p.demonstrations}
+            | {r.distributor for r in p.order_lines}
+        )
+        existing: dict[str, tuple] = {}
+        fields = (
+            "id",
+            "external_id",
+            "sponsor__external_id",
+            "first_name",
+            "last_name",
+            "email",
+            "enrolled_at",
+            "status",
+            "country",
+        )
+        for batch in chunked(wanted):
+            for values in Distributor.objects.filter(external_id__in=batch).values_list(*fields):
+                existing[values[1]] = values
+        self.plan.distributor_ids = {ext: values[0] for ext, values in existing.items()}
+        new_sponsor: dict[str, str | None] = {}
+        new_rows: dict[str, DistributorRow] = {}
+        for row in rows:
+            current = existing.get(row.external_id)
+            if current is None:
+                new_rows[row.external_id] = row
+                new_sponsor[row.external_id] = row.sponsor
+                continue
+            file_values = (
+                row.sponsor,
+                row.first_name,
+                row.last_name,
+                row.email,
+                row.enrolled_at,
+                row.status,
+                row.country,
+            )
+            differs = [
+                name
+                for name, theirs, ours in zip(fields[2:], current[2:], file_values, strict=True)
+                if theirs != ours
+            ]
+            if differs:
+                names = ["sponsor" if d == "sponsor__external_id" else d for d in differs]
+                hint = " (a change of sponsor is a move: make it in the admin)" if "sponsor" in names else ""
+                self.errors.add(
+                    DISTRIBUTORS,
+                    row.line,
+                    f"id {row.external_id} already exists with different {', '.join(names)}{hint}",
+                )
+            else:
+                self.plan.present["distributors"] += 1
+        known = set(existing) | p.seen_distributors
+        for row in new_rows.values():
+            if row.sponsor and row.sponsor not in known:
+                self.errors.add(DISTRIBUTORS, row.line, f"unknown sponsor {row.sponsor}")
+        self._check_cycles(new_rows, new_sponsor)
+        self.plan.new_distributors = list(new_rows.values())
+        self.known_distributors = known
+
+    def _check_cycles(self, rows: dict[str, DistributorRow], sponsor_of: dict[str, str | None]) -> None:
+        # Iterative walk up the sponsor links of the new rows; a path that meets itself is a cycle.
+        state: dict[str, int] = {}  # 1 on the current path, 2 done
+        for start in rows:
+            if start in state:
+                continue
+            path: list[str] = []
+            node: str | None = start
+            while node is not None and node in sponsor_of and node not in state:
+                state[node] = 1
+                path.append(node)
+                node = sponsor_of[node]
+            if node is not None and state.get(node) == 1:
+                cycle = path[path.index(node) :]
+                first = min(cycle, key=lambda ext: rows[ext].line)
+                at = cycle.index(first)
+                ordered = cycle[at:] + cycle[:at]
+                self.errors.add(
+                    DISTRIBUTORS,
+                    rows[first].line,
+                    "sponsor cycle: " + " → ".join([*ordered, first]) + " (no root above them)",
+                )
+            for member in path:
+                state[member] = 2
+
+    def _check_distributor(self, ext: str, file: str, line: int) -> bool:
+        if ext in self.known_distributors:
+            return True
+        self.errors.add(file, line, f"unknown distributor {ext}")
+        return False
+
+    # --- customers -------------------------------------------------------------------------
+
+    def check_customers(self) -> None:
+        p = self.parsed
+        rows = self._unique(p.customers, CUSTOMERS, "id", lambda r: r.external_id)
+        wanted = (
+            {r.external_id for r in rows}
+            | {r.host for r in p.demonstrations}
+            | {r.customer for r in p.order_lines if r.customer}
+        )
+        existing: dict[str, tuple] = {}
+        fields = ("id", "external_id", "distributor__external_id", "first_name", "last_name", "email", "kind")
+        for batch in chunked(wanted):
+            for values in Customer.objects.filter(external_id__in=batch).values_list(*fields):
+                existing[values[1]] = values
+        self.plan.customer_ids = {ext: values[0] for ext, values in existing.items()}
+        for ext, values in existing.items():
+            self.customer_owner[ext] = (values[2], "in the database")
+        for row in rows:
+            if not self._check_distributor(row.distributor, CUSTOMERS, row.line):
+                continue
+            current = existing.get(row.external_id)
+            if current is None:
+                self.customer_owner[row.external_id] = (row.distributor, f"{CUSTOMERS}:{row.line}")
+                self.plan.new_customers.append(
+                    NewCustomer(
+                        row.external_id, row.distributor, row.first_name, row.last_name, row.email, row.kind
+                    )
+                )
+                continue
+            file_values = (row.distributor, row.first_name, row.last_name, row.email, row.kind)
+            differs = [
+                "distributor_id" if name == "distributor__external_id" else name
+                for name, theirs, ours in zip(fields[2:], current[2:], file_values, strict=True)
+                if theirs != ours
+            ]
+            if differs:
+                self.errors.add(
+                    CUSTOMERS,
+                    row.line,
+                    f"id {row.external_id} already exists with different {', '.join(differs)}",
+                )
+            else:
+                self.plan.present["customers"] += 1
+        self.seen_customer_rows = p.seen_customers - {r.external_id for r in rows}
+
+    def _refer_to_customer(self, ext: str, distributor: str, file: str, line: int) -> None:
+        """A customer referred to by a distributor's order or demonstration belongs to them."""
+        owner = self.customer_owner.get(ext)
+        if owner is None:
+            if ext in self.seen_customer_rows:
+                return  # its own row in customers.csv is malformed and already reported
+            self.customer_owner[ext] = (distributor, f"{file}:{line}")
+            self.plan.new_customers.append(NewCustomer(ext, distributor))
+        elif owner[0] != distributor:
+            self.errors.add(
+                file,
+                line,
+                f"customer {ext} belongs to distributor {owner[0]} ({owner[1]}), not to {distributor}",
+            )
+
+    # --- demonstrations --------------------------------------------------------------------
+
+    def check_demonstrations(self) -> None:
+        p = self.parsed
+        rows = self._unique(p.demonstrations, DEMONSTRATIONS, "id", lambda r: r.external_id)
+        wanted = {r.external_id for r in rows} | {r.demonstration for r in p.order_lines if r.demonstration}
+        existing: dict[str, tuple] = {}
+        fields = (
+            "id",
+            "external_id",
+            "consultant__external_id",
+            "host__external_id",
+            "held_at",
+            "closed_at",
+            "status",
+        )
+        for batch in chunked(wanted):
+            for values in Demonstration.objects.filter(external_id__in=batch).values_list(*fields):
+                existing[values[1]] = values
+        self.plan.demonstration_ids = {ext: values[0] for ext, values in existing.items()}
+        for ext, values in existing.items():
+            if values[6] == DemonstrationStatus.CANCELLED:
+                continue  # orders at it are refused below
+            self.demonstrations[ext] = (
+                values[2],
+                values[5] if values[6] == DemonstrationStatus.CLOSED else None,
+            )
+        for row in rows:
+            if not self._check_distributor(row.distributor, DEMONSTRATIONS, row.line):
+                continue
+            current = existing.get(row.external_id)
+            if current is None:
+                self._refer_to_customer(row.host, row.distributor, DEMONSTRATIONS, row.line)
+                self.demonstrations[row.external_id] = (row.distributor, row.closed_at)
+                self.plan.new_demonstrations.append(row)
+                continue
+            file_values = (row.distributor, row.host, row.held_at, row.closed_at)
+            names = ("distributor_id", "host_customer_id", "held_at", "closed_at")
+            differs = [
+                name
+                for name, theirs, ours in zip(names, current[2:6], file_values, strict=True)
+                if theirs != ours
+            ]
+            if differs:
+                self.errors.add(
+                    DEMONSTRATIONS,
+                    row.line,
+                    f"id {row.external_id} already exists with different {', '.join(differs)}",
+                )
+            else:
+                self.plan.present["demonstrations"] += 1
+        self.seen_demonstration_rows = p.seen_demonstrations - {r.external_id for r in rows}
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def check_orders(self) -> None:
+        catalogue = self.plan.catalogue
+        seen_products = self.parsed.seen_products
+        orders = self.orders
+        header_names = ("distributor_id", "customer_id", "purpose", "paid_at", "demonstration_id")
+        bad_orders: set[str] = set()
+        for row in self.parsed.order_lines:
+            ok = True
+            entry = catalogue.get(row.sku)
+            if entry is None:
+                ok = False
+                if row.sku not in seen_products:
+                    self.errors.add(ORDERS, row.line, f"unknown sku {row.sku}")
+            draft = orders.get(row.order)
+            if draft is None:
+                draft = orders[row.order] = OrderDraft(row.order, row)
+                ok = self._check_order_header(row) and ok
+            else:
+                first = draft.first
+                differs = [
+                    name
+                    for name, a, b in zip(
+                        header_names,
+                        (
+                            first.distributor,
+                            first.customer,
+                            first.purpose,
+                            first.paid_at,
+                            first.demonstration,
+                        ),
+                        (row.distributor, row.customer, row.purpose, row.paid_at, row.demonstration),
+                        strict=True,
+                    )
+                    if a != b
+                ]
+                if differs:
+                    ok = False
+                    self.errors.add(
+                        ORDERS,
+                        row.line,
+                        f"order {row.order}: {', '.join(differs)} differ(s) from its line {first.line} "
+                        "(all lines of one order share them)",
+                    )
+            if not ok:
+                bad_orders.add(row.order)
+                continue
+            draft.lines.append(row)
+            list_price = entry.retail_price if row.purpose == "customer" else entry.wholesale_price
+            draft.unit_prices.append(row.unit_price if row.unit_price is not None else list_price)
+            draft.returned.append(0)
+        for ext in bad_orders:
+            orders.pop(ext, None)
+
+        # Which of them the database already holds (by external id), and numbers already taken.
+        wanted = set(orders) | bad_orders | {r.order for r in self.parsed.returns}
+        self._load_existing_orders(wanted)
+        for ext, draft in orders.items():
+            first = draft.first
+            if first.demonstration:
+                draft.commission_date = self.demonstrations[first.demonstration][1]
+            else:
+                draft.commission_date = first.paid_at
+            if ext in self.taken_numbers:
+                self.errors.add(ORDERS, first.line, f"order number {ext} is already used by another order")
+                continue
+            existing = self.existing_orders.get(ext)
+            if existing is None:
+                self.plan.new_orders.append(draft)
+                if draft.commission_date is not None:
+                    self._touch_period(draft.commission_date, ORDERS, first.line, f"order {ext}")
+                continue
+            differs = self._order_differences(draft, existing)
+            if differs:
+                self.errors.add(ORDERS, first.line, f"order {ext} already exists with different {differs}")
+            else:
+                self.plan.present["orders"] += 1
+                self.plan.present["order_lines"] += len(draft.lines)
+        qps = self.plan.demonstration_qps
+        new_demonstrations = {d.external_id for d in self.plan.new_demonstrations}
+        for draft in self.plan.new_orders:
+            demo = draft.first.demonstration
+            if demo in new_demonstrations and draft.commission_date is not None:
+                paid = sum(
+                    (p * line.quantity for p, line in zip(draft.unit_prices, draft.lines, strict=True)),
+                    Decimal(0),
+                )
+                qps[demo] = qps.get(demo, Decimal(0)) + paid
+
+    def _check_order_header(self, row: OrderLineRow) -> bool:
+        ok = self._check_distributor(row.distributor, ORDERS, row.line)
+        if row.demonstration:
+            demo = self.demonstrations.get(row.demonstration)
+            if demo is None:
+                ok = False
+                if row.demonstration not in self.seen_demonstration_rows:
+                    self.errors.add(
+                        ORDERS,
+                        row.line,
+                        f"unknown demonstration {row.demonstration} (not in demonstrations.csv nor the "
+                        "database, or cancelled)",
+                    )
+            elif demo[0] != row.distributor:
+                ok = False
+                self.errors.add(
+                    ORDERS,
+                    row.line,
+                    f"order {row.order} is at demonstration {row.demonstration} of distributor {demo[0]}, "
+                    f"not of {row.distributor}",
+                )
+            if row.purpose != "customer":
+                ok = False
+                self.errors.add(
+                    ORDERS, row.line, f"order {row.order} at a demonstration must be a customer order"
+                )
+        if ok and row.customer:
+            before = len(self.errors)
+            self._refer_to_customer(row.customer, row.distributor, ORDERS, row.line)
+            ok = len(self.errors) == before
+        return ok
+
+    def _load_existing_orders(self, wanted: set[str]) -> None:
+        self.taken_numbers: set[str] = set()
+        by_id: dict[int, ExistingOrder] = {}
+        headers: dict[str, tuple] = {}
+        fields = (
+            "id",
+            "external_id",
+            "number",
+            "distributor__external_id",
+            "customer__external_id",
+            "purpose",
+            "paid_at",
+            "demonstration__external_id",
+            "commission_date",
+            "status",
+        )
+        # The orders that get returns are locked, so no other refund races this one.
+        returned_orders = list({r.order for r in self.parsed.returns})
+        for batch in chunked(returned_orders):
+            list(
+                Order.objects.select_for_update(no_key=True)
+                .filter(external_id__in=batch)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+        for batch in chunked(wanted):
+            query = Order.objects.filter(Q(external_id__in=batch) | Q(number__in=batch))
+            for values in query.values_list(*fields):
+                if values[1] in wanted:
+                    headers[values[1]] = values
+                    order = ExistingOrder(values[0], values[1], values[6], values[8], values[9])
+                    self.existing_orders[values[1]] = order
+                    by_id[values[0]] = order
+                if values[2] in wanted and values[2] != values[1]:
+                    self.taken_numbers.add(values[2])
+        self.existing_headers = headers
+        for batch in chunked(by_id):
+            lines = OrderLine.objects.filter(order_id__in=batch).order_by("id")
+            for line_id, order_id, sku, quantity, unit_price in lines.values_list(
+                "id", "order_id", "sku", "quantity", "unit_price"
+            ):
+                by_id[order_id].lines.append([line_id, sku, quantity, unit_price, 0])
+        line_index = {line[0]: line for order in by_id.values() for line in order.lines}
+        for batch in chunked(line_index):
+            returned = (
+                ReturnLine.objects.filter(order_line_id__in=batch)
+                .values_list("order_line_id")
+                .annotate(total=Sum("quantity"))
+            )
+            for line_id, total in returned:
+                line_index[line_id][4] = total
+
+    def _order_differences(self, draft: OrderDraft, existing: ExistingOrder) -> str:
+        header = self.existing_headers[existing.external_id]
+        first = draft.first
+        differs = [
+            name
+            for name, theirs, ours in zip(
+                ("distributor_id", "customer_id", "purpose", "paid_at", "demonstration_id"),
+                (header[3], header[4], header[5], header[6], header[7]),
+                (first.distributor, first.customer, first.purpose, first.paid_at, first.demonstration),
+                strict=True,
+            )
+            if theirs != ours
+        ]
+        ours = Counter(
+            (line.sku, line.quantity, price)
+            for line, price in zip(draft.lines, draft.unit_prices, strict=True)
+        )
+        theirs = Counter((line[1], line[2], line[3]) for line in existing.lines)
+        if ours != theirs:
+            differs.append("lines")
+        return ", ".join(differs)
+
+    # --- returns ---------------------------------------------------------------------------
+
+    def check_returns(self) -> None:
+        rows = self.parsed.returns
+        if not rows:
+            return
+        occurrences: Counter = Counter()
+        keyed = []
+        for row in rows:
+            identity = (row.order, row.sku, row.refunded_at)
+            occurrences[identity] += 1
+            keyed.append((return_key(row.order, row.sku, row.refunded_at, occurrences[identity]), row))
+        existing: dict[str, tuple] = {}
+        for batch in chunked(key for key, _ in keyed):
+            query = (
+                Return.objects.filter(external_key__in=batch)
+                .values_list("external_key", "order__external_id", "refunded_at")
+                .annotate(quantity=Sum("lines__quantity"))
+            )
+            for values in query:
+                existing[values[0]] = values
+        new_orders = {draft.external_id: draft for draft in self.plan.new_orders}
+        locked: set[int] = set()
+        for key, row in keyed:
+            order: OrderDraft | ExistingOrder | None = new_orders.get(row.order) or self.existing_orders.get(
+                row.order
+            )
+            if order is None:
+                if row.order not in self.parsed.seen_orders:
+                    self.errors.add(RETURNS, row.line, f"unknown order {row.order}")
+                continue
+            if key in existing:
+                if existing[key][3] != row.quantity:
+                    self.errors.add(
+                        RETURNS,
+                        row.line,
+                        f"this return of order {row.order} already exists with a different quantity "
+                        f"({existing[key][3]})",
+                    )
+                else:
+                    self.plan.present["returns"] += 1
+                continue
+            if order.commission_date is None:
+                self.errors.add(
+                    RETURNS,
+                    row.line,
+                    f"order {row.order} is not paid yet (its demonstration is not closed): nothing to return",
+                )
+                continue
+            paid_at = order.first.paid_at if isinstance(order, OrderDraft) else order.paid_at
+            if paid_at is not None and row.refunded_at < paid_at:
+                self.errors.add(RETURNS, row.line, f"refunded_at is before order {row.order} was paid")
+                continue
+            draft = self._allocate(key, row, order)
+            if draft is None:
+                continue
+            self.plan.new_returns.append(draft)
+            self._touch_period(row.refunded_at, RETURNS, row.line, f"the return of order {row.order}")
+            if isinstance(order, ExistingOrder):
+                locked.add(order.id)
+        for order in self.existing_orders.values():
+            if order.id in locked:
+                self.plan.order_status_changes[order.id] = _status_after_returns(
+                    sum(line[2] for line in order.lines), sum(line[4] for line in order.lines)
+                )
+
+    def _allocate(self, key: str, row, order: OrderDraft | ExistingOrder) -> ReturnDraft | None:
+        # Lines of that sku: (handle, bought, already returned, unit price).
+        if isinstance(order, OrderDraft):
+            lines = [
+                (i, line.quantity, order.returned[i], order.unit_prices[i])
+                for i, line in enumerate(order.lines)
+                if line.sku == row.sku
+            ]
+        else:
+            lines = [(line[0], line[2], line[4], line[3]) for line in order.lines if line[1] == row.sku]
+        if not lines:
+            self.errors.add(RETURNS, row.line, f"order {row.order} has no line of sku {row.sku}")
+            return None
+        bought = sum(line[1] for line in lines)
+        returned = sum(line[2] for line in lines)
+        if returned + row.quantity > bought:
+            self.errors.add(
+                RETURNS,
+                row.line,
+                f"return of more than was bought: order {row.order} bought {bought} × {row.sku}, "
+                f"{returned} returned before, {row.quantity} returned here",
+            )
+            return None
+        # The first line with enough left takes it all; otherwise fill the lines in order.
+        parts: list[tuple[int, int, Decimal]] = []
+        whole = next((line for line in lines if line[1] - line[2] >= row.quantity), None)
+        if whole is not None:
+            parts.append((whole[0], row.quantity, whole[3] * row.quantity))
+        else:
+            left = row.quantity
+            for handle, qty, done, price in lines:
+                take = min(qty - done, left)
+                if take > 0:
+                    parts.append((handle, take, price * take))
+                    left -= take
+        for handle, take, _ in parts:
+            if isinstance(order, OrderDraft):
+                order.returned[handle] += take
+            else:
+                next(line for line in order.lines if line[0] == handle)[4] += take
+        amount = sum((part[2] for part in parts), Decimal(0))
+        return ReturnDraft(key, row.line, order, row.refunded_at, row.quantity, amount, parts)
+
+    # --- periods ---------------------------------------------------------------------------
+
+    def _touch_period(self, moment: dt.datetime, file: str, line: int, what: str) -> None:
+        self.periods[period_of(moment)].append((file, line, what))
+
+    def check_periods(self) -> None:
+        if not self.periods:
+            return
+        # Locked, so a close cannot start on a period while this import writes into it.
+        frozen = (
+            Period.objects.select_for_update(no_key=True)
+            .filter(start__in=list(self.periods))
+            .order_by("start")
+            .values_list("start", "status")
+        )
+        for start, status in frozen:
+            if status == PeriodStatus.OPEN:
+                continue
+            state = "closed" if status == PeriodStatus.CLOSED else "being closed"
+            for file, line, what in self.periods[start]:
+                self.errors.add(
+                    file,
+                    line,
+                    f"{what} counts in {period_label(start)}, a period that is {state}: "
+                    "corrections of a closed period are adjustments in an open one",
+                )
+
+    # --- shared ----------------------------------------------------------------------------
+
+    def _unique(self, rows: list, file: str, column: str, key) -> list:
+        first_line: dict[str, int] = {}
+        kept = []
+        for row in rows:
+            ext = key(row)
+            if ext in first_line:
+                self.errors.add(file, row.line, f"duplicate {column} {ext} (first on line {first_line[ext]})")
+                continue
+            first_line[ext] = row.line
+            kept.append(row)
+        return kept
+
+
+def _status_after_returns(bought: int, returned: int) -> str:
+    if returned == 0:
+        return OrderStatus.PAID
+    if returned >= bought:
+        return OrderStatus.RETURNED
+    return OrderStatus.PARTLY_RETURNED

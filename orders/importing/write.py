@@ -1,0 +1,404 @@
+"""Phase 2: writing the plan, in bulk, inside the import's transaction.
+
+Ids are drawn from the tables' sequences up front, so every row is written once with its foreign
+keys already set (sponsor links included: Django's foreign keys are deferred to the commit) and
+the sponsor tree is numbered once at the end. PostgreSQL gets COPY; other databases bulk_create.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+
+from core.periods import period_of
+from distributors.models import Distributor, DistributorStatus
+from distributors.tree import renumber_trees
+from orders.models import (
+    Customer,
+    Demonstration,
+    DemonstrationStatus,
+    Order,
+    OrderLine,
+    Product,
+    Return,
+    ReturnKind,
+    ReturnLine,
+)
+
+from .check import CatalogueEntry, ImportPlan, OrderDraft, chunked
+
+BATCH = 5_000
+ZERO = Decimal("0")
+
+
+def write_plan(plan: ImportPlan) -> dict[str, int]:
+    """Write everything the plan holds; returns how many rows of each kind were created."""
+    now = timezone.now()
+    created: dict[str, int] = {}
+    created["products"] = _write_products(plan, now)
+    created["distributors"] = _write_distributors(plan, now)
+    created["customers"] = _write_customers(plan, now)
+    created["demonstrations"] = _write_demonstrations(plan, now)
+    created["orders"], created["order_lines"] = _write_orders(plan, now)
+    created["returns"] = _write_returns(plan, now)
+    for status in {s for s in plan.order_status_changes.values()}:
+        ids = [order_id for order_id, s in plan.order_status_changes.items() if s == status]
+        for batch in chunked(ids):
+            Order.objects.filter(id__in=batch).update(status=status, updated_at=now)
+    return created
+
+
+def _write_products(plan: ImportPlan, now) -> int:
+    rows = plan.new_products
+    ids = allocate_ids(Product, len(rows))
+    columns = [
+        "id",
+        "sku",
+        "name",
+        "retail_price",
+        "wholesale_price",
+        "qv",
+        "cv",
+        "commissionable",
+        "buyback_eligible",
+        "vat_rate",
+    ]
+    values = []
+    for product_id, row in zip(ids, rows, strict=True):
+        entry: CatalogueEntry = plan.catalogue[row.sku]
+        entry.id = product_id
+        values.append(
+            (
+                product_id,
+                row.sku,
+                row.name,
+                row.retail_price,
+                row.wholesale_price,
+                row.qv,
+                row.cv,
+                row.commissionable,
+                row.buyback_eligible,
+                entry.vat_rate,
+            )
+        )
+    insert_rows(Product, columns, values, now)
+    return len(values)
+
+
+def _write_distributors(plan: ImportPlan, now) -> int:
+    rows = plan.new_distributors
+    if not rows:
+        return 0
+    ids = allocate_ids(Distributor, len(rows))
+    distributor_ids = plan.distributor_ids
+    for distributor_id, row in zip(ids, rows, strict=True):
+        distributor_ids[row.external_id] = distributor_id
+    codes = referral_codes([row.external_id for row in rows])
+    columns = [
+        "id",
+        "sponsor_id",
+        "external_id",
+        "first_name",
+        "last_name",
+        "email",
+        "country",
+        "status",
+        "enrolled_at",
+        "terminated_at",
+        "referral_code",
+        "tree_id",
+        "lft",
+        "rght",
+        "level",
+    ]
+    # Placeholder tree numbers: renumber_trees() numbers every new node once, below.
+    values = (
+        (
+            distributor_ids[row.external_id],
+            distributor_ids[row.sponsor] if row.sponsor else None,
+            row.external_id,
+            row.first_name,
+            row.last_name,
+            row.email,
+            row.country,
+            row.status,
+            row.enrolled_at,
+            now if row.status == DistributorStatus.TERMINATED else None,
+            code,
+            0,
+            0,
+            0,
+            0,
+        )
+        for row, code in zip(rows, codes, strict=True)
+    )
+    insert_rows(Distributor, columns, values, now)
+    renumber_trees()
+    return len(rows)
+
+
+def referral_codes(external_ids: list[str]) -> list[str]:
+    """A stable code per external id (8 characters of its hash), re-salted on a collision."""
+    codes = [_code(ext, 0) for ext in external_ids]
+    taken: set[str] = set()
+    for batch in chunked(codes):
+        taken.update(
+            Distributor.objects.filter(referral_code__in=batch).values_list("referral_code", flat=True)
+        )
+    result = []
+    for ext, code in zip(external_ids, codes, strict=True):
+        salt = 0
+        while code in taken:
+            salt += 1
+            code = _code(ext, salt)
+            if Distributor.objects.filter(referral_code=code).exists():
+                taken.add(code)
+        taken.add(code)
+        result.append(code)
+    return result
+
+
+def _code(external_id: str, salt: int) -> str:
+    digest = hashlib.sha256(f"{external_id}#{salt}".encode()).digest()
+    return base64.b32encode(digest).decode("ascii")[:8]
+
+
+def _write_customers(plan: ImportPlan, now) -> int:
+    rows = plan.new_customers
+    ids = allocate_ids(Customer, len(rows))
+    for customer_id, row in zip(ids, rows, strict=True):
+        plan.customer_ids[row.external_id] = customer_id
+    columns = ["id", "external_id", "distributor_id", "first_name", "last_name", "email", "kind"]
+    values = (
+        (
+            plan.customer_ids[row.external_id],
+            row.external_id,
+            plan.distributor_ids[row.distributor],
+            row.first_name,
+            row.last_name,
+            row.email,
+            row.kind,
+        )
+        for row in rows
+    )
+    insert_rows(Customer, columns, values, now)
+    return len(rows)
+
+
+def _write_demonstrations(plan: ImportPlan, now) -> int:
+    rows = plan.new_demonstrations
+    ids = allocate_ids(Demonstration, len(rows))
+    for demonstration_id, row in zip(ids, rows, strict=True):
+        plan.demonstration_ids[row.external_id] = demonstration_id
+    columns = ["id", "external_id", "consultant_id", "host_id", "held_at", "status", "closed_at", "qps"]
+    values = (
+        (
+            plan.demonstration_ids[row.external_id],
+            row.external_id,
+            plan.distributor_ids[row.distributor],
+            plan.customer_ids[row.host],
+            row.held_at,
+            DemonstrationStatus.CLOSED if row.closed_at else DemonstrationStatus.PLANNED,
+            row.closed_at,
+            # What was paid, ex VAT; imported history issues no host credit.
+            plan.demonstration_qps.get(row.external_id, ZERO) if row.closed_at else None,
+        )
+        for row in rows
+    )
+    insert_rows(Demonstration, columns, values, now)
+    return len(rows)
+
+
+def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
+    drafts = plan.new_orders
+    order_ids = allocate_ids(Order, len(drafts))
+    line_count = sum(len(draft.lines) for draft in drafts)
+    line_ids = iter(allocate_ids(OrderLine, line_count))
+    currency = getattr(settings, "CURRENCY", "EUR")
+    customer_ids = plan.customer_ids
+    distributor_ids = plan.distributor_ids
+    demonstration_ids = plan.demonstration_ids
+    order_columns = [
+        "id",
+        "number",
+        "external_id",
+        "distributor_id",
+        "customer_id",
+        "purpose",
+        "status",
+        "demonstration_id",
+        "currency",
+        "paid_at",
+        "commission_date",
+        "commission_period",
+    ]
+    periods: dict = {}
+
+    def order_rows():
+        for order_id, draft in zip(order_ids, drafts, strict=True):
+            first = draft.first
+            date = draft.commission_date
+            period = None
+            if date is not None:
+                period = periods.get(date)
+                if period is None:
+                    period = periods[date] = period_of(date)
+            draft.id = order_id
+            draft.line_ids = [next(line_ids) for _ in draft.lines]
+            yield (
+                order_id,
+                draft.external_id,
+                draft.external_id,
+                distributor_ids[first.distributor],
+                customer_ids[first.customer] if first.customer else None,
+                first.purpose,
+                draft.status,
+                demonstration_ids[first.demonstration] if first.demonstration else None,
+                currency,
+                first.paid_at,
+                date,
+                period,
+            )
+
+    insert_rows(Order, order_columns, order_rows(), now)
+
+    catalogue = plan.catalogue
+    line_columns = [
+        "id",
+        "order_id",
+        "product_id",
+        "sku",
+        "quantity",
+        "unit_list_price",
+        "unit_price",
+        "vat_rate",
+        "unit_qv",
+        "unit_cv",
+        "commissionable",
+        "excluded_from_buyback",
+        "buyback_eligible",
+    ]
+
+    def line_rows():
+        for order_id, draft in zip(order_ids, drafts, strict=True):
+            customer_order = draft.first.purpose == "customer"
+            for line_id, line, price in zip(draft.line_ids, draft.lines, draft.unit_prices, strict=True):
+                entry = catalogue[line.sku]
+                yield (
+                    line_id,
+                    order_id,
+                    entry.id,
+                    line.sku,
+                    line.quantity,
+                    entry.retail_price if customer_order else entry.wholesale_price,
+                    price,
+                    entry.vat_rate,
+                    entry.qv if entry.commissionable else ZERO,
+                    entry.cv if entry.commissionable else ZERO,
+                    entry.commissionable,
+                    entry.excluded_from_buyback,
+                    entry.buyback_eligible,
+                )
+
+    insert_rows(OrderLine, line_columns, line_rows(), now)
+    return len(drafts), line_count
+
+
+def _write_returns(plan: ImportPlan, now) -> int:
+    drafts = plan.new_returns
+    ids = allocate_ids(Return, len(drafts))
+    columns = [
+        "id",
+        "order_id",
+        "kind",
+        "refunded_at",
+        "refund_period",
+        "refund_amount",
+        "reason",
+        "external_key",
+    ]
+    values = []
+    line_values = []
+    for return_id, draft in zip(ids, drafts, strict=True):
+        order = draft.order
+        order_id = order.id
+        values.append(
+            (
+                return_id,
+                order_id,
+                ReturnKind.RETURN,
+                draft.refunded_at,
+                period_of(draft.refunded_at),
+                draft.amount,
+                "Imported",
+                draft.key,
+            )
+        )
+        for handle, quantity, amount in draft.parts:
+            line_id = order.line_ids[handle] if isinstance(order, OrderDraft) else handle
+            line_values.append((return_id, line_id, quantity, amount))
+    insert_rows(Return, columns, values, now)
+    insert_rows(
+        ReturnLine, ["return_record_id", "order_line_id", "quantity", "refund_amount"], line_values, now
+    )
+    return len(drafts)
+
+
+# --- bulk machinery -------------------------------------------------------------------------
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """Draw `count` ids for new rows from the table's own sequence."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite serialises writers, so the next ids after the largest are ours.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def insert_rows(model: type[models.Model], columns: list[str], rows: Iterable[tuple], now) -> None:
+    """Insert rows given as tuples of `columns` (attnames); every other column gets its default."""
+    given = set(columns)
+    rest = []
+    for model_field in model._meta.concrete_fields:
+        if model_field.attname in given or (model_field.primary_key and "id" not in given):
+            continue
+        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+            rest.append((model_field, now))
+        elif model_field.has_default():
+            rest.append((model_field, model_field.get_default()))
+        elif model_field.null:
+            rest.append((model_field, None))
+        elif isinstance(model_field, models.CharField | models.TextField):
+            rest.append((model_field, ""))
+        else:
+            raise ValueError(f"{model.__name__}.{model_field.name} needs a value")
+    extra = tuple(value for _, value in rest)
+    if connection.vendor == "postgresql":
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
+        names = [by_attname[c].column for c in columns] + [f.column for f, _ in rest]
+        quoted = ", ".join(connection.ops.quote_name(name) for name in names)
+        sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row + extra)
+        return
+    extra_kwargs = {f.attname: value for f, value in rest}
+    for batch in chunked(rows, 5_000):
+        model.objects.bulk_create(
+            [model(**dict(zip(columns, row, strict=True)), **extra_kwargs) for row in batch]
+        )
