@@ -1,0 +1,89 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
+from distributors.models import Distributor
+from distributors.selectors import downline_count, tree_check, upline
+from distributors.tree import renumber_trees
+
+from .helpers import assert_tree_ok
+
+
+def test_clean_tree_passes(network, capsys):
+    call_command("check_tree")
+    assert "7 distributor(s) in 1 tree(s): OK" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "corrupt, expected",
+    [
+        (dict(lft=3), "duplicated"),
+        (dict(level=5), "level 5, but it is 2 deep"),
+        (dict(rght=30), "crosses"),
+    ],
+)
+def test_corruption_is_reported_and_fixed(network, capsys, corrupt, expected):
+    Distributor.objects.filter(pk=network["dirk"].pk).update(**corrupt)
+    report = tree_check()
+    assert not report.ok
+    assert any(expected in p for p in report.problems), report.problems
+    with pytest.raises(CommandError, match="Sponsor tree is corrupt"):
+        call_command("check_tree")
+    call_command("check_tree", "--fix")
+    out = capsys.readouterr().out
+    assert "Renumbered" in out
+    assert out.rstrip().endswith("7 distributor(s) in 1 tree(s): OK")
+    assert_tree_ok()
+
+
+def test_sponsor_link_disagreeing_with_nested_sets_is_reported(network):
+    # The sponsor link is the truth: changing it alone leaves the nested sets behind.
+    Distributor.objects.filter(pk=network["cor"].pk).update(sponsor=network["fenna"])
+    problems = tree_check().problems
+    assert problems == [
+        f"node {network['cor'].pk}: sponsor is {network['fenna'].pk} but the nested sets place it "
+        f"under {network['bram'].pk}"
+    ]
+    call_command("check_tree", "--fix")
+    assert [d.first_name for d in upline(network["cor"])] == ["Root", "Eva", "Fenna"]
+
+
+def test_two_roots_in_one_tree(network):
+    Distributor.objects.filter(pk=network["eva"].pk).update(sponsor=None)
+    problems = tree_check().problems
+    assert any("2 roots" in p for p in problems), problems
+
+
+@pytest.mark.slow
+def test_ten_thousand_deep_chain_renumbers_and_checks(db):
+    depth = 10_000
+    now = timezone.now()
+    nodes = Distributor.objects.bulk_create(
+        Distributor(
+            external_id=f"C{i}",
+            first_name="Chain",
+            last_name=str(i),
+            email=f"chain{i}@example.nl",
+            enrolled_at=now,
+            referral_code=f"C{i}",
+            lft=0,
+            rght=0,
+            tree_id=0,
+            level=0,
+        )
+        for i in range(depth)
+    )
+    for parent, child in zip(nodes, nodes[1:], strict=False):
+        child.sponsor_id = parent.pk
+    Distributor.objects.bulk_update(nodes[1:], ["sponsor"], batch_size=2_000)
+    with transaction.atomic():
+        advisory_xact_lock(SPONSOR_TREE_LOCK)
+        assert renumber_trees() == depth
+    assert_tree_ok()
+    deepest = Distributor.objects.get(pk=nodes[-1].pk)
+    assert (deepest.level, deepest.lft, deepest.rght) == (depth - 1, depth, depth + 1)
+    assert downline_count(nodes[0]) == depth - 1
+    assert len(upline(deepest)) == depth - 1
