@@ -64,3 +64,312 @@ class Period(models.Model):
     @property
     def label(self) -> str:
         return str(self)
+
+
+# --- The close: runs, chunks, results, ledger, statements, adjustments, payouts -------------------
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+# Sums of per-unit volumes (4 decimals on order lines) over a period.
+VOLUME = {"max_digits": 18, "decimal_places": 4}
+# Bases and shares keep enough digits that base x rate reproduces the line before rounding.
+PRECISE = {"max_digits": 32, "decimal_places": 12}
+RATE = {"max_digits": 16, "decimal_places": 10}
+
+
+class CloseRunKind(models.TextChoices):
+    PREVIEW = "preview", "Preview"
+    FINAL = "final", "Final close"
+
+
+class CloseRunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ClosePhase(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    COMPUTE = "compute", "Check tree, aggregate orders, compute"
+    WRITE = "write", "Write results, ledger and statements"
+    FINALIZE = "finalize", "Finalize"
+    DONE = "done", "Done"
+
+
+class CloseRun(models.Model):
+    """One computation of a period: a preview (any number, while open) or the final close (one).
+
+    Every row the close writes points at its run; a final close and payouts read only the final
+    run's rows, so previews never leak into money.
+    """
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="runs")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="runs")
+    kind = models.CharField(max_length=16, choices=CloseRunKind.choices)
+    status = models.CharField(
+        max_length=16, choices=CloseRunStatus.choices, default=CloseRunStatus.PENDING, db_index=True
+    )
+    phase = models.CharField(max_length=16, choices=ClosePhase.choices, default=ClosePhase.QUEUED)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    compute_seconds = models.FloatField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The period report: distributors, ranks histogram, totals, breakage, host credit, duration.
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period"], condition=models.Q(kind="final"), name="closerun_one_final_per_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(chunks_done__lte=models.F("chunks_total")),
+                name="closerun_chunks_done_le_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.period} (run {self.pk})"
+
+
+class CloseChunkStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class CloseChunk(models.Model):
+    """A slice of a run's output (the rows of a range of distributors), written in one transaction.
+
+    Workers claim it with a conditional UPDATE (pending/failed, or running with a stale claim);
+    the computed rows wait in `payload` until the chunk is written, then it is cleared.
+    """
+
+    run = models.ForeignKey(CloseRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=16, choices=CloseChunkStatus.choices, default=CloseChunkStatus.PENDING, db_index=True
+    )
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    distributors = models.PositiveIntegerField(default=0)
+    lines = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    payload = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="closechunk_unique_number")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.number} of run {self.run_id}"
+
+
+class DistributorPeriod(models.Model):
+    """A distributor's volumes, activity, eligibility and rank in one run of a period."""
+
+    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="results")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
+    sponsor_id_in_period = models.BigIntegerField(null=True, blank=True)
+    pcv = models.DecimalField(**VOLUME)
+    ppc = models.DecimalField(**VOLUME)
+    pv = models.DecimalField(**VOLUME)
+    gv = models.DecimalField(**VOLUME)
+    customer_cv = models.DecimalField(**VOLUME)
+    own_cv = models.DecimalField(**VOLUME)
+    customer_paid = models.DecimalField(**VOLUME)
+    customer_count = models.PositiveIntegerField(default=0)
+    own_cv_share = models.DecimalField(**PRECISE)
+    rewardable_cv = models.DecimalField(**PRECISE)
+    active = models.BooleanField()
+    customer_requirement_met = models.BooleanField()
+    override_eligible = models.BooleanField()
+    paid_as_rank = models.PositiveSmallIntegerField()
+    title = models.PositiveSmallIntegerField()
+    active_frontline = models.PositiveIntegerField(default=0)
+    group_qv = models.DecimalField(**VOLUME)
+    group_cv = models.DecimalField(**PRECISE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "distributor"], name="distributorperiod_unique_per_run")
+        ]
+        indexes = [models.Index(fields=["period", "distributor"], name="distperiod_period_dist_idx")]
+
+    def __str__(self) -> str:
+        return f"Results of distributor {self.distributor_id} in run {self.run_id}"
+
+
+class LedgerKind(models.TextChoices):
+    PERSONAL = "personal", "Personal commission"
+    OVERRIDE = "override", "Override"
+    CLAWBACK = "clawback", "Clawback"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class LedgerLine(models.Model):
+    """One rounded amount with everything needed to explain it (spec §9 granularity).
+
+    Append-only (a trigger refuses UPDATE, and DELETE except of a preview's rows); `key` makes a
+    re-run chunk unable to write a line twice.
+    """
+
+    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="ledger_lines")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=LedgerKind.choices)
+    key = models.CharField(max_length=120)
+    source = models.ForeignKey(
+        "distributors.Distributor", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(default=0)
+    rate = models.DecimalField(**RATE)
+    base = models.DecimalField(**PRECISE)
+    amount = models.DecimalField(**MONEY)
+    # Clawbacks: the period whose line is reversed, and that line.
+    original_period = models.DateField(null=True, blank=True)
+    reversed_line = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+    )
+    adjustment = models.ForeignKey(
+        "commissions.Adjustment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["run", "distributor", "kind", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "distributor", "key"], name="ledgerline_unique_key_per_run"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["period", "distributor"], name="ledger_period_dist_idx"),
+            models.Index(fields=["run", "kind", "source"], name="ledger_run_kind_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} ({self.key})"
+
+
+class Statement(models.Model):
+    """carried in + the period's lines = net; paid when net >= the plan's minimum, else carried."""
+
+    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="statements")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
+    carried_in = models.DecimalField(**MONEY)
+    personal = models.DecimalField(**MONEY)
+    override = models.DecimalField(**MONEY)
+    clawbacks = models.DecimalField(**MONEY)
+    adjustments = models.DecimalField(**MONEY)
+    net = models.DecimalField(**MONEY)
+    payout = models.DecimalField(**MONEY)
+    carried_out = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["run", "distributor"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "distributor"], name="statement_unique_per_run"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    net=models.F("carried_in")
+                    + models.F("personal")
+                    + models.F("override")
+                    + models.F("clawbacks")
+                    + models.F("adjustments")
+                ),
+                name="statement_net_is_sum",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(carried_out=models.F("net") - models.F("payout")),
+                name="statement_carried_out_is_net_minus_payout",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "distributor"], name="statement_period_dist_idx")]
+
+    def __str__(self) -> str:
+        return f"Statement {self.period} of distributor {self.distributor_id}"
+
+
+class Adjustment(models.Model):
+    """A manual correction entered by an admin for an open period; an adjustment line at its close."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="adjustments")
+    distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="adjustment_not_zero")]
+
+    def __str__(self) -> str:
+        return f"Adjustment {self.amount} for {self.distributor_id} in {self.period}"
+
+
+class PayoutBatchStatus(models.TextChoices):
+    OPEN = "open", "To pay"
+    PAID = "paid", "Paid"
+
+
+class PayoutBatch(models.Model):
+    """The final statements of a period with a payout, sent to the bank as one CSV."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="payout_batches")
+    reference = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=8, choices=PayoutBatchStatus.choices, default=PayoutBatchStatus.OPEN)
+    total = models.DecimalField(**MONEY)
+    count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="paid") | models.Q(paid_at__isnull=False),
+                name="payoutbatch_paid_has_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Payout(models.Model):
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payouts")
+    # A statement is paid at most once, whatever happens to batches.
+    statement = models.OneToOneField(Statement, on_delete=models.PROTECT, related_name="payout_record")
+    distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+    reference = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["batch", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -1,0 +1,1 @@
+"""Commission services, split by sub-domain: plans, periods, the close, adjustments, payouts."""

@@ -1,0 +1,176 @@
+"""The close's inputs, aggregated in SQL: one GROUP BY over the period's order lines, one read of
+the distributors. Never one model instance per order or per distributor.
+
+Volumes are net of returns refunded up to the end of the period (spec §2: a refund within the
+order's own period takes the units out as if never bought; later refunds change nothing here and
+become clawback lines in their own period, see clawbacks.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+
+from commissions.engine.types import DistributorInput
+from core.periods import period_bounds
+
+ZERO = Decimal("0")
+FOUR = Decimal("0.0001")
+
+# Units returned of each order line by refunds dated up to the end of the period.
+_RETURNED = """
+    SELECT rl.order_line_id, SUM(rl.quantity) AS qty
+    FROM orders_returnline rl
+    JOIN orders_return r ON r.id = rl.return_record_id
+    JOIN orders_orderline l ON l.id = rl.order_line_id
+    JOIN orders_order o ON o.id = l.order_id
+    WHERE o.commission_period = %(period)s AND r.refund_period <= %(period)s
+    GROUP BY rl.order_line_id
+"""
+
+# An order counts in its commission period unless it is pending, or was cancelled before the
+# period ended (a cancellation after the period is a refund, settled by clawbacks).
+_COUNTS = """
+    o.commission_period = %(period)s
+    AND o.status <> 'pending'
+    AND NOT (o.status = 'cancelled' AND (o.cancelled_at IS NULL OR o.cancelled_at < %(period_end)s))
+"""
+
+VOLUMES_SQL = f"""
+WITH returned AS ({_RETURNED})
+SELECT o.distributor_id,
+    SUM(CASE WHEN o.purpose = 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv ELSE 0 END),
+    SUM(CASE WHEN o.purpose = 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_cv ELSE 0 END),
+    SUM(CASE WHEN o.purpose = 'customer' AND l.commissionable
+             THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_price ELSE 0 END),
+    SUM(CASE WHEN o.purpose <> 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv ELSE 0 END),
+    SUM(CASE WHEN o.purpose <> 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_cv ELSE 0 END)
+FROM orders_orderline l
+JOIN orders_order o ON o.id = l.order_id
+LEFT JOIN returned rt ON rt.order_line_id = l.id
+WHERE {_COUNTS}
+GROUP BY o.distributor_id
+"""
+
+# Distinct paying customers: a real customer (no household link to a distributor) who kept and
+# paid for at least some commissionable product in the period.
+CUSTOMERS_SQL = f"""
+WITH returned AS ({_RETURNED})
+SELECT paying.distributor_id, COUNT(*) FROM (
+    SELECT o.distributor_id, o.customer_id
+    FROM orders_orderline l
+    JOIN orders_order o ON o.id = l.order_id
+    JOIN orders_customer c ON c.id = o.customer_id
+    LEFT JOIN returned rt ON rt.order_line_id = l.id
+    WHERE {_COUNTS} AND o.purpose = 'customer' AND l.commissionable AND c.household_of_id IS NULL
+    GROUP BY o.distributor_id, o.customer_id
+    HAVING SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_price) > 0
+) AS paying
+GROUP BY paying.distributor_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodInputs:
+    inputs: list[DistributorInput]
+    # Everyone in the inputs, for the statements (external ids are read only by the export).
+    ids: list[int]
+
+
+def _dec(value: object) -> Decimal:
+    # PostgreSQL returns Decimal; SQLite (the demo) may return int or float for numeric sums.
+    if isinstance(value, Decimal):
+        return value
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(FOUR)
+
+
+def order_volumes(period: dt.date) -> dict[int, tuple[Decimal, Decimal, Decimal, Decimal, Decimal, int]]:
+    """distributor id -> (customer QV, customer CV, customer paid, own QV, own CV, customers)."""
+    _, period_end = period_bounds(period)
+    params = {"period": period, "period_end": period_end}
+    volumes: dict[int, tuple[Decimal, Decimal, Decimal, Decimal, Decimal, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(CUSTOMERS_SQL, params)
+        customers = dict(cursor.fetchall())
+        cursor.execute(VOLUMES_SQL, params)
+        for distributor_id, cqv, ccv, paid, oqv, ocv in cursor.fetchall():
+            volumes[distributor_id] = (
+                _dec(cqv),
+                _dec(ccv),
+                _dec(paid),
+                _dec(oqv),
+                _dec(ocv),
+                int(customers.get(distributor_id, 0)),
+            )
+    return volumes
+
+
+def _period_sponsors(
+    rows: Iterable[tuple[int, int | None, bool]],
+) -> dict[int, int | None]:
+    """Sponsor of every distributor who existed in the period: the nearest upline who existed too.
+
+    `rows` are (id, sponsor_id, existed) for every distributor; a sponsor who did not exist in
+    the period (enrolled later after a move, terminated before it) is skipped over, iteratively.
+    """
+    sponsor_of: dict[int, int | None] = {}
+    existed: set[int] = set()
+    for node_id, sponsor_id, was in rows:
+        sponsor_of[node_id] = sponsor_id
+        if was:
+            existed.add(node_id)
+    # A skipped (non-existing) node -> its nearest existing upline, memoised along each walk.
+    skipped_to: dict[int, int | None] = {}
+    sponsors: dict[int, int | None] = {}
+    for node_id in existed:
+        path = []
+        current = sponsor_of.get(node_id)
+        while current is not None and current not in existed:
+            if current in skipped_to:
+                current = skipped_to[current]
+                break
+            path.append(current)
+            current = sponsor_of.get(current)
+        for skipped in path:
+            skipped_to[skipped] = current
+        sponsors[node_id] = current
+    return sponsors
+
+
+def period_inputs(period: dt.date) -> PeriodInputs:
+    """The engine's inputs for the period: everyone who existed in it (enrolled before its end, not
+    terminated before its start) or has orders in it, with their aggregates."""
+    from distributors.models import Distributor
+
+    start, end = period_bounds(period)
+    volumes = order_volumes(period)
+    rows = []
+    details: dict[int, tuple[str, int]] = {}
+    for node_id, sponsor_id, status, title, enrolled_at, terminated_at in Distributor.objects.values_list(
+        "id", "sponsor_id", "status", "title", "enrolled_at", "terminated_at"
+    ).iterator(chunk_size=50_000):
+        existed = node_id in volumes or (
+            enrolled_at < end and (terminated_at is None or terminated_at >= start)
+        )
+        rows.append((node_id, sponsor_id, existed))
+        if existed:
+            # Status at the end of the period: a termination after it did not affect it.
+            if status == "terminated" and terminated_at is not None and terminated_at >= end:
+                status = "active"
+            details[node_id] = (status, title)
+    sponsors = _period_sponsors(rows)
+    inputs = []
+    empty = (ZERO, ZERO, ZERO, ZERO, ZERO, 0)
+    for node_id in sorted(sponsors):
+        cqv, ccv, paid, oqv, ocv, customers = volumes.get(node_id, empty)
+        status, title = details[node_id]
+        inputs.append(
+            DistributorInput(node_id, sponsors[node_id], status, cqv, ccv, paid, oqv, ocv, customers, title)
+        )
+    return PeriodInputs(inputs=inputs, ids=[row.id for row in inputs])

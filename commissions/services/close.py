@@ -1,0 +1,667 @@
+"""The monthly close: start, compute once, write in idempotent chunks, finalize.
+
+    close_start()          checks, creates (or resumes/joins) the run, schedules close_run_advance
+    close_run_advance()    phase compute: check the tree, aggregate orders in SQL, run the engine once
+                           in memory, add clawbacks, adjustments and statements, and store the rows
+                           of each chunk (a range of distributors) as a compressed payload; then
+                           dispatch one task per chunk not yet written
+    close_chunk_write()    claim the chunk (conditional UPDATE), write its rows in one transaction
+                           (COPY into a temp table, INSERT ... ON CONFLICT DO NOTHING), mark it done
+    close_run_finalize()   once every chunk is done: the period report, ranks and titles, period closed
+
+A killed worker, a task delivered twice or a close started twice all end in the same ledger: the
+computed rows are fixed before any is written, every output row has a unique key, chunks are
+claimed, and a period has at most one final run. See docs/adr/0003-close-orchestration.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import os
+import socket
+import time
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from commissions.models import (
+    CloseChunk,
+    CloseChunkStatus,
+    ClosePhase,
+    CloseRun,
+    CloseRunKind,
+    CloseRunStatus,
+    DistributorPeriod,
+    LedgerLine,
+    Period,
+    PeriodStatus,
+    Plan,
+    Statement,
+)
+from core.errors import ApplicationError, Conflict
+from core.locks import advisory_xact_lock, try_advisory_xact_lock
+from core.money import ZERO, round_cents
+from core.periods import next_period, period_bounds, period_label, previous_period
+from core.services import audit_record
+
+from .adjustments import adjustment_lines
+from .aggregation import period_inputs
+from .clawbacks import clawback_lines
+from .periods import period_get_or_create
+from .rows import LINE_COLUMNS, RESULT_COLUMNS, STATEMENT_COLUMNS, LineRow, StatementRow, line_key
+
+logger = logging.getLogger(__name__)
+
+CHUNK_DISTRIBUTORS = 25_000  # default rows of distributors per chunk (settings can override)
+STALE_CLAIM_SECONDS = 120  # a running chunk whose claim is older may be taken over
+
+
+def _chunk_size() -> int:
+    return max(1, int(getattr(settings, "COMMISSION_CLOSE_CHUNK_DISTRIBUTORS", CHUNK_DISTRIBUTORS)))
+
+
+def stale_claim_seconds() -> int:
+    return int(getattr(settings, "COMMISSION_CLOSE_STALE_CLAIM_SECONDS", STALE_CLAIM_SECONDS))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# --- start ------------------------------------------------------------------------------------
+
+
+def _resolve_plan(plan: Plan | str | None) -> Plan:
+    if isinstance(plan, Plan):
+        return plan
+    if plan:
+        found = Plan.objects.filter(version=plan).first()
+        if found is None:
+            versions = (
+                ", ".join(Plan.objects.order_by("loaded_at").values_list("version", flat=True)) or "none"
+            )
+            raise ApplicationError(
+                f"There is no plan version '{plan}'; loaded versions: {versions}. "
+                "Load one with `manage.py load_plan FILE`.",
+                field="plan",
+            )
+        return found
+    from commissions.services.plans import plan_ensure_default, plan_newest
+
+    return plan_newest() or plan_ensure_default()
+
+
+def _earlier_open_period_with_orders(start: dt.date) -> dt.date | None:
+    """The first month before `start` that has orders and is not closed (one indexed probe a month)."""
+    from orders.models import Order
+
+    first = (
+        Order.objects.filter(commission_period__isnull=False, commission_period__lt=start)
+        .order_by("commission_period")
+        .values_list("commission_period", flat=True)
+        .first()
+    )
+    if first is None:
+        return None
+    closed = set(
+        Period.objects.filter(status=PeriodStatus.CLOSED, start__lt=start).values_list("start", flat=True)
+    )
+    month = first
+    while month < start:
+        if month not in closed and Order.objects.filter(commission_period=month).exists():
+            return month
+        month = next_period(month)
+    return None
+
+
+@transaction.atomic
+def close_start(
+    *, period: dt.date, plan: Plan | str | None = None, preview: bool = False, actor: Any = None
+) -> CloseRun:
+    """Start the close of `period` (or a preview); resume or join a final close already under way.
+
+    Refuses a closed period, a final close while an earlier period with orders is still open or a
+    later one is closed, and an unknown plan version. The work runs on Celery when a broker is
+    configured, in-process otherwise, after this transaction commits.
+    """
+    label = period_label(period)
+    advisory_xact_lock(f"commission-close-start:{label}")
+    period_row = period_get_or_create(start=period)
+    period_row = Period.objects.select_for_update(no_key=True).get(pk=period_row.pk)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+
+    if period_row.status == PeriodStatus.CLOSED:
+        raise Conflict(f"Period {label} is already closed; a closed period never changes.", field="period")
+
+    if preview:
+        if period_row.status != PeriodStatus.OPEN:
+            raise Conflict(
+                f"Period {label} is {period_row.status}: a preview runs only while a period is open.",
+                field="period",
+            )
+        run = CloseRun.objects.create(
+            period=period_row, plan=_resolve_plan(plan), kind=CloseRunKind.PREVIEW, started_by=user
+        )
+        _schedule_advance(run)
+        return run
+
+    existing = CloseRun.objects.filter(period=period_row, kind=CloseRunKind.FINAL).first()
+    if existing is not None:
+        if plan is not None and _resolve_plan(plan).pk != existing.plan_id:
+            raise Conflict(
+                f"The close of {label} is already under way with plan {existing.plan.version}; "
+                "it finishes with that plan.",
+                field="plan",
+            )
+        # Resume a failed run, or join one under way: both only dispatch what is not done yet.
+        CloseRun.objects.filter(pk=existing.pk, status=CloseRunStatus.FAILED).update(
+            status=CloseRunStatus.RUNNING, error=""
+        )
+        CloseChunk.objects.filter(run=existing, status=CloseChunkStatus.FAILED).update(
+            status=CloseChunkStatus.PENDING, error=""
+        )
+        audit_record(
+            actor=actor, action="commissions.close_resume", target=period_row, data={"run": existing.pk}
+        )
+        existing.refresh_from_db()
+        _schedule_advance(existing)
+        return existing
+
+    later = (
+        Period.objects.filter(start__gt=period, status__in=[PeriodStatus.CLOSED, PeriodStatus.CLOSING])
+        .order_by("start")
+        .first()
+    )
+    if later is not None:
+        raise Conflict(
+            f"Period {later} is already {later.status}; periods close in order, "
+            f"so {label} can no longer close.",
+            field="period",
+        )
+    earlier = _earlier_open_period_with_orders(period)
+    if earlier is not None:
+        raise Conflict(
+            f"Close {period_label(earlier)} first: it has orders and is still open (periods close in order).",
+            field="period",
+        )
+    plan_row = _resolve_plan(plan)
+    updated = Period.objects.filter(pk=period_row.pk, status=PeriodStatus.OPEN).update(
+        status=PeriodStatus.CLOSING
+    )
+    if updated != 1:
+        raise Conflict(f"Period {label} is not open.", field="period")
+    try:
+        with transaction.atomic():
+            run = CloseRun.objects.create(
+                period=period_row, plan=plan_row, kind=CloseRunKind.FINAL, started_by=user
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"A final close of {label} was started at the same moment; run it again to follow it."
+        ) from None
+    audit_record(
+        actor=actor, action="commissions.close_start", target=period_row,
+        data={"run": run.pk, "plan": plan_row.version},
+    )  # fmt: skip
+    _schedule_advance(run)
+    return run
+
+
+def _schedule_advance(run: CloseRun) -> None:
+    from commissions import tasks
+
+    run_id = run.pk
+    transaction.on_commit(lambda: tasks.close_run.delay(run_id))
+
+
+# --- advance: compute once, then dispatch chunks ------------------------------------------------
+
+
+def close_run_advance(*, run_id: int) -> None:
+    """Move the run forward from wherever it is. Safe to call any number of times, concurrently."""
+    run = CloseRun.objects.get(pk=run_id)
+    if run.status == CloseRunStatus.SUCCEEDED:
+        return
+    if run.phase in (ClosePhase.QUEUED, ClosePhase.COMPUTE) and run.chunks_total == 0:
+        try:
+            computed = _compute_phase(run_id)
+        except Exception as exc:
+            _fail_run(run_id, exc)
+            raise
+        if not computed:
+            return  # another worker holds the compute lock; it dispatches the chunks
+    pending = list(
+        CloseChunk.objects.filter(run_id=run_id)
+        .exclude(status=CloseChunkStatus.DONE)
+        .order_by("number")
+        .values_list("id", flat=True)
+    )
+    if not pending:
+        close_run_finalize(run_id=run_id)
+        return
+    from commissions import tasks
+
+    for chunk_id in pending:
+        tasks.close_chunk.delay(chunk_id)
+
+
+def _fail_run(run_id: int, exc: BaseException) -> None:
+    message = f"{type(exc).__name__}: {exc}"[:4000]
+    CloseRun.objects.filter(pk=run_id).exclude(status=CloseRunStatus.SUCCEEDED).update(
+        status=CloseRunStatus.FAILED, error=message
+    )
+
+
+def _compute_phase(run_id: int) -> bool:
+    now = timezone.now()
+    CloseRun.objects.filter(pk=run_id, chunks_total=0).exclude(status=CloseRunStatus.SUCCEEDED).update(
+        status=CloseRunStatus.RUNNING, phase=ClosePhase.COMPUTE, started_at=now, error=""
+    )
+    with transaction.atomic():
+        if not try_advisory_xact_lock(f"commission-close-run:{run_id}"):
+            return False
+        run = CloseRun.objects.select_related("period", "plan").get(pk=run_id)
+        if run.chunks_total:
+            return True
+        started = time.monotonic()
+        computed = compute_close(run)
+        size = _chunk_size()
+        ids = computed.distributor_ids
+        count = max(1, math.ceil(len(ids) / size))
+        # Chunk k holds the k-th range of distributor ids (in id order) with all their rows.
+        chunk_of = {distributor_id: index // size for index, distributor_id in enumerate(ids)}
+        parts: list[dict[str, list]] = [{"results": [], "lines": [], "statements": []} for _ in range(count)]
+        for name, rows in (
+            ("results", computed.results),
+            ("lines", computed.lines),
+            ("statements", computed.statements),
+        ):
+            for row in rows:
+                parts[chunk_of[row[0]]][name].append(row)
+        chunks = [
+            CloseChunk(
+                run=run,
+                number=number,
+                distributors=len(part["statements"]),
+                lines=len(part["lines"]),
+                payload=encode_payload(part),
+            )  # fmt: skip
+            for number, part in enumerate(parts)
+        ]
+        CloseChunk.objects.bulk_create(chunks, batch_size=100)
+        run.chunks_total = count
+        run.phase = ClosePhase.WRITE
+        run.compute_seconds = time.monotonic() - started
+        run.summary = computed.summary
+        run.save(update_fields=["chunks_total", "phase", "compute_seconds", "summary"])
+    return True
+
+
+class ComputedClose:
+    def __init__(
+        self, results: list[tuple], lines: list[LineRow], statements: list[StatementRow], summary: dict
+    ):
+        self.results = results
+        self.lines = lines
+        self.statements = statements
+        self.summary = summary
+        self.distributor_ids = sorted({r.distributor_id for r in statements})
+
+
+def _tree_problems() -> list[str]:
+    try:
+        from distributors.selectors import tree_check
+    except ImportError:  # pragma: no cover - the distributors app always ships it
+        return []
+    report = tree_check()
+    return [] if report.ok else report.problems
+
+
+def compute_close(run: CloseRun) -> ComputedClose:
+    """Everything the run writes, computed in memory from a few SQL reads (no per-node queries)."""
+    from commissions.engine import compute_period
+    from commissions.plan_document import parse_plan_document
+
+    period = run.period.start
+    problems = _tree_problems()
+    if problems:
+        raise ApplicationError(
+            "The sponsor tree index is inconsistent; repair it (manage.py check_tree) before closing: "
+            + "; ".join(problems[:5])
+        )
+    plan = parse_plan_document(run.plan.document)
+    inputs = period_inputs(period)
+    result = compute_period(plan, inputs.inputs)
+
+    results: list[tuple] = []
+    ranks: Counter[int] = Counter()
+    sponsors = {row.id: row.sponsor_id for row in inputs.inputs}
+    customers = {
+        row.id: (row.customer_cv, row.own_cv, row.customer_paid, row.customer_count) for row in inputs.inputs
+    }
+    for distributor_id in inputs.ids:
+        r = result.distributors[distributor_id]
+        ccv, ocv, paid, count = customers[distributor_id]
+        ranks[r.paid_as_rank] += 1
+        results.append(
+            (
+                distributor_id,
+                sponsors[distributor_id],
+                r.pcv,
+                r.ppc,
+                r.pv,
+                r.gv,
+                ccv,
+                ocv,
+                paid,
+                count,
+                r.own_cv_share,
+                r.rewardable_cv,
+                r.active,
+                r.customer_requirement_met,
+                r.override_eligible,
+                r.paid_as_rank,
+                r.title,
+                r.active_frontline,
+                r.group_qv,
+                r.group_cv,
+            )  # fmt: skip
+        )
+
+    lines = [
+        LineRow(
+            line.earner_id,
+            line.kind,
+            line_key(line.kind, line.source_id, line.level),
+            line.source_id,
+            line.level,
+            line.rate,
+            line.base,
+            line.amount,
+            None,
+            None,
+            None,
+        )  # fmt: skip
+        for line in result.lines
+    ]
+    lines.extend(clawback_lines(period))
+    lines.extend(adjustment_lines(period))
+
+    carried = carried_in_by_distributor(period)
+    statements = build_statements(
+        existing=inputs.ids, lines=lines, carried_in=carried, minimum=plan.payout_minimum
+    )
+    summary = {
+        "period": period_label(period),
+        "plan": run.plan.version,
+        "distributors": len(inputs.ids),
+        "statements": len(statements),
+        "ranks": {str(rank): ranks[rank] for rank in sorted(ranks)},
+        "total_rewardable_cv": str(result.total_rewardable_cv.quantize(Decimal("0.01"))),
+        "breakage": str(result.breakage),
+        "host_credit_issued": str(host_credit_issued(period)),
+        "lines": len(lines),
+    }
+    return ComputedClose(results, lines, statements, summary)
+
+
+def carried_in_by_distributor(period: dt.date) -> dict[int, Decimal]:
+    """What each distributor carries into `period`: carried_out of the latest final close before it.
+
+    Every statement carries its balance forward (a distributor with a balance always gets the
+    next statement), so the latest final run before the period holds every open balance.
+    """
+    previous = (
+        CloseRun.objects.filter(
+            kind=CloseRunKind.FINAL, status=CloseRunStatus.SUCCEEDED, period__start__lt=period
+        )
+        .order_by("-period__start")
+        .first()
+    )
+    if previous is None:
+        return {}
+    return dict(
+        Statement.objects.filter(run=previous)
+        .exclude(carried_out=0)
+        .values_list("distributor_id", "carried_out")
+    )
+
+
+def build_statements(
+    *, existing: Iterable[int], lines: Sequence[LineRow], carried_in: dict[int, Decimal], minimum: Decimal
+) -> list[StatementRow]:
+    """carried in + the period's lines = net; paid out when net >= minimum, else carried (spec §9)."""
+    totals: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
+    slot = {"personal": 0, "override": 1, "clawback": 2, "adjustment": 3}
+    for line in lines:
+        totals[line.distributor_id][slot[line.kind]] += line.amount
+    everyone = set(existing) | set(totals) | set(carried_in)
+    statements = []
+    for distributor_id in sorted(everyone):
+        personal, override, clawbacks, adjustments = totals.get(distributor_id, (ZERO, ZERO, ZERO, ZERO))
+        carried = carried_in.get(distributor_id, ZERO)
+        net = round_cents(carried + personal + override + clawbacks + adjustments)
+        payout = net if net >= minimum else ZERO
+        statements.append(
+            StatementRow(
+                distributor_id,
+                round_cents(carried),
+                round_cents(personal),
+                round_cents(override),
+                round_cents(clawbacks),
+                round_cents(adjustments),
+                net,
+                round_cents(payout),
+                net - round_cents(payout),
+            )  # fmt: skip
+        )
+    return statements
+
+
+def host_credit_issued(period: dt.date) -> Decimal:
+    from orders.models import HostCredit
+
+    start, end = period_bounds(period)
+    total = HostCredit.objects.filter(issued_at__gte=start, issued_at__lt=end).aggregate(total=Sum("amount"))[
+        "total"
+    ]
+    return round_cents(total or ZERO)
+
+
+# --- payloads -----------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def encode_payload(payload: dict[str, list[Sequence[Any]]]) -> bytes:
+    data = {name: [[_plain(v) for v in row] for row in rows] for name, rows in payload.items()}
+    return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def decode_payload(blob: bytes | memoryview) -> dict[str, list[list[Any]]]:
+    return json.loads(zlib.decompress(bytes(blob)).decode("utf-8"))
+
+
+# --- chunks -------------------------------------------------------------------------------------
+
+CHUNK_WRITTEN, CHUNK_ALREADY_DONE, CHUNK_BUSY = "written", "done", "busy"
+
+
+def close_chunk_claim(*, chunk_id: int, worker: str) -> bool:
+    """Claim the chunk with one conditional UPDATE (after healthchecks' sendalerts): it must be
+    pending or failed, or running under a claim older than the stale limit (a killed worker)."""
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=stale_claim_seconds())
+    claimable = Q(status__in=[CloseChunkStatus.PENDING, CloseChunkStatus.FAILED]) | Q(
+        status=CloseChunkStatus.RUNNING, claimed_at__lt=stale
+    )
+    claimed = CloseChunk.objects.filter(claimable, pk=chunk_id).update(
+        status=CloseChunkStatus.RUNNING,
+        claimed_by=worker[:200],
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        error="",
+    )
+    return claimed == 1
+
+
+def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
+    """Write one chunk's rows; returns written, done (nothing to do) or busy (claimed elsewhere)."""
+    worker = worker or worker_name()
+    if not close_chunk_claim(chunk_id=chunk_id, worker=worker):
+        status = CloseChunk.objects.filter(pk=chunk_id).values_list("status", flat=True).first()
+        return CHUNK_ALREADY_DONE if status in (None, CloseChunkStatus.DONE) else CHUNK_BUSY
+    try:
+        with transaction.atomic():
+            # The row lock keeps a stale-claim takeover waiting while this worker is alive and writing.
+            chunk = CloseChunk.objects.select_for_update().select_related("run__period").get(pk=chunk_id)
+            if chunk.status != CloseChunkStatus.RUNNING or chunk.claimed_by != worker[:200]:
+                return CHUNK_BUSY
+            run = chunk.run
+            CloseRun.objects.filter(pk=run.pk, status=CloseRunStatus.FAILED).update(
+                status=CloseRunStatus.RUNNING, error=""
+            )
+            write_chunk_rows(run, chunk.number, decode_payload(chunk.payload))
+            CloseChunk.objects.filter(pk=chunk_id).update(
+                status=CloseChunkStatus.DONE, finished_at=timezone.now(), payload=None
+            )
+            CloseRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"[:4000]
+        CloseChunk.objects.filter(pk=chunk_id, status=CloseChunkStatus.RUNNING).update(
+            status=CloseChunkStatus.FAILED, error=message
+        )
+        CloseRun.objects.filter(pk=CloseChunk.objects.filter(pk=chunk_id).values("run_id")[:1]).exclude(
+            status=CloseRunStatus.SUCCEEDED
+        ).update(status=CloseRunStatus.FAILED, error=f"chunk {chunk_id}: {message}")
+        raise
+    close_run_finalize(run_id=run.pk)
+    return CHUNK_WRITTEN
+
+
+def write_chunk_rows(run: CloseRun, number: int, payload: dict[str, list[list[Any]]]) -> None:
+    """Insert a chunk's results, ledger lines and statements; rows already there are left alone."""
+    head = (run.pk, run.period_id)
+    _insert(
+        DistributorPeriod._meta.db_table, ("run_id", "period_id", *RESULT_COLUMNS),
+        [(*head, *row) for row in payload["results"]],
+    )  # fmt: skip
+    _insert(
+        LedgerLine._meta.db_table, ("run_id", "period_id", *LINE_COLUMNS),
+        [(*head, *row) for row in payload["lines"]],
+    )  # fmt: skip
+    _insert(
+        Statement._meta.db_table, ("run_id", "period_id", *STATEMENT_COLUMNS),
+        [(*head, *row) for row in payload["statements"]],
+    )  # fmt: skip
+
+
+def _insert(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY into a scratch table, then one INSERT that skips rows a previous attempt wrote.
+            scratch = f"close_scratch_{table}"
+            cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+            cursor.execute(f"CREATE TEMP TABLE {scratch} AS SELECT {names} FROM {table} WITH NO DATA")
+            with cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(f"DROP TABLE {scratch}")
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
+
+
+# --- finalize -----------------------------------------------------------------------------------
+
+
+def close_run_finalize(*, run_id: int) -> bool:
+    """Finish the run once every chunk is written; True when the run has succeeded."""
+    with transaction.atomic():
+        run = CloseRun.objects.select_for_update().select_related("period", "plan").get(pk=run_id)
+        if run.status == CloseRunStatus.SUCCEEDED:
+            return True
+        if (
+            run.chunks_total == 0
+            or CloseChunk.objects.filter(run=run).exclude(status=CloseChunkStatus.DONE).exists()
+        ):
+            return False
+        now = timezone.now()
+        totals = Statement.objects.filter(run=run).aggregate(
+            personal=Sum("personal"), override=Sum("override"), clawbacks=Sum("clawbacks"),
+            adjustments=Sum("adjustments"), payout=Sum("payout"), carried_out=Sum("carried_out"),
+            carried_in=Sum("carried_in"),
+        )  # fmt: skip
+        summary = dict(run.summary)
+        summary["totals"] = {name: str(round_cents(value or ZERO)) for name, value in totals.items()}
+        summary["total_paid"] = summary["totals"]["payout"]
+        summary["paid_distributors"] = Statement.objects.filter(run=run, payout__gt=0).count()
+        started = run.started_at or run.created_at
+        summary["duration_seconds"] = round((now - started).total_seconds(), 3)
+        run.summary = summary
+        run.status = CloseRunStatus.SUCCEEDED
+        run.phase = ClosePhase.DONE
+        run.finished_at = now
+        run.save(update_fields=["summary", "status", "phase", "finished_at"])
+        CloseChunk.objects.filter(run=run).exclude(payload=None).update(payload=None)
+        if run.kind == CloseRunKind.FINAL:
+            _update_ranks_and_titles(run)
+            closed = Period.objects.filter(pk=run.period_id, status=PeriodStatus.CLOSING).update(
+                status=PeriodStatus.CLOSED, plan=run.plan, closed_at=now
+            )
+            if closed != 1:
+                raise Conflict(f"Period {run.period} was not closing; the close cannot finish.")
+            audit_record(
+                actor=run.started_by, action="commissions.close_finish", target=run.period, data=summary
+            )
+    return True
+
+
+def _update_ranks_and_titles(run: CloseRun) -> None:
+    """Paid-as rank of the last closed period and the title (highest ever), in one statement."""
+    from distributors.models import Distributor
+
+    table = Distributor._meta.db_table
+    results = DistributorPeriod._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS d SET rank = r.paid_as_rank, title = GREATEST(d.title, r.title) "
+                f"FROM {results} AS r WHERE r.run_id = %s AND r.distributor_id = d.id "
+                "AND (d.rank <> r.paid_as_rank OR d.title < r.title)",
+                [run.pk],
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {table} SET rank = (SELECT r.paid_as_rank FROM {results} r "
+                f"WHERE r.run_id = %s AND r.distributor_id = {table}.id), "
+                f"title = MAX(title, (SELECT r.title FROM {results} r WHERE r.run_id = %s "
+                f"AND r.distributor_id = {table}.id)) "
+                f"WHERE id IN (SELECT distributor_id FROM {results} WHERE run_id = %s)",
+                [run.pk, run.pk, run.pk],
+            )
+
+
+def previous_month(today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return previous_period(dt.date(today.year, today.month, 1))

@@ -1,0 +1,58 @@
+"""Celery tasks of the close: thin, idempotent, late-acked; they take ids and call services.
+
+With no broker configured (CELERY_TASK_ALWAYS_EAGER) the same tasks run in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from commissions.services import close as close_service
+
+logger = logging.getLogger(__name__)
+
+# Only a lost connection or a database that went away is worth retrying on its own.
+TRANSIENT = (OperationalError, InterfaceError)
+COMMON = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 8,
+}
+
+
+@shared_task(bind=True, name="commissions.tasks.close_run", **COMMON)
+def close_run(self, run_id: int) -> None:
+    """Compute the run if not done yet, then dispatch its chunks (or finalize when all are written)."""
+    close_service.close_run_advance(run_id=run_id)
+
+
+@shared_task(bind=True, name="commissions.tasks.close_chunk", **COMMON)
+def close_chunk(self, chunk_id: int) -> str:
+    outcome = close_service.close_chunk_write(chunk_id=chunk_id, worker=close_service.worker_name())
+    if outcome == close_service.CHUNK_BUSY and not self.request.is_eager:
+        # Claimed by a worker that may have died: come back once that claim has gone stale.
+        raise self.retry(countdown=close_service.stale_claim_seconds() + 5, max_retries=20)
+    return outcome
+
+
+@shared_task(name="commissions.tasks.scheduled_monthly_close", acks_late=True, reject_on_worker_lost=True)
+def scheduled_monthly_close() -> int | None:
+    """Celery beat, on the 1st: close the previous month, as a preview or final (COMMISSION_CLOSE_MODE)."""
+    from commissions.services.close import close_start, previous_month
+    from core.errors import ApplicationError
+
+    preview = getattr(settings, "COMMISSION_CLOSE_MODE", "preview") != "final"
+    period = previous_month()
+    try:
+        run = close_start(period=period, preview=preview)
+    except ApplicationError as exc:
+        logger.warning("Scheduled close of %s not started: %s", period, exc)
+        return None
+    return run.pk
