@@ -7,7 +7,6 @@ the sponsor tree is numbered once at the end. PostgreSQL gets COPY; other databa
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Iterable
 from decimal import Decimal
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from core.periods import period_of
 from distributors.models import Distributor, DistributorStatus
+from distributors.services import REFERRAL_ALPHABET, REFERRAL_CODE_LENGTH
 from distributors.tree import renumber_trees
 from orders.models import (
     Customer,
@@ -144,7 +144,7 @@ def _write_distributors(plan: ImportPlan, now) -> int:
 
 
 def referral_codes(external_ids: list[str]) -> list[str]:
-    """A stable code per external id (8 characters of its hash), re-salted on a collision."""
+    """A stable code per external id, drawn from its hash, re-salted on a collision."""
     codes = [_code(ext, 0) for ext in external_ids]
     taken: set[str] = set()
     for batch in chunked(codes):
@@ -165,8 +165,13 @@ def referral_codes(external_ids: list[str]) -> list[str]:
 
 
 def _code(external_id: str, salt: int) -> str:
-    digest = hashlib.sha256(f"{external_id}#{salt}".encode()).digest()
-    return base64.b32encode(digest).decode("ascii")[:8]
+    # The enrolment alphabet (no 0/O, 1/I/L), drawn from a hash so a re-import gives the same code.
+    number = int.from_bytes(hashlib.sha256(f"{external_id}#{salt}".encode()).digest()[:16], "big")
+    letters = []
+    for _ in range(REFERRAL_CODE_LENGTH):
+        number, digit = divmod(number, len(REFERRAL_ALPHABET))
+        letters.append(REFERRAL_ALPHABET[digit])
+    return "".join(letters)
 
 
 def _write_customers(plan: ImportPlan, now) -> int:
