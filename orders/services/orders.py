@@ -365,7 +365,7 @@ def order_create(
 
 def _locked(order: Order) -> Order:
     return (
-        Order.objects.select_for_update(no_key=True)
+        Order.objects.select_for_update(no_key=True, of=("self",))
         .select_related("demonstration", "distributor")
         .get(pk=order.pk)
     )
