@@ -130,7 +130,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 COMMISSION_CLOSE_HOUR = env.int("COMMISSION_CLOSE_HOUR", default=6)
 COMMISSION_CLOSE_MODE = env.str("COMMISSION_CLOSE_MODE", default="preview")  # "preview" | "final"
 
-# --- REST API
+# --- REST API (docs/api.md). One error format, capped pages, per-user throttling.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -138,14 +138,36 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_USER_THROTTLE", default="600/min"), "anon": "60/min"},
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_USER_THROTTLE", default="600/min"),
+        "anon": env.str("API_ANON_THROTTLE", default="60/min"),
+    },
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
 }
+API_PAGE_SIZE = 50
+API_MAX_PAGE_SIZE = 100
 SPECTACULAR_SETTINGS = {
     "TITLE": "Backoffice API",
-    "DESCRIPTION": "The back office of a direct-selling company, for mobile clients.",
+    "DESCRIPTION": (
+        "The back office of a direct-selling company, for the distributor's phone app. "
+        "Authenticate with a JWT (POST /api/v1/auth/token/) and send `Authorization: Bearer <access>`. "
+        'Every error is `{"error": {"code", "message", "fields"}}`. '
+        "A distributor sees only themselves, their downline (name, rank and volumes only), their own "
+        "customers, orders, demonstrations, buy-back requests and statements; anything else is 404. "
+        "See docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
@@ -153,6 +175,11 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Deactivated users are refused on every request and on refresh; a password change
+    # revokes every token issued before it.
+    "CHECK_USER_IS_ACTIVE": True,
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "core.api.auth.RefreshSerializer",
 }
 
 # Brute-force protection on logins (admin, portal and API token endpoint).

@@ -1,0 +1,1 @@
+"""What every app's REST API shares: error format, pagination, idempotency, ETags, permissions."""

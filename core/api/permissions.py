@@ -1,0 +1,39 @@
+"""Who may call what: every distributor endpoint acts for the distributor behind the token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from distributors.models import Distributor
+
+
+def actor_distributor(user: Any) -> Distributor | None:
+    """The distributor profile of a user (OneToOne `user.distributor`), or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.distributor
+    except Distributor.DoesNotExist:
+        return None
+
+
+class IsDistributor(BasePermission):
+    """An authenticated user with a distributor profile. Staff without one get 403: the admin
+    works in the admin site, and no admin-only operation is exposed in this API."""
+
+    message = "This endpoint is for distributors; your account has no distributor profile."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return actor_distributor(request.user) is not None
+
+
+def actor(request: Request) -> Distributor:
+    """The acting distributor (IsDistributor has already vouched for it)."""
+    distributor = actor_distributor(request.user)
+    if distributor is None:
+        raise exceptions.PermissionDenied(IsDistributor.message)
+    return distributor

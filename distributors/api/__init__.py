@@ -1,0 +1,1 @@
+"""REST API of distributors: me, downline, upline, enrolment (docs/api.md)."""
