@@ -214,3 +214,14 @@ def tree_check() -> TreeCheck:
         stack.append((node_id, rght))
     close_tree()
     return report
+
+
+def distributor_by_reference(reference: str) -> Distributor | None:
+    """The distributor named by an id, external id or referral code, as staff type them."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    match = Q(external_id=reference) | Q(referral_code=reference.upper())
+    if reference.isdigit():
+        match |= Q(pk=int(reference))
+    return Distributor.objects.filter(match).order_by("pk").first()

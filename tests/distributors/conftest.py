@@ -22,3 +22,13 @@ def network(db):
     cor = DistributorFactory(sponsor=bram, first_name="Cor", last_name="Smit")
     fenna = DistributorFactory(sponsor=eva, first_name="Fenna", last_name="Mulder")
     return dict(root=root, anna=anna, eva=eva, bram=bram, dirk=dirk, cor=cor, fenna=fenna)
+
+
+@pytest.fixture(autouse=True)
+def fast_test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The manifest storage needs collectstatic; admin pages in tests only need the URLs.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

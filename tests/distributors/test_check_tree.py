@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
@@ -61,8 +61,18 @@ def test_two_roots_in_one_tree(network):
 def test_ten_thousand_deep_chain_renumbers_and_checks(db):
     depth = 10_000
     now = timezone.now()
+    # Ids from the sequence first, so every row is created already linked to its sponsor
+    # (foreign keys are checked at commit on PostgreSQL).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Distributor._meta.db_table, depth],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
     nodes = Distributor.objects.bulk_create(
         Distributor(
+            id=node_id,
+            sponsor_id=ids[i - 1] if i else None,
             external_id=f"C{i}",
             first_name="Chain",
             last_name=str(i),
@@ -74,11 +84,8 @@ def test_ten_thousand_deep_chain_renumbers_and_checks(db):
             tree_id=0,
             level=0,
         )
-        for i in range(depth)
+        for i, node_id in enumerate(ids)
     )
-    for parent, child in zip(nodes, nodes[1:], strict=False):
-        child.sponsor_id = parent.pk
-    Distributor.objects.bulk_update(nodes[1:], ["sponsor"], batch_size=2_000)
     with transaction.atomic():
         advisory_xact_lock(SPONSOR_TREE_LOCK)
         assert renumber_trees() == depth

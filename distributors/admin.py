@@ -1,0 +1,284 @@
+"""Admin for distributors: a thin edge over the services.
+
+Enrollment goes through `distributor_enroll`; the sponsor and status are read-only on the
+change form and change only through the actions, which call the move, terminate and status
+services and report their errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from core.errors import ApplicationError
+
+from .forms import DistributorAddForm, DistributorChangeForm, MoveForm, ReasonForm
+from .models import Distributor, DistributorStatus, SponsorChange
+from .services import distributor_enroll, distributor_move, distributor_set_status, distributor_terminate
+
+# An action renders every selected id into its confirmation form; keep that page small.
+MAX_ACTION_ROWS = 500
+
+
+class SponsorChangeInline(admin.TabularInline):
+    model = SponsorChange
+    fk_name = "distributor"
+    fields = ["changed_at", "kind", "old_sponsor", "new_sponsor", "changed_by", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "sponsor history"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("old_sponsor", "new_sponsor", "changed_by")
+
+
+@admin.register(Distributor)
+class DistributorAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_id",
+        "name",
+        "email",
+        "sponsor",
+        "status",
+        "rank",
+        "title",
+        "country",
+        "enrolled_at",
+    ]
+    list_select_related = ["sponsor"]
+    list_filter = ["status", "country", "rank"]
+    search_fields = ["first_name", "last_name", "email", "=external_id", "=referral_code"]
+    raw_id_fields = ["sponsor", "user"]
+    date_hierarchy = "enrolled_at"
+    # Counting a million rows on every page view costs more than it tells.
+    show_full_result_count = False
+    actions = ["move_action", "terminate_action", "hold_action", "reactivate_action"]
+    readonly_fields = [
+        "sponsor",
+        "status",
+        "terminated_at",
+        "referral_code",
+        "enrolled_at",
+        "rank",
+        "title",
+        "tree_id",
+        "lft",
+        "rght",
+        "level",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [SponsorChangeInline]
+
+    @admin.display(description="name", ordering="last_name")
+    def name(self, obj: Distributor) -> str:
+        return obj.name
+
+    # --- add through the enrollment service, change profile fields only -------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = DistributorChangeForm if obj is not None else DistributorAddForm
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            fields = list(DistributorAddForm.base_fields)
+            return [(None, {"fields": fields})]
+        return [
+            (None, {"fields": list(DistributorChangeForm.base_fields)}),
+            ("Sponsor tree", {"fields": ["sponsor", "status", "terminated_at", "referral_code"]}),
+            ("Ranks", {"fields": ["rank", "title"]}),
+            (
+                "Nested sets (derived from the sponsor links)",
+                {"classes": ["collapse"], "fields": ["tree_id", "lft", "rght", "level"]},
+            ),
+            ("Record", {"fields": ["enrolled_at", "created_at", "updated_at"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        try:
+            enrolled = distributor_enroll(
+                sponsor=data.get("sponsor"),
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=data.get("phone") or "",
+                country=data.get("country") or "NL",
+                external_id=data.get("external_id") or None,
+                enrolled_at=data.get("enrolled_at"),
+                user=data.get("user"),
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            obj._enroll_error = exc
+            return
+        obj.__dict__.update(enrolled.__dict__)
+
+    def log_addition(self, request, obj, message):
+        if obj.pk is None:
+            return None
+        return super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        exc = getattr(obj, "_enroll_error", None)
+        if exc is None:
+            return super().response_add(request, obj, post_url_continue)
+        label = f"{exc.field.replace('_', ' ')}: " if exc.field else ""
+        self.message_user(request, f"Not enrolled. {label}{exc}", messages.ERROR)
+        keep = {k: v for k, v in request.POST.items() if k in DistributorAddForm.base_fields and v}
+        return HttpResponseRedirect(reverse("admin:distributors_distributor_add") + "?" + urlencode(keep))
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip().isdigit():
+            queryset |= self.model.objects.filter(pk=int(search_term.strip()))
+        return queryset, may_have_duplicates
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting would take the downline with it (mptt) or break history: terminate instead.
+        return False
+
+    # --- actions: an intermediate form, then one service call per distributor -------------
+
+    def _action_form(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Distributor],
+        *,
+        form_class: type[ReasonForm],
+        action: str,
+        title: str,
+        intro: str,
+        submit_label: str,
+        apply: Any,
+    ) -> HttpResponse | None:
+        count = queryset.count()
+        if count > MAX_ACTION_ROWS:
+            self.message_user(
+                request, f"Select at most {MAX_ACTION_ROWS} distributors for this action.", messages.ERROR
+            )
+            return None
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for distributor in queryset.order_by("pk"):
+                try:
+                    apply(distributor, form.cleaned_data)
+                    done += 1
+                except ApplicationError as exc:
+                    self.message_user(request, f"{distributor}: {exc}", messages.ERROR)
+            if done:
+                self.message_user(request, f"{title}: {done} distributor(s) done.", messages.SUCCESS)
+            return None
+        selected = list(queryset.select_related("sponsor").order_by("pk")[:20])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "distributors": selected,
+            "more": count - len(selected),
+            "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)),
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submit_label": submit_label,
+        }
+        return render(request, "admin/distributors/action_form.html", context)
+
+    @admin.action(description="Move to another sponsor…", permissions=["change"])
+    def move_action(self, request, queryset):
+        return self._action_form(
+            request,
+            queryset,
+            form_class=MoveForm,
+            action="move_action",
+            title="Move to another sponsor",
+            intro="Move these distributors, each with their whole downline, under a new sponsor:",
+            submit_label="Move",
+            apply=lambda d, data: distributor_move(
+                distributor=d, new_sponsor=data["new_sponsor"], actor=request.user, reason=data["reason"]
+            ),
+        )
+
+    @admin.action(description="Terminate…", permissions=["change"])
+    def terminate_action(self, request, queryset):
+        return self._action_form(
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="terminate_action",
+            title="Terminate",
+            intro="Terminate these distributors; each one's frontline moves up to their sponsor:",
+            submit_label="Terminate",
+            apply=lambda d, data: distributor_terminate(
+                distributor=d, actor=request.user, reason=data["reason"]
+            ),
+        )
+
+    @admin.action(description="Put on hold…", permissions=["change"])
+    def hold_action(self, request, queryset):
+        return self._status_action(request, queryset, DistributorStatus.HOLD, "hold_action", "Put on hold")
+
+    @admin.action(description="Reactivate…", permissions=["change"])
+    def reactivate_action(self, request, queryset):
+        return self._status_action(
+            request, queryset, DistributorStatus.ACTIVE, "reactivate_action", "Reactivate"
+        )
+
+    def _status_action(self, request, queryset, status: str, action: str, title: str):
+        return self._action_form(
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action=action,
+            title=title,
+            intro=f"{title}:",
+            submit_label=title,
+            apply=lambda d, data: distributor_set_status(
+                distributor=d, status=status, actor=request.user, reason=data["reason"]
+            ),
+        )
+
+
+@admin.register(SponsorChange)
+class SponsorChangeAdmin(admin.ModelAdmin):
+    list_display = ["changed_at", "distributor", "kind", "old_sponsor", "new_sponsor", "changed_by"]
+    list_select_related = ["distributor", "old_sponsor", "new_sponsor", "changed_by"]
+    list_filter = ["kind"]
+    search_fields = ["=distributor__external_id", "distributor__last_name", "reason"]
+    raw_id_fields = ["distributor", "old_sponsor", "new_sponsor"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

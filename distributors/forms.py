@@ -1,0 +1,61 @@
+"""Forms for the admin: parse and validate input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Distributor, DistributorStatus
+from .selectors import distributor_by_reference
+
+
+class DistributorAddForm(forms.ModelForm):
+    """Enrollment through the admin; `DistributorAdmin.save_model` hands it to the service."""
+
+    class Meta:
+        model = Distributor
+        fields = ["sponsor", "first_name", "last_name", "email", "phone", "country", "external_id", "user"]
+
+    enrolled_at = forms.DateTimeField(required=False, help_text="Leave empty for now.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["external_id"].required = False
+        self.fields["external_id"].help_text = "Leave empty to generate one."
+        self.fields["sponsor"].help_text = "Leave empty only to start a new tree (the company root)."
+
+
+class DistributorChangeForm(forms.ModelForm):
+    """Profile fields only: sponsor and status change through the actions (the services)."""
+
+    class Meta:
+        model = Distributor
+        fields = ["first_name", "last_name", "email", "phone", "country", "external_id", "user"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        taken = (
+            Distributor.objects.filter(email__iexact=email)
+            .exclude(pk=self.instance.pk)
+            .exclude(status=DistributorStatus.TERMINATED)
+            .exists()
+        )
+        if taken:
+            raise forms.ValidationError("Another distributor has this email address.")
+        return email
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+
+
+class MoveForm(ReasonForm):
+    new_sponsor = forms.CharField(
+        label="New sponsor", help_text="Id, external id or referral code of the new sponsor.", max_length=64
+    )
+    field_order = ["new_sponsor", "reason"]
+
+    def clean_new_sponsor(self) -> Distributor:
+        sponsor = distributor_by_reference(self.cleaned_data["new_sponsor"])
+        if sponsor is None:
+            raise forms.ValidationError("No distributor has that id, external id or referral code.")
+        return sponsor
