@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db import connection
+from django.db.models import Q, QuerySet, Sum
 
 from commissions.models import Period, PeriodStatus
 from core.periods import period_label, period_of
@@ -46,7 +47,7 @@ from .parse import (
 )
 
 DEFAULT_VAT_RATE = Decimal("0.21")
-CHUNK = 10_000
+CHUNK = 50_000
 RETURN_KEY_LENGTH = 128
 
 
@@ -149,6 +150,22 @@ def chunked(values: Iterable, size: int = CHUNK) -> Iterator[list]:
         yield batch
 
 
+def matching(queryset: QuerySet, values: list, *columns: str) -> QuerySet:
+    """Rows whose column (any of `columns`) is one of `values`.
+
+    On PostgreSQL one array parameter (`= ANY(%s)`): a 10,000-item IN list costs seconds of
+    client-side query building per query.
+    """
+    if connection.vendor != "postgresql":
+        condition = Q()
+        for column in columns:
+            condition |= Q(**{f"{column}__in": values})
+        return queryset.filter(condition)
+    table = connection.ops.quote_name(queryset.model._meta.db_table)
+    where = " OR ".join(f"{table}.{connection.ops.quote_name(column)} = ANY(%s)" for column in columns)
+    return queryset.extra(where=[f"({where})"], params=[values] * len(columns))
+
+
 def return_key(order: str, sku: str, refunded_at: dt.datetime, n: int) -> str:
     """The identity of an imported return row: the n-th identical (order, sku, refund time) row."""
     key = f"{order}|{sku}|{refunded_at.isoformat()}|{n}"
@@ -169,6 +186,7 @@ class Checker:
         self.orders: dict[str, OrderDraft] = {}
         self.existing_orders: dict[str, ExistingOrder] = {}
         self.periods: dict[dt.date, list[tuple[str, int, str]]] = defaultdict(list)
+        self.period_cache: dict[dt.datetime, dt.date] = {}
 
     def run(self) -> ImportPlan:
         self.check_products()
@@ -187,7 +205,7 @@ class Checker:
         wanted = {r.sku for r in rows} | {line.sku for line in self.parsed.order_lines}
         existing = {}
         for batch in chunked(wanted):
-            for product in Product.objects.filter(sku__in=batch):
+            for product in matching(Product.objects.all(), batch, "sku"):
                 existing[product.sku] = product
         for row in rows:
             product = existing.get(row.sku)
@@ -265,7 +283,7 @@ class Checker:
             "country",
         )
         for batch in chunked(wanted):
-            for values in Distributor.objects.filter(external_id__in=batch).values_list(*fields):
+            for values in matching(Distributor.objects.all(), batch, "external_id").values_list(*fields):
                 existing[values[1]] = values
         self.plan.distributor_ids = {ext: values[0] for ext, values in existing.items()}
         new_sponsor: dict[str, str | None] = {}
@@ -352,7 +370,7 @@ class Checker:
         existing: dict[str, tuple] = {}
         fields = ("id", "external_id", "distributor__external_id", "first_name", "last_name", "email", "kind")
         for batch in chunked(wanted):
-            for values in Customer.objects.filter(external_id__in=batch).values_list(*fields):
+            for values in matching(Customer.objects.all(), batch, "external_id").values_list(*fields):
                 existing[values[1]] = values
         self.plan.customer_ids = {ext: values[0] for ext, values in existing.items()}
         for ext, values in existing.items():
@@ -417,7 +435,7 @@ class Checker:
             "status",
         )
         for batch in chunked(wanted):
-            for values in Demonstration.objects.filter(external_id__in=batch).values_list(*fields):
+            for values in matching(Demonstration.objects.all(), batch, "external_id").values_list(*fields):
                 existing[values[1]] = values
         self.plan.demonstration_ids = {ext: values[0] for ext, values in existing.items()}
         for ext, values in existing.items():
@@ -595,13 +613,12 @@ class Checker:
         returned_orders = list({r.order for r in self.parsed.returns})
         for batch in chunked(returned_orders):
             list(
-                Order.objects.select_for_update(no_key=True)
-                .filter(external_id__in=batch)
+                matching(Order.objects.select_for_update(no_key=True), batch, "external_id")
                 .order_by("id")
                 .values_list("id", flat=True)
             )
         for batch in chunked(wanted):
-            query = Order.objects.filter(Q(external_id__in=batch) | Q(number__in=batch))
+            query = matching(Order.objects.all(), batch, "external_id", "number")
             for values in query.values_list(*fields):
                 if values[1] in wanted:
                     headers[values[1]] = values
@@ -612,7 +629,7 @@ class Checker:
                     self.taken_numbers.add(values[2])
         self.existing_headers = headers
         for batch in chunked(by_id):
-            lines = OrderLine.objects.filter(order_id__in=batch).order_by("id")
+            lines = matching(OrderLine.objects.all(), batch, "order_id").order_by("id")
             for line_id, order_id, sku, quantity, unit_price in lines.values_list(
                 "id", "order_id", "sku", "quantity", "unit_price"
             ):
@@ -620,7 +637,7 @@ class Checker:
         line_index = {line[0]: line for order in by_id.values() for line in order.lines}
         for batch in chunked(line_index):
             returned = (
-                ReturnLine.objects.filter(order_line_id__in=batch)
+                matching(ReturnLine.objects.all(), batch, "order_line_id")
                 .values_list("order_line_id")
                 .annotate(total=Sum("quantity"))
             )
@@ -664,7 +681,7 @@ class Checker:
         existing: dict[str, tuple] = {}
         for batch in chunked(key for key, _ in keyed):
             query = (
-                Return.objects.filter(external_key__in=batch)
+                matching(Return.objects.all(), batch, "external_key")
                 .values_list("external_key", "order__external_id", "refunded_at")
                 .annotate(quantity=Sum("lines__quantity"))
             )
@@ -761,7 +778,10 @@ class Checker:
     # --- periods ---------------------------------------------------------------------------
 
     def _touch_period(self, moment: dt.datetime, file: str, line: int, what: str) -> None:
-        self.periods[period_of(moment)].append((file, line, what))
+        period = self.period_cache.get(moment)
+        if period is None:
+            period = self.period_cache[moment] = period_of(moment)
+        self.periods[period].append((file, line, what))
 
     def check_periods(self) -> None:
         if not self.periods:

@@ -31,7 +31,7 @@ from orders.models import (
     ReturnLine,
 )
 
-from .check import CatalogueEntry, ImportPlan, OrderDraft, chunked
+from .check import CatalogueEntry, ImportPlan, OrderDraft, chunked, matching
 
 BATCH = 5_000
 ZERO = Decimal("0")
@@ -50,7 +50,7 @@ def write_plan(plan: ImportPlan) -> dict[str, int]:
     for status in {s for s in plan.order_status_changes.values()}:
         ids = [order_id for order_id, s in plan.order_status_changes.items() if s == status]
         for batch in chunked(ids):
-            Order.objects.filter(id__in=batch).update(status=status, updated_at=now)
+            matching(Order.objects.all(), batch, "id").update(status=status, updated_at=now)
     return created
 
 
@@ -149,7 +149,9 @@ def referral_codes(external_ids: list[str]) -> list[str]:
     taken: set[str] = set()
     for batch in chunked(codes):
         taken.update(
-            Distributor.objects.filter(referral_code__in=batch).values_list("referral_code", flat=True)
+            matching(Distributor.objects.all(), batch, "referral_code").values_list(
+                "referral_code", flat=True
+            )
         )
     result = []
     for ext, code in zip(external_ids, codes, strict=True):
@@ -176,13 +178,9 @@ def _code(external_id: str, salt: int) -> str:
 
 def _write_customers(plan: ImportPlan, now) -> int:
     rows = plan.new_customers
-    ids = allocate_ids(Customer, len(rows))
-    for customer_id, row in zip(ids, rows, strict=True):
-        plan.customer_ids[row.external_id] = customer_id
-    columns = ["id", "external_id", "distributor_id", "first_name", "last_name", "email", "kind"]
+    columns = ["external_id", "distributor_id", "first_name", "last_name", "email", "kind"]
     values = (
         (
-            plan.customer_ids[row.external_id],
             row.external_id,
             plan.distributor_ids[row.distributor],
             row.first_name,
@@ -193,6 +191,7 @@ def _write_customers(plan: ImportPlan, now) -> int:
         for row in rows
     )
     insert_rows(Customer, columns, values, now)
+    plan.customer_ids.update(ids_of(Customer, "external_id", [row.external_id for row in rows]))
     return len(rows)
 
 
@@ -222,15 +221,12 @@ def _write_demonstrations(plan: ImportPlan, now) -> int:
 
 def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
     drafts = plan.new_orders
-    order_ids = allocate_ids(Order, len(drafts))
     line_count = sum(len(draft.lines) for draft in drafts)
-    line_ids = iter(allocate_ids(OrderLine, line_count))
     currency = getattr(settings, "CURRENCY", "EUR")
     customer_ids = plan.customer_ids
     distributor_ids = plan.distributor_ids
     demonstration_ids = plan.demonstration_ids
     order_columns = [
-        "id",
         "number",
         "external_id",
         "distributor_id",
@@ -246,7 +242,7 @@ def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
     periods: dict = {}
 
     def order_rows():
-        for order_id, draft in zip(order_ids, drafts, strict=True):
+        for draft in drafts:
             first = draft.first
             date = draft.commission_date
             period = None
@@ -254,10 +250,7 @@ def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
                 period = periods.get(date)
                 if period is None:
                     period = periods[date] = period_of(date)
-            draft.id = order_id
-            draft.line_ids = [next(line_ids) for _ in draft.lines]
             yield (
-                order_id,
                 draft.external_id,
                 draft.external_id,
                 distributor_ids[first.distributor],
@@ -272,10 +265,12 @@ def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
             )
 
     insert_rows(Order, order_columns, order_rows(), now)
+    order_ids = ids_of(Order, "external_id", [draft.external_id for draft in drafts])
+    for draft in drafts:
+        draft.id = order_ids[draft.external_id]
 
     catalogue = plan.catalogue
     line_columns = [
-        "id",
         "order_id",
         "product_id",
         "sku",
@@ -291,12 +286,12 @@ def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
     ]
 
     def line_rows():
-        for order_id, draft in zip(order_ids, drafts, strict=True):
+        for draft in drafts:
+            order_id = draft.id
             customer_order = draft.first.purpose == "customer"
-            for line_id, line, price in zip(draft.line_ids, draft.lines, draft.unit_prices, strict=True):
+            for line, price in zip(draft.lines, draft.unit_prices, strict=True):
                 entry = catalogue[line.sku]
                 yield (
-                    line_id,
                     order_id,
                     entry.id,
                     line.sku,
@@ -312,6 +307,17 @@ def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
                 )
 
     insert_rows(OrderLine, line_columns, line_rows(), now)
+    # The returns refer to lines: read back the ids of the lines of returned new orders, which
+    # were numbered in the order they were written.
+    returned = {draft.order.id for draft in plan.new_returns if isinstance(draft.order, OrderDraft)}
+    by_order: dict[int, list[int]] = {}
+    for batch in chunked(returned):
+        lines = matching(OrderLine.objects.all(), batch, "order_id").order_by("id")
+        for line_id, order_id in lines.values_list("id", "order_id"):
+            by_order.setdefault(order_id, []).append(line_id)
+    for draft in drafts:
+        if draft.id in by_order:
+            draft.line_ids = by_order[draft.id]
     return len(drafts), line_count
 
 
@@ -356,6 +362,13 @@ def _write_returns(plan: ImportPlan, now) -> int:
 
 
 # --- bulk machinery -------------------------------------------------------------------------
+
+
+def ids_of(model: type[models.Model], column: str, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for batch in chunked(keys):
+        found.update(matching(model.objects.all(), batch, column).values_list(column, "id"))
+    return found
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
