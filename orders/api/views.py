@@ -35,6 +35,7 @@ from orders.models import (
     DemonstrationStatus,
     HostCredit,
     Order,
+    OrderLine,
     OrderPurpose,
     OrderStatus,
 )
@@ -77,6 +78,11 @@ def _my_order(me: Distributor, order_id: int) -> Order:
     if order is None:
         raise NotFound("No such order among yours.")
     return order
+
+
+def _my_order_lines(me: Distributor, line_ids: set[int]) -> set[int]:
+    """The ids among `line_ids` that are lines of the actor's own orders."""
+    return set(OrderLine.objects.filter(pk__in=line_ids, order__distributor=me).values_list("pk", flat=True))
 
 
 def _my_host_credit(me: Distributor, host_credit_id: int) -> HostCredit:
@@ -827,6 +833,9 @@ class BuybackRequestListApi(DistributorApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         me, d = actor(request), data.validated_data
+        line_ids = {line["order_line"] for line in d["lines"]}
+        if len(_my_order_lines(me, line_ids)) != len(line_ids):
+            raise NotFound("No such order line among your orders.", field="lines")
         created = buyback_services.buyback_request_create(
             distributor=me,
             lines=[(line["order_line"], line["quantity"]) for line in d["lines"]],

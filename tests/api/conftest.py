@@ -17,10 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 from distributors.models import Distributor
 from distributors.services import distributor_enroll
@@ -34,11 +37,12 @@ from orders.services import (
 from orders.services.buyback import buyback_request_create
 
 PASSWORD = "Tulp-en-molen-2026"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_api_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
     cache.clear()  # throttle counters live in the cache
     yield
     cache.clear()
@@ -102,8 +106,7 @@ def give_objects(distributor: Distributor, product: Product) -> Owned:
     return Owned(host, guest, demonstration, pending, paid, buyback)
 
 
-@pytest.fixture
-def product(db) -> Product:
+def make_product() -> Product:
     return Product.objects.create(
         sku="MIX-1",
         name="Kitchen machine",
@@ -114,8 +117,8 @@ def product(db) -> Product:
     )
 
 
-@pytest.fixture
-def net(db, product, django_user_model) -> Network:
+def build_network() -> Network:
+    product = make_product()
     root = enroll("Root Company", None)
     anna = enroll("Anna Vries", root)
     anton = enroll("Anton Akker", anna)
@@ -124,15 +127,32 @@ def net(db, product, django_user_model) -> Network:
     bert = enroll("Bert Bakker", root)
     bob = enroll("Bob Bakker", bert)
     ursula = enroll("Ursula Uit", None)
-    admin = django_user_model.objects.create_superuser("admin", "admin@example.nl", PASSWORD)
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.nl", PASSWORD)
     network = Network(root, anna, anton, arie, aafke, bert, bob, ursula, product, admin)
     network.owned["anna"] = give_objects(anna, product)
     network.owned["bert"] = give_objects(bert, product)
     return network
 
 
+@pytest.fixture(scope="module")
+def module_net(django_db_setup, django_db_blocker):
+    """Built once per test module inside an outer transaction; every test runs in a savepoint
+    of it (pytest-django's `db`), so what a test writes is undone and the network stays."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        with transaction.atomic():
+            yield build_network()
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def net(module_net, db) -> Network:
+    for who in ("root", "anna", "anton", "arie", "aafke", "bert", "bob", "ursula"):
+        getattr(module_net, who).refresh_from_db()
+    return module_net
+
+
 def token_for(user: Any) -> str:
-    return str(RefreshToken.for_user(user).access_token)
+    return str(AccessToken.for_user(user))
 
 
 def client_for(user: Any | None) -> APIClient:
