@@ -1,1 +1,105 @@
-"""Compliance evidence: the period compliance report and income disclosure statements."""
+"""Compliance evidence: the period compliance report (compliance.md item 5).
+
+One report per close run (final or preview), or one per period computed from the orders alone
+when the period has no close yet. Recomputing replaces the numbers of that report; the income
+disclosure statement (item 6) is computed on demand from the ledger and is not stored.
+"""
+
+from django.db import models
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+VOLUME = {"max_digits": 18, "decimal_places": 4}
+# Shares and ratios: 0.5123 is 51.23%.
+SHARE = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
+
+
+class ComplianceReport(models.Model):
+    period_start = models.DateField(db_index=True)
+    run = models.ForeignKey(
+        "commissions.CloseRun",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="compliance_reports",
+    )
+    run_kind = models.CharField(max_length=16, blank=True)  # "final", "preview" or "" (orders only)
+    computed_at = models.DateTimeField()
+
+    # Distributors who existed in the period (the run's statements when there is a run).
+    distributors = models.PositiveIntegerField(default=0)
+
+    # Volume (QV) of the period's orders, net of returns refunded in the same period.
+    total_qv = models.DecimalField(default=0, **VOLUME)
+    customer_qv = models.DecimalField(default=0, **VOLUME)
+    own_qv = models.DecimalField(default=0, **VOLUME)
+    customer_volume_share = models.DecimalField(**SHARE)
+    own_volume_share = models.DecimalField(**SHARE)
+
+    # Own purchases above the personal-consumption cap (non-rewardable).
+    consumption_cap_qv = models.DecimalField(null=True, blank=True, **VOLUME)
+    over_cap_qv = models.DecimalField(default=0, **VOLUME)
+    over_cap_distributors = models.PositiveIntegerField(default=0)
+    own_buyers = models.PositiveIntegerField(default=0)
+    over_cap_share = models.DecimalField(**SHARE)
+
+    # Rewards of the run (personal commission + overrides of the period; no clawbacks/adjustments).
+    personal_commission = models.DecimalField(null=True, blank=True, **MONEY)
+    override_commission = models.DecimalField(null=True, blank=True, **MONEY)
+    customer_rewards = models.DecimalField(null=True, blank=True, **MONEY)
+    customer_reward_share = models.DecimalField(**SHARE)
+
+    # Statements of the run.
+    earning_distributors = models.PositiveIntegerField(null=True, blank=True)
+    paid_distributors = models.PositiveIntegerField(null=True, blank=True)
+    paid_share = models.DecimalField(**SHARE)
+    total_payout = models.DecimalField(null=True, blank=True, **MONEY)
+    mean_payout = models.DecimalField(null=True, blank=True, **MONEY)
+    median_payout = models.DecimalField(null=True, blank=True, **MONEY)
+    mean_payout_paid = models.DecimalField(null=True, blank=True, **MONEY)
+    median_payout_paid = models.DecimalField(null=True, blank=True, **MONEY)
+
+    # Inventory bought vs resold.
+    inventory_bought_value = models.DecimalField(default=0, **MONEY)
+    inventory_bought_qv = models.DecimalField(default=0, **VOLUME)
+    customer_sales_value = models.DecimalField(default=0, **MONEY)
+    own_purchases_value = models.DecimalField(default=0, **MONEY)
+    inventory_resale_ratio = models.DecimalField(**SHARE)
+    inventory_buyers = models.PositiveIntegerField(default=0)
+    inventory_without_sales = models.PositiveIntegerField(default=0)
+    inventory_without_sales_value = models.DecimalField(default=0, **MONEY)
+
+    # Buy-back in the period.
+    buyback_requests = models.PositiveIntegerField(default=0)
+    buyback_count = models.PositiveIntegerField(default=0)
+    buyback_rejected = models.PositiveIntegerField(default=0)
+    buyback_value = models.DecimalField(default=0, **MONEY)
+    buyback_rate = models.DecimalField(**SHARE)
+
+    # [{"code", "level": "warning"|"info", "title", "message", "value", "threshold"}]
+    warnings = models.JSONField(default=list, blank=True)
+    thresholds = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "-computed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run"], condition=models.Q(run__isnull=False), name="compliancereport_one_per_run"
+            ),
+            models.UniqueConstraint(
+                fields=["period_start"],
+                condition=models.Q(run__isnull=True),
+                name="compliancereport_one_orders_only_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        kind = {"final": "final close", "preview": "preview"}.get(self.run_kind, "orders only")
+        return f"Compliance report {self.period_start:%Y-%m} ({kind})"
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period_start:%Y-%m}"
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for w in self.warnings if w.get("level") == "warning")

@@ -87,3 +87,113 @@ def make_order(
             buyback_eligible=product.buyback_eligible,
         )
     return order
+
+
+def make_distributor(first_name: str, *, sponsor=None, enrolled_at=None, terminated_at=None, **kwargs):
+    from distributors.models import Distributor, DistributorStatus
+
+    n = next(_numbers)
+    return Distributor.objects.create(
+        first_name=first_name,
+        last_name="Test",
+        external_id=kwargs.pop("external_id", f"{first_name.upper()}-{n}"),
+        email=f"{first_name.lower()}{n}@example.nl",
+        referral_code=f"R{n:06d}",
+        sponsor=sponsor,
+        enrolled_at=enrolled_at or dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        terminated_at=terminated_at,
+        status=DistributorStatus.TERMINATED if terminated_at else DistributorStatus.ACTIVE,
+        **kwargs,
+    )
+
+
+# --- A hand-made close: the rows the close writes, inserted as the close would --------------------
+
+
+def make_plan():
+    import json
+    from pathlib import Path
+
+    from commissions.models import Plan
+
+    document = json.loads(
+        (Path(__file__).resolve().parents[2] / "commissions" / "default_plan.json").read_text()
+    )
+    return Plan.objects.get_or_create(
+        version=document["version"],
+        defaults={"name": document["name"], "plan_type": document["type"], "document": document},
+    )[0]
+
+
+def make_run(period_start: dt.date, *, kind: str = "final"):
+    from commissions.models import CloseRun, Period
+
+    period, _ = Period.objects.get_or_create(start=period_start)
+    return CloseRun.objects.create(period=period, plan=make_plan(), kind=kind, status="succeeded")
+
+
+def make_result(run, distributor, *, rank: int = 0, customer_cv="0", rewardable_cv="0"):
+    from commissions.models import DistributorPeriod
+
+    zero = Decimal("0")
+    return DistributorPeriod.objects.create(
+        run=run,
+        period=run.period,
+        distributor=distributor,
+        pcv=zero,
+        ppc=zero,
+        pv=zero,
+        gv=zero,
+        customer_cv=Decimal(customer_cv),
+        own_cv=zero,
+        customer_paid=zero,
+        own_cv_share=Decimal(1),
+        rewardable_cv=Decimal(rewardable_cv),
+        active=rank > 0,
+        customer_requirement_met=rank > 0,
+        override_eligible=rank > 0,
+        paid_as_rank=rank,
+        title=rank,
+        group_qv=zero,
+        group_cv=zero,
+    )
+
+
+def make_line(run, distributor, kind: str, amount: str, *, source=None, key: str | None = None):
+    from commissions.models import LedgerLine
+
+    return LedgerLine.objects.create(
+        run=run,
+        period=run.period,
+        distributor=distributor,
+        kind=kind,
+        key=key or f"{kind}-{next(_numbers)}",
+        source=source,
+        level=1 if kind == "override" else 0,
+        rate=Decimal("0.05"),
+        base=Decimal("0"),
+        amount=Decimal(amount),
+    )
+
+
+def make_statement(
+    run, distributor, *, personal="0", override="0", clawbacks="0", adjustments="0", minimum="25"
+):
+    from commissions.models import Statement
+
+    parts = [Decimal(v) for v in (personal, override, clawbacks, adjustments)]
+    net = sum(parts, Decimal("0"))
+    payout = net if net >= Decimal(minimum) else Decimal("0")
+    return Statement.objects.create(
+        run=run,
+        period=run.period,
+        distributor=distributor,
+        carried_in=Decimal("0"),
+        personal=parts[0],
+        override=parts[1],
+        clawbacks=parts[2],
+        adjustments=parts[3],
+        net=net,
+        payout=payout,
+        carried_out=net - payout,
+    )

@@ -1,0 +1,550 @@
+"""Reads of compliance: thresholds and plan parameters, the income disclosure statement
+(compliance.md item 6) and the customer requirement / consumption cap as a distributor sees them
+(item 2), in numbers and in plain sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+# The close's own definitions of which orders count in a period and which units are returned:
+# the report must count exactly what the close counted.
+from commissions.services.aggregation import _COUNTS as COUNTS_SQL
+from commissions.services.aggregation import _RETURNED as RETURNED_SQL
+from compliance.models import ComplianceReport
+from core.money import ZERO, money_str, points_str, round_cents
+from core.periods import period_bounds, period_label
+
+DEFAULT_THRESHOLDS: dict[str, str] = {
+    # Share of the period's QV sold to end customers (the rest: distributors' own purchases).
+    "min_customer_volume_share": "0.50",
+    # Share of personal commission + overrides that comes from customer sales.
+    "min_customer_reward_share": "0.50",
+    # Share of distributors paid anything (informational: a low share is normal, and must be told).
+    "min_paid_share": "0.20",
+    # Share of distributors who bought for themselves that bought above the consumption cap.
+    "max_over_cap_share": "0.10",
+    # Customer QV / inventory QV bought in the period.
+    "min_inventory_resale_ratio": "0.70",
+    # Buy-back value / value of distributors' own purchases in the period.
+    "max_buyback_rate": "0.05",
+}
+SHARE_PLACES = Decimal("0.0001")
+DEFAULT_PLAN_FILE = Path(__file__).resolve().parent.parent / "commissions" / "default_plan.json"
+
+
+def compliance_thresholds() -> dict[str, Decimal]:
+    """The defaults, overridden key by key by settings.COMPLIANCE_THRESHOLDS."""
+    configured = getattr(settings, "COMPLIANCE_THRESHOLDS", {}) or {}
+    merged = {**DEFAULT_THRESHOLDS, **{k: v for k, v in configured.items() if k in DEFAULT_THRESHOLDS}}
+    return {key: Decimal(str(value)) for key, value in merged.items()}
+
+
+def plan_document(plan: Any = None) -> dict:
+    """The given plan's document, else the newest loaded, else the default plan shipped."""
+    if plan is not None:
+        return plan.document
+    from commissions.models import Plan
+
+    document = Plan.objects.order_by("-loaded_at", "-id").values_list("document", flat=True).first()
+    if document is not None:
+        return document
+    return json.loads(DEFAULT_PLAN_FILE.read_text())
+
+
+def consumption_cap(document: dict) -> Decimal | None:
+    """The personal consumption cap in QV; None when the plan has none (plan-format.md)."""
+    value = (document.get("volumes") or {}).get("personal_consumption_cap_qv")
+    return None if value is None else Decimal(str(value))
+
+
+def customer_requirement(document: dict) -> tuple[Decimal | None, int | None] | None:
+    """(min PCV, min customers) or None when the plan has no customer requirement."""
+    section = document.get("customer_requirement")
+    if section is None:
+        return None
+    min_pcv = section.get("min_pcv")
+    min_customers = section.get("min_customers")
+    return (
+        None if min_pcv is None else Decimal(str(min_pcv)),
+        None if min_customers is None else int(min_customers),
+    )
+
+
+def median(values: list[Decimal]) -> Decimal:
+    """The middle value of an ascending list; the mean of the two middle ones for an even count."""
+    n = len(values)
+    if n == 0:
+        return ZERO
+    middle = n // 2
+    if n % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
+def _share(part: int | Decimal, whole: int | Decimal) -> Decimal:
+    if not whole:
+        return ZERO
+    return (Decimal(part) / Decimal(whole)).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def percent(share: Decimal | None) -> str:
+    """0.5123 -> '51.2%' (for pages and sentences)."""
+    if share is None:
+        return "–"
+    return f"{(share * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+def compliance_reports() -> QuerySet[ComplianceReport]:
+    return ComplianceReport.objects.select_related("run").order_by("-period_start", "-computed_at", "-id")
+
+
+# --- Income disclosure statement ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisclosureRankRow:
+    rank: int
+    name: str
+    count: int
+    share: Decimal  # of all participants
+    paid_count: int
+    median: Decimal
+    mean: Decimal
+    lowest: Decimal
+    highest: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class IncomeDisclosure:
+    year: int
+    currency: str
+    months: list[str]  # periods of the year with a final close, e.g. ["2026-01", ...]
+    complete: bool  # all twelve months closed
+    participants: int
+    paid_count: int  # gross payment above zero
+    paid_share: Decimal
+    zero_count: int  # gross payment zero or less
+    leavers: int  # terminated during the year
+    joined: int  # enrolled during the year
+    total_gross: Decimal
+    mean_gross: Decimal
+    median_gross: Decimal
+    median_gross_paid: Decimal
+    lowest_gross: Decimal
+    highest_gross: Decimal
+    rows: list[DisclosureRankRow]
+    notes: list[str] = field(default_factory=list)
+
+
+def _year_runs(year: int) -> QuerySet:
+    from commissions.models import CloseRun, CloseRunKind, CloseRunStatus
+
+    return CloseRun.objects.filter(
+        kind=CloseRunKind.FINAL,
+        status=CloseRunStatus.SUCCEEDED,
+        period__start__gte=dt.date(year, 1, 1),
+        period__start__lt=dt.date(year + 1, 1, 1),
+    )
+
+
+def income_disclosure_rows(*, year: int) -> list[tuple[int, Decimal, int, bool, bool]]:
+    """(distributor id, gross payment, highest paid-as rank, left in the year, joined in the year)
+    for every participant of the year. One query.
+
+    A participant existed at any time in the year (enrolled before its end, not terminated before
+    its start) or has a ledger line in it. Gross payment is the sum of every ledger line of the
+    year's final closes: personal commission, overrides, clawbacks and adjustments.
+    """
+    from commissions.models import DistributorPeriod, LedgerLine
+    from distributors.models import Distributor
+
+    tz_start = period_bounds(dt.date(year, 1, 1))[0]
+    tz_end = period_bounds(dt.date(year + 1, 1, 1))[0]
+    runs = _year_runs(year).values("pk")
+    gross = (
+        LedgerLine.objects.filter(run__in=runs, distributor=OuterRef("pk"))
+        .values("distributor")
+        .annotate(s=Sum("amount"))
+        .values("s")[:1]
+    )
+    rank = (
+        DistributorPeriod.objects.filter(run__in=runs, distributor=OuterRef("pk"))
+        .values("distributor")
+        .annotate(m=Max("paid_as_rank"))
+        .values("m")[:1]
+    )
+    in_ledger = LedgerLine.objects.filter(run__in=runs).values("distributor")
+    rows = (
+        Distributor.objects.filter(
+            Q(enrolled_at__lt=tz_end, terminated_at__isnull=True)
+            | Q(enrolled_at__lt=tz_end, terminated_at__gte=tz_start)
+            | Q(pk__in=in_ledger)
+        )
+        .annotate(gross=Coalesce(Subquery(gross), Value(ZERO)), best=Coalesce(Subquery(rank), Value(0)))
+        .order_by("pk")
+        .values_list("pk", "gross", "best", "terminated_at", "enrolled_at")
+    )
+    return [
+        (
+            pk,
+            Decimal(gross),
+            int(best),
+            terminated_at is not None and tz_start <= terminated_at < tz_end,
+            tz_start <= enrolled_at < tz_end,
+        )
+        for pk, gross, best, terminated_at, enrolled_at in rows
+    ]
+
+
+def _rank_names(year: int) -> dict[int, str]:
+    run = _year_runs(year).select_related("plan").order_by("-period__start").first()
+    document = plan_document(run.plan if run is not None else None)
+    names = {0: _("No rank")}
+    for rank in document.get("ranks") or []:
+        names[int(rank["number"])] = rank["name"]
+    return names
+
+
+def _stats(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
+    """(median, mean, lowest, highest, total) of an ascending list, to cents."""
+    if not values:
+        return ZERO, ZERO, ZERO, ZERO, ZERO
+    total = sum(values, ZERO)
+    return (
+        round_cents(median(values)),
+        round_cents(total / len(values)),
+        round_cents(values[0]),
+        round_cents(values[-1]),
+        round_cents(total),
+    )
+
+
+def income_disclosure(*, year: int) -> IncomeDisclosure:
+    """The income disclosure statement of a calendar year, from the ledger of its final closes.
+
+    Everybody who took part in the year counts, including those who earned nothing and those who
+    left. Figures are the year's actual amounts, never annualised.
+    """
+    rows = income_disclosure_rows(year=year)
+    months = [
+        period_label(s)
+        for s in _year_runs(year).order_by("period__start").values_list("period__start", flat=True)
+    ]
+    names = _rank_names(year)
+    currency = getattr(settings, "CURRENCY", "EUR")
+    amounts = sorted(row[1] for row in rows)
+    n = len(amounts)
+    paid = [a for a in amounts if a > 0]
+    med, mean, lowest, highest, total = _stats(amounts)
+
+    by_rank: dict[int, list[Decimal]] = {}
+    for row in rows:
+        by_rank.setdefault(row[2], []).append(row[1])
+    table = []
+    for rank in sorted(set(by_rank) | set(names)):
+        values = sorted(by_rank.get(rank, []))
+        r_med, r_mean, r_low, r_high, r_total = _stats(values)
+        table.append(
+            DisclosureRankRow(
+                rank=rank,
+                name=names.get(rank, _("Rank %(number)s") % {"number": rank}),
+                count=len(values),
+                share=_share(len(values), n),
+                paid_count=sum(1 for v in values if v > 0),
+                median=r_med,
+                mean=r_mean,
+                lowest=r_low,
+                highest=r_high,
+                total=r_total,
+            )
+        )
+    disclosure = IncomeDisclosure(
+        year=year,
+        currency=currency,
+        months=months,
+        complete=len(months) == 12,
+        participants=n,
+        paid_count=len(paid),
+        paid_share=_share(len(paid), n),
+        zero_count=n - len(paid),
+        leavers=sum(1 for row in rows if row[3]),
+        joined=sum(1 for row in rows if row[4]),
+        total_gross=total,
+        mean_gross=mean,
+        median_gross=med,
+        median_gross_paid=round_cents(median(paid)) if paid else ZERO,
+        lowest_gross=lowest,
+        highest_gross=highest,
+        rows=table,
+    )
+    disclosure.notes.extend(_disclosure_notes(disclosure))
+    return disclosure
+
+
+def _disclosure_notes(d: IncomeDisclosure) -> list[str]:
+    money = lambda amount: f"{d.currency} {money_str(amount)}"  # noqa: E731
+    months = (
+        _("all twelve months of %(year)s") % {"year": d.year}
+        if d.complete
+        else _("the %(count)s month(s) of %(year)s closed so far (%(months)s)")
+        % {"count": len(d.months), "year": d.year, "months": ", ".join(d.months) or _("none")}
+    )
+    comparison = (
+        _("lower than")
+        if d.median_gross < d.mean_gross
+        else (_("higher than") if d.median_gross > d.mean_gross else _("equal to"))
+    )
+    return [
+        _(
+            "These are gross earnings before expenses. Distributors pay for their own products, samples, "
+            "travel, events, phone and taxes; what they keep is lower than these figures."
+        ),
+        _(
+            "Everybody who was a distributor at any time in %(year)s is counted: %(n)s people, including "
+            "%(zero)s who earned nothing (or less than nothing after clawbacks) and %(leavers)s who left "
+            "during the year. Nobody is left out for being inactive."
+        )
+        % {"year": d.year, "n": d.participants, "zero": d.zero_count, "leavers": d.leavers},
+        _("%(paid)s of %(n)s participants (%(share)s) earned anything at all in %(year)s.")
+        % {"paid": d.paid_count, "n": d.participants, "share": percent(d.paid_share), "year": d.year},
+        _(
+            "The median is the middle figure: half of the participants earned %(median)s or less, half "
+            "earned more. The mean (%(mean)s) is the total divided by the number of people; it is "
+            "%(comparison)s the median because a few people earn much more than most."
+        )
+        % {"median": money(d.median_gross), "mean": money(d.mean_gross), "comparison": comparison},
+        _(
+            "Gross payment is what was earned in %(months)s: personal commission and overrides, minus "
+            "clawbacks of refunded sales, plus corrections. It is not what was transferred: amounts "
+            "below the payout minimum are carried to the next month and paid later."
+        )
+        % {"months": months},
+        _(
+            "These are actual figures for the year, never annualised: someone who joined in November shows "
+            "two months of earnings. %(joined)s participants joined during the year."
+        )
+        % {"joined": d.joined},
+        _(
+            "Rank is the highest paid-as rank a person reached in any month of the year; 'No rank' means "
+            "they were never active (never reached the minimum personal volume)."
+        ),
+        _(
+            "These figures are not a promise or a forecast of what you will earn. Results depend on your "
+            "own sales to customers, the time you put in and your skills."
+        ),
+    ]
+
+
+# --- Customer requirement and consumption cap, as the distributor sees them ----------------------
+
+CUSTOMERS_OF_SQL = f"""
+WITH returned AS ({RETURNED_SQL})
+SELECT c.id, c.first_name, c.last_name, c.household_of_id,
+    SUM(CASE WHEN l.commissionable THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_price ELSE 0 END),
+    SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv)
+FROM orders_orderline l
+JOIN orders_order o ON o.id = l.order_id
+JOIN orders_customer c ON c.id = o.customer_id
+LEFT JOIN returned rt ON rt.order_line_id = l.id
+WHERE {COUNTS_SQL} AND o.purpose = 'customer' AND o.distributor_id = %(distributor)s
+GROUP BY c.id, c.first_name, c.last_name, c.household_of_id
+ORDER BY c.last_name, c.first_name, c.id
+"""
+
+OWN_QV_SQL = f"""
+WITH returned AS ({RETURNED_SQL})
+SELECT COALESCE(SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv), 0)
+FROM orders_orderline l
+JOIN orders_order o ON o.id = l.order_id
+LEFT JOIN returned rt ON rt.order_line_id = l.id
+WHERE {COUNTS_SQL} AND o.purpose <> 'customer' AND o.distributor_id = %(distributor)s
+"""
+
+
+@dataclass(frozen=True)
+class CustomerStatusLine:
+    customer_id: int
+    name: str
+    counts: bool
+    why: str
+    paid: Decimal  # ex VAT, commissionable products, net of returns in the period
+    qv: Decimal
+
+
+@dataclass(frozen=True)
+class ComplianceStatus:
+    distributor_id: int
+    period: str
+    pcv: Decimal
+    customer_count: int
+    customers: list[CustomerStatusLine]
+    has_requirement: bool
+    min_pcv: Decimal | None
+    min_customers: int | None
+    requirement_met: bool
+    missing: str  # what is still missing, in a sentence ("" when met)
+    ppc: Decimal
+    cap: Decimal | None
+    rewardable_own_qv: Decimal
+    non_rewardable_qv: Decimal
+    own_cv_share: Decimal  # share of own CV that is rewardable: min(1, cap / PPC)
+    sentences: list[str]
+
+
+def _dec(value: Any) -> Decimal:
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def distributor_compliance_status(distributor: Any, period_start: dt.date) -> ComplianceStatus:
+    """What counts toward the customer requirement and the consumption cap in a period, and why.
+
+    The same rules as the close: orders of the period net of returns refunded by its end; a
+    customer counts when they are not linked to a distributor's household (that link marks the
+    distributor's own account, another distributor, or their household) and paid something for
+    commissionable products. Two aggregate queries.
+    """
+    end = period_bounds(period_start)[1]
+    params = {"period": period_start, "period_end": end, "distributor": distributor.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(CUSTOMERS_OF_SQL, params)
+        customer_rows = cursor.fetchall()
+        cursor.execute(OWN_QV_SQL, params)
+        ppc = _dec(cursor.fetchone()[0])
+
+    from commissions.models import Period
+
+    period_row = Period.objects.filter(start=period_start).select_related("plan").first()
+    document = plan_document(period_row.plan if period_row is not None and period_row.plan else None)
+    cap = consumption_cap(document)
+    requirement = customer_requirement(document)
+
+    customers = []
+    pcv = ZERO
+    for pk, first, last, household_of, paid, qv in customer_rows:
+        paid, qv = _dec(paid), _dec(qv)
+        pcv += qv
+        name = f"{first} {last}".strip() or _("customer %(id)s") % {"id": pk}
+        if household_of == distributor.pk:
+            counts, why = (
+                False,
+                _("This is your own account or your household: you are not your own customer."),
+            )
+        elif household_of is not None:
+            counts, why = (
+                False,
+                _("This is another distributor or a distributor's household, not an end customer."),
+            )
+        elif paid <= 0:
+            counts, why = (
+                False,
+                _("Paid nothing for commissionable products this period (returned, or only host credit)."),
+            )
+        else:
+            counts, why = (
+                True,
+                _("An end customer who paid %(paid)s this period.") % {"paid": money_str(paid)},
+            )
+        customers.append(CustomerStatusLine(pk, name, counts, why, round_cents(paid), qv))
+    count = sum(1 for c in customers if c.counts)
+
+    sentences = []
+    if requirement is None:
+        has_requirement, min_pcv, min_customers, met, missing = False, None, None, True, ""
+        sentences.append(_("The plan has no customer requirement."))
+    else:
+        has_requirement = True
+        min_pcv, min_customers = requirement
+        met = (min_pcv is not None and pcv >= min_pcv) or (
+            min_customers is not None and count >= min_customers
+        )
+        options = []
+        if min_pcv is not None:
+            options.append(_("%(qv)s PCV") % {"qv": points_str(min_pcv)})
+        if min_customers is not None:
+            options.append(_("%(n)s paying customers") % {"n": min_customers})
+        rule = _(" or ").join(options)
+        sentences.append(
+            _(
+                "To earn on your downline you need %(rule)s in the month: sales to real customers, "
+                "not to yourself, other distributors or their households."
+            )
+            % {"rule": rule}
+        )
+        sentences.append(
+            _("This month: %(pcv)s PCV from customer orders and %(count)s customer(s) who count.")
+            % {"pcv": points_str(pcv), "count": count}
+        )
+        if met:
+            missing = ""
+            sentences.append(_("You meet the customer requirement."))
+        else:
+            parts = []
+            if min_pcv is not None:
+                parts.append(_("%(qv)s more PCV") % {"qv": points_str(min_pcv - pcv)})
+            if min_customers is not None:
+                parts.append(_("%(n)s more paying customer(s)") % {"n": min_customers - count})
+            missing = _("You still need %(what)s.") % {"what": _(" or ").join(parts)}
+            sentences.append(missing)
+
+    if cap is None or ppc <= cap:
+        rewardable, excess, share = ppc, ZERO, Decimal(1)
+    else:
+        rewardable, excess = cap, ppc - cap
+        share = (cap / ppc).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    if cap is None:
+        sentences.append(
+            _("Your own purchases (%(ppc)s QV) count in full: the plan has no cap.")
+            % {"ppc": points_str(ppc)}
+        )
+    else:
+        sentences.append(
+            _(
+                "Own purchases count for at most %(cap)s QV a month, so that rewards come from customers, "
+                "not from buying for yourself. This month you bought %(ppc)s QV for yourself."
+            )
+            % {"cap": points_str(cap), "ppc": points_str(ppc)}
+        )
+        if excess > 0:
+            sentences.append(
+                _(
+                    "%(excess)s QV is above the cap and earns nothing: no rank, no override, no activity. "
+                    "Of your own purchases' CV, %(share)s is rewardable."
+                )
+                % {"excess": points_str(excess), "share": percent(share)}
+            )
+        else:
+            sentences.append(_("All of it counts."))
+
+    return ComplianceStatus(
+        distributor_id=distributor.pk,
+        period=period_label(period_start),
+        pcv=pcv,
+        customer_count=count,
+        customers=customers,
+        has_requirement=has_requirement,
+        min_pcv=min_pcv,
+        min_customers=min_customers,
+        requirement_met=met,
+        missing=missing,
+        ppc=ppc,
+        cap=cap,
+        rewardable_own_qv=rewardable,
+        non_rewardable_qv=excess,
+        own_cv_share=share,
+        sentences=sentences,
+    )

@@ -1,0 +1,325 @@
+"""The period compliance report (compliance.md item 5): computed with every close, from SQL
+aggregates over the period's orders and the run's ledger and statements.
+
+Definitions of every number are in docs/compliance.md; thresholds come from
+settings.COMPLIANCE_THRESHOLDS over the defaults in compliance.selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from compliance.models import ComplianceReport
+from compliance.selectors import (
+    COUNTS_SQL,
+    RETURNED_SQL,
+    compliance_thresholds,
+    consumption_cap,
+    median,
+    plan_document,
+)
+from core.money import ZERO, round_cents
+from core.periods import period_bounds, period_label
+
+SHARE_PLACES = Decimal("0.0001")
+
+# Per distributor, the period's orders net of returns refunded up to the end of the period
+# (the close's own definition), then one row of totals over everybody.
+ORDERS_SQL = f"""
+WITH returned AS ({RETURNED_SQL}),
+counted AS (
+    SELECT o.distributor_id, o.purpose, l.quantity - COALESCE(rt.qty, 0) AS qty, l.unit_qv, l.unit_price
+    FROM orders_orderline l
+    JOIN orders_order o ON o.id = l.order_id
+    LEFT JOIN returned rt ON rt.order_line_id = l.id
+    WHERE {COUNTS_SQL}
+),
+per_distributor AS (
+    SELECT distributor_id,
+        SUM(CASE WHEN purpose = 'customer' THEN qty * unit_qv ELSE 0 END) AS cqv,
+        SUM(CASE WHEN purpose <> 'customer' THEN qty * unit_qv ELSE 0 END) AS oqv,
+        SUM(CASE WHEN purpose = 'customer' THEN qty * unit_price ELSE 0 END) AS cvalue,
+        SUM(CASE WHEN purpose <> 'customer' THEN qty * unit_price ELSE 0 END) AS ovalue,
+        SUM(CASE WHEN purpose = 'inventory' THEN qty * unit_qv ELSE 0 END) AS iqv,
+        SUM(CASE WHEN purpose = 'inventory' THEN qty * unit_price ELSE 0 END) AS ivalue
+    FROM counted
+    GROUP BY distributor_id
+)
+SELECT
+    COALESCE(SUM(cqv), 0),
+    COALESCE(SUM(oqv), 0),
+    COALESCE(SUM(cvalue), 0),
+    COALESCE(SUM(ovalue), 0),
+    COALESCE(SUM(iqv), 0),
+    COALESCE(SUM(ivalue), 0),
+    COALESCE(SUM(CASE WHEN oqv > %(cap)s THEN oqv - %(cap)s ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN oqv > %(cap)s THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN oqv > 0 THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN iqv > 0 THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN iqv > 0 AND cqv <= 0 THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN iqv > 0 AND cqv <= 0 THEN ivalue ELSE 0 END), 0)
+FROM per_distributor
+"""
+
+# Personal commission is all customer sales; an override is split by its source's customer CV
+# share of the rewardable CV it was paid on (the run's own volumes of that source).
+REWARDS_SQL = """
+SELECT
+    COALESCE(SUM(CASE WHEN l.kind = 'personal' THEN l.amount ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN l.kind = 'override' THEN l.amount ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN l.kind = 'override' AND dp.rewardable_cv > 0
+                 THEN l.amount * dp.customer_cv / dp.rewardable_cv ELSE 0 END), 0)
+FROM commissions_ledgerline l
+LEFT JOIN commissions_distributorperiod dp ON dp.run_id = l.run_id AND dp.distributor_id = l.source_id
+WHERE l.run_id = %(run)s
+"""
+
+
+def _dec(value: Any) -> Decimal:
+    if value is None:
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _share(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _existing_distributors(period_start: dt.date) -> int:
+    from distributors.models import Distributor
+
+    start, end = period_bounds(period_start)
+    return Distributor.objects.filter(
+        Q(terminated_at__isnull=True) | Q(terminated_at__gte=start), enrolled_at__lt=end
+    ).count()
+
+
+def _final_run(period_start: dt.date):
+    from commissions.models import CloseRun, CloseRunKind, CloseRunStatus
+
+    return (
+        CloseRun.objects.filter(
+            period__start=period_start, kind=CloseRunKind.FINAL, status=CloseRunStatus.SUCCEEDED
+        )
+        .select_related("plan", "period")
+        .first()
+    )
+
+
+def _warnings(report: ComplianceReport, thresholds: dict[str, Decimal]) -> list[dict]:
+    """Compare the report with the thresholds; a number without data raises nothing."""
+
+    def pct(value: Decimal) -> str:
+        return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+    checks = [
+        (
+            "customer_volume_share",
+            "warning",
+            report.customer_volume_share,
+            "min",
+            thresholds["min_customer_volume_share"],
+            "Volume sold to end customers",
+            "Only {value} of the period's volume was sold to end customers (the rest distributors bought "
+            "themselves); the threshold is at least {threshold}. Earnings should come from sales to people "
+            "who use the products.",
+        ),
+        (
+            "customer_reward_share",
+            "warning",
+            report.customer_reward_share,
+            "min",
+            thresholds["min_customer_reward_share"],
+            "Rewards from customer sales",
+            "Only {value} of the commission paid this period comes from sales to end customers; the "
+            "threshold is at least {threshold}.",
+        ),
+        (
+            "paid_share",
+            "info",
+            report.paid_share,
+            "min",
+            thresholds["min_paid_share"],
+            "Distributors paid anything",
+            "{value} of the distributors were paid anything this period (threshold {threshold}). Most "
+            "participants earn little or nothing: say so plainly in recruiting material.",
+        ),
+        (
+            "over_cap_share",
+            "warning",
+            report.over_cap_share,
+            "max",
+            thresholds["max_over_cap_share"],
+            "Own purchases above the cap",
+            "{value} of the distributors who bought for themselves bought more than the personal "
+            "consumption cap (threshold at most {threshold}); the excess earns nothing, but it can be "
+            "a sign of inventory loading.",
+        ),
+        (
+            "inventory_resale_ratio",
+            "warning",
+            report.inventory_resale_ratio,
+            "min",
+            thresholds["min_inventory_resale_ratio"],
+            "Inventory resold",
+            "Customer sales were {value} of the inventory volume distributors bought this period "
+            "(threshold at least {threshold}): stock may be piling up with distributors.",
+        ),
+        (
+            "buyback_rate",
+            "warning",
+            report.buyback_rate,
+            "max",
+            thresholds["max_buyback_rate"],
+            "Buy-back rate",
+            "Buy-backs were {value} of the value distributors bought for themselves this period "
+            "(threshold at most {threshold}).",
+        ),
+    ]
+    warnings = []
+    for code, level, value, direction, threshold, title, text in checks:
+        if value is None:
+            continue
+        if (direction == "min" and value < threshold) or (direction == "max" and value > threshold):
+            warnings.append(
+                {
+                    "code": code,
+                    "level": level,
+                    "title": title,
+                    "message": text.format(value=pct(value), threshold=pct(threshold)),
+                    "value": str(value),
+                    "threshold": str(threshold),
+                }
+            )
+    return warnings
+
+
+@transaction.atomic
+def compliance_report_compute(*, period_start: dt.date, run: Any = None) -> ComplianceReport:
+    """Compute (or recompute) the report of a period: of `run` when given, else of the period's
+    final close when it has one, else from the orders alone. Idempotent: one report per run."""
+    from commissions.models import Statement
+    from orders.models import BuybackRequest, BuybackStatus
+
+    if run is None:
+        run = _final_run(period_start)
+    elif run.period.start != period_start:
+        raise ValueError(f"Run {run.pk} is of {run.period}, not of {period_label(period_start)}.")
+    document = plan_document(run.plan if run is not None else None)
+    cap = consumption_cap(document)
+    thresholds = compliance_thresholds()
+    start, end = period_bounds(period_start)
+
+    with connection.cursor() as cursor:
+        cursor.execute(ORDERS_SQL, {"period": period_start, "period_end": end, "cap": cap})
+        (cqv, oqv, cvalue, ovalue, iqv, ivalue, over_qv, over_n, own_n, inv_n, idle_n, idle_value) = (
+            cursor.fetchone()
+        )
+    cqv, oqv, cvalue, ovalue, iqv, ivalue = map(_dec, (cqv, oqv, cvalue, ovalue, iqv, ivalue))
+    total_qv = cqv + oqv
+
+    values: dict[str, Any] = {
+        "run_kind": run.kind if run is not None else "",
+        "computed_at": timezone.now(),
+        "total_qv": total_qv,
+        "customer_qv": cqv,
+        "own_qv": oqv,
+        "customer_volume_share": _share(cqv, total_qv),
+        "own_volume_share": _share(oqv, total_qv),
+        "consumption_cap_qv": cap,
+        "over_cap_qv": _dec(over_qv),
+        "over_cap_distributors": int(over_n),
+        "own_buyers": int(own_n),
+        "over_cap_share": _share(int(over_n), int(own_n)),
+        "inventory_bought_value": round_cents(ivalue),
+        "inventory_bought_qv": iqv,
+        "customer_sales_value": round_cents(cvalue),
+        "own_purchases_value": round_cents(ovalue),
+        "inventory_resale_ratio": _share(cqv, iqv),
+        "inventory_buyers": int(inv_n),
+        "inventory_without_sales": int(idle_n),
+        "inventory_without_sales_value": round_cents(_dec(idle_value)),
+        "thresholds": {k: str(v) for k, v in thresholds.items()},
+    }
+
+    buybacks = BuybackRequest.objects.aggregate(
+        requested=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
+        approved=Count(
+            "pk",
+            filter=Q(
+                decided_at__gte=start,
+                decided_at__lt=end,
+                status__in=[BuybackStatus.APPROVED, BuybackStatus.PARTLY_APPROVED],
+            ),
+        ),
+        rejected=Count(
+            "pk", filter=Q(decided_at__gte=start, decided_at__lt=end, status=BuybackStatus.REJECTED)
+        ),
+        value=Sum(
+            "refund_total",
+            filter=Q(
+                decided_at__gte=start,
+                decided_at__lt=end,
+                status__in=[BuybackStatus.APPROVED, BuybackStatus.PARTLY_APPROVED],
+            ),
+        ),
+    )
+    buyback_value = round_cents(_dec(buybacks["value"]))
+    values.update(
+        buyback_requests=buybacks["requested"],
+        buyback_count=buybacks["approved"],
+        buyback_rejected=buybacks["rejected"],
+        buyback_value=buyback_value,
+        buyback_rate=_share(buyback_value, round_cents(ovalue)) if ovalue else None,
+    )
+
+    if run is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(REWARDS_SQL, {"run": run.pk})
+            personal, override, override_customer = map(_dec, cursor.fetchone())
+        customer_rewards = round_cents(personal + override_customer)
+        statements = Statement.objects.filter(run=run)
+        totals = statements.alias(
+            earnings=F("personal") + F("override") + F("clawbacks") + F("adjustments")
+        ).aggregate(
+            n=Count("pk"),
+            earning=Count("pk", filter=Q(earnings__gt=0)),
+            paid=Count("pk", filter=Q(payout__gt=0)),
+            total=Sum("payout"),
+        )
+        earning = totals["earning"]
+        payouts = sorted(statements.values_list("payout", flat=True))
+        paid = [p for p in payouts if p > 0]
+        total_payout = round_cents(_dec(totals["total"]))
+        values.update(
+            distributors=totals["n"],
+            personal_commission=round_cents(personal),
+            override_commission=round_cents(override),
+            customer_rewards=customer_rewards,
+            customer_reward_share=_share(customer_rewards, round_cents(personal + override)),
+            earning_distributors=earning,
+            paid_distributors=totals["paid"],
+            paid_share=_share(totals["paid"], totals["n"]),
+            total_payout=total_payout,
+            mean_payout=round_cents(total_payout / len(payouts)) if payouts else None,
+            median_payout=round_cents(median(payouts)) if payouts else None,
+            mean_payout_paid=round_cents(sum(paid, ZERO) / len(paid)) if paid else None,
+            median_payout_paid=round_cents(median(paid)) if paid else None,
+        )
+    else:
+        values["distributors"] = _existing_distributors(period_start)
+
+    report, _ = ComplianceReport.objects.select_for_update().update_or_create(
+        period_start=period_start, run=run, defaults=values
+    )
+    report.warnings = _warnings(report, thresholds)
+    report.save(update_fields=["warnings"])
+    return report

@@ -1,0 +1,133 @@
+"""The income disclosure statement on a hand-made population where every number is known.
+
+2025, four closed months. Participants (gross = sum of the year's final ledger lines):
+  Anna   150.00  (100.00 personal + 50.00 override)        highest rank 3
+  Bert     0.00  (active, earned nothing)                   rank 1
+  Cor     30.00  (40.00 override - 10.00 clawback)          rank 2
+  Dirk     0.00  joined in June 2025                        rank 0
+  Eva     20.00  left on 15 May 2025                        rank 1
+  Fenna   -5.00  (only a clawback of a 2024 sale)           rank 0
+  Gijs  1000.00                                             rank 3
+Not participants: Henk (left in 2024), Ilse (joined in 2026). Ignored: a preview run, a 2024 close.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from compliance.selectors import income_disclosure
+from tests.compliance.factories import make_distributor, make_line, make_result, make_run
+
+D = Decimal
+
+
+@pytest.fixture
+def population(db):
+    utc = dt.UTC
+    people = {name: make_distributor(name) for name in ("Anna", "Bert", "Cor", "Fenna", "Gijs")}
+    people["Dirk"] = make_distributor("Dirk", enrolled_at=dt.datetime(2025, 6, 1, 10, tzinfo=utc))
+    people["Eva"] = make_distributor("Eva", terminated_at=dt.datetime(2025, 5, 15, tzinfo=utc))
+    make_distributor("Henk", terminated_at=dt.datetime(2024, 12, 1, tzinfo=utc))
+    make_distributor("Ilse", enrolled_at=dt.datetime(2026, 1, 5, tzinfo=utc))
+    p = people
+    jan, feb, mar, apr = (make_run(dt.date(2025, m, 1)) for m in (1, 2, 3, 4))
+    make_result(jan, p["Anna"], rank=2)
+    make_result(feb, p["Anna"], rank=3)
+    make_result(jan, p["Bert"], rank=1)
+    make_result(mar, p["Cor"], rank=2)
+    make_result(jan, p["Eva"], rank=1)
+    make_result(jan, p["Gijs"], rank=3)
+    make_line(jan, p["Anna"], "personal", "100.00")
+    make_line(feb, p["Anna"], "override", "50.00", source=p["Cor"])
+    make_line(mar, p["Cor"], "override", "40.00", source=p["Bert"])
+    make_line(apr, p["Cor"], "clawback", "-10.00", source=p["Bert"])
+    make_line(jan, p["Eva"], "personal", "20.00")
+    make_line(jan, p["Fenna"], "clawback", "-5.00")
+    make_line(jan, p["Gijs"], "personal", "600.00")
+    make_line(apr, p["Gijs"], "override", "400.00", source=p["Anna"])
+    # Neither a preview nor another year's close counts.
+    preview = make_run(dt.date(2025, 5, 1), kind="preview")
+    make_line(preview, p["Bert"], "personal", "999.00")
+    make_result(preview, p["Bert"], rank=6)
+    december = make_run(dt.date(2024, 12, 1))
+    make_line(december, p["Anna"], "personal", "77.00")
+    return people
+
+
+def test_headline_figures(population):
+    d = income_disclosure(year=2025)
+    assert d.participants == 7
+    assert d.paid_count == 4
+    assert d.paid_share == D("0.5714")
+    assert d.zero_count == 3
+    assert d.leavers == 1
+    assert d.joined == 1
+    assert d.total_gross == D("1195.00")
+    assert d.median_gross == D("20.00")
+    assert d.mean_gross == D("170.71")
+    assert d.median_gross_paid == D("90.00")
+    assert (d.lowest_gross, d.highest_gross) == (D("-5.00"), D("1000.00"))
+    assert d.months == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert d.complete is False
+
+
+def test_table_by_highest_paid_as_rank(population):
+    rows = {row.rank: row for row in income_disclosure(year=2025).rows}
+    assert list(rows) == [0, 1, 2, 3, 4, 5, 6]
+    as_tuple = lambda r: (r.name, r.count, r.share, r.paid_count, r.median, r.mean, r.lowest, r.highest)  # noqa: E731
+    assert as_tuple(rows[0]) == ("No rank", 2, D("0.2857"), 0, D("-2.50"), D("-2.50"), D("-5.00"), D("0.00"))
+    assert as_tuple(rows[1]) == (
+        "Consultant",
+        2,
+        D("0.2857"),
+        1,
+        D("10.00"),
+        D("10.00"),
+        D("0.00"),
+        D("20.00"),
+    )
+    assert as_tuple(rows[2]) == (
+        "Senior Consultant",
+        1,
+        D("0.1429"),
+        1,
+        D("30.00"),
+        D("30.00"),
+        D("30.00"),
+        D("30.00"),
+    )
+    assert as_tuple(rows[3]) == (
+        "Team Leader",
+        2,
+        D("0.2857"),
+        2,
+        D("575.00"),
+        D("575.00"),
+        D("150.00"),
+        D("1000.00"),
+    )
+    assert as_tuple(rows[6]) == ("Executive Director", 0, D("0"), 0, D("0"), D("0"), D("0"), D("0"))
+    assert sum(row.count for row in rows.values()) == 7
+
+
+def test_notes_say_it_plainly(population):
+    notes = " ".join(income_disclosure(year=2025).notes)
+    assert "gross earnings before expenses" in notes
+    assert "7 people, including 3 who earned nothing" in notes
+    assert "1 who left during the year" in notes
+    assert "4 of 7 participants (57.1%) earned anything" in notes
+    assert "half of the participants earned EUR 20.00 or less" in notes
+    assert "never annualised" in notes
+    assert "the 4 month(s) of 2025 closed so far (2025-01, 2025-02, 2025-03, 2025-04)" in notes
+
+
+def test_a_year_without_closes_still_lists_everybody(population):
+    d = income_disclosure(year=2024)
+    # Everyone but Dirk and Ilse existed in 2024; Henk left in December 2024.
+    assert d.participants == 7
+    assert d.leavers == 1
+    assert d.total_gross == D("77.00")
+    assert d.months == ["2024-12"]
