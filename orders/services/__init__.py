@@ -1,6 +1,6 @@
 """Writes of the orders app, split by sub-domain; the public functions are re-exported here."""
 
-from .catalogue import product_create, product_set_active, product_update
+from .catalogue import product_create, product_set_active, product_update, product_validate
 from .common import order_number
 from .customers import customer_register, customer_update
 from .demonstrations import (
@@ -29,4 +29,5 @@ __all__ = [
     "product_create",
     "product_set_active",
     "product_update",
+    "product_validate",
 ]

@@ -28,7 +28,8 @@ _EDITABLE = {
 }
 
 
-def _validate(product: Product) -> None:
+def product_validate(product: Product) -> None:
+    """The catalogue's rules on one product (no database access: forms call it too)."""
     if not product.sku.strip():
         raise ApplicationError("A product needs a SKU.", field="sku")
     if not product.name.strip():
@@ -86,7 +87,7 @@ def product_create(
         is_promotional=is_promotional,
         is_active=is_active,
     )
-    _validate(product)
+    product_validate(product)
     try:
         with transaction.atomic():
             product.save()
@@ -106,7 +107,7 @@ def product_update(*, product: Product, actor: Any = None, **changes: Any) -> Pr
     before = {field: str(getattr(product, field)) for field in changes}
     for field, value in changes.items():
         setattr(product, field, value)
-    _validate(product)
+    product_validate(product)
     product.save(update_fields=[*changes, "updated_at"])
     audit_record(
         actor=actor,
