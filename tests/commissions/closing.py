@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 from django.core.management import call_command
+from django.test import TestCase
 
 from commissions.models import CloseRun, LedgerLine, Plan
 from core.periods import parse_period
@@ -37,7 +38,9 @@ def close(label: str, **kwargs) -> CloseRun:
     from commissions.services.close import close_start
 
     kwargs.setdefault("plan", Plan.objects.order_by("-loaded_at", "-id").first())
-    run = close_start(period=parse_period(label), **kwargs)
+    # Inside a test transaction nothing commits: run the scheduled tasks as a commit would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run = close_start(period=parse_period(label), **kwargs)
     run.refresh_from_db()
     return run
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from .closing import EXAMPLES, close, default_plan, expected, export
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def assert_export_matches(actual: list[dict[str, str]], wanted: list[dict[str, str]]) -> None:

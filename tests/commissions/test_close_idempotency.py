@@ -1,0 +1,171 @@
+"""A close started twice, a task delivered twice, a chunk that crashes or a worker that dies mid-run
+all end in the same ledger as one clean run."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+from django.test import TestCase
+from django.utils import timezone
+
+from commissions import tasks
+from commissions.models import CloseChunk, CloseRun, LedgerLine, Period, Statement
+from commissions.services import close as close_service
+from commissions.services.periods import period_get_or_create
+from core.errors import ApplicationError, Conflict
+
+from .closing import EXAMPLES, close, default_plan, ledger_tuples, period
+
+pytestmark = pytest.mark.django_db
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+@pytest.fixture
+def s1(settings):
+    # Eleven distributors in chunks of three: four chunks, so a crash can hit one in the middle.
+    settings.COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = 3
+    call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
+    return default_plan()
+
+
+def crash_in_chunk(monkeypatch, number: int) -> None:
+    real = close_service.write_chunk_rows
+
+    def write_then_crash(run, chunk_number, payload):
+        real(run, chunk_number, payload)  # rows written, then the worker dies before committing
+        if chunk_number == number:
+            raise SimulatedCrash(f"worker died in chunk {number}")
+
+    monkeypatch.setattr(close_service, "write_chunk_rows", write_then_crash)
+
+
+def test_a_crash_in_a_chunk_then_a_resume_gives_the_ledger_of_a_clean_run(s1, monkeypatch):
+    clean = ledger_tuples(close("2026-10", preview=True))
+    assert len(clean) == 20  # ten personal lines, seven overrides of A, three of B
+
+    crash_in_chunk(monkeypatch, 2)
+    with pytest.raises(SimulatedCrash):
+        close("2026-10")
+    run = CloseRun.objects.get(kind="final")
+    assert (run.status, run.period.status) == ("failed", "closing")
+    assert "worker died in chunk 2" in run.error
+    assert list(run.chunks.values_list("number", "status")) == [
+        (0, "done"),
+        (1, "done"),
+        (2, "failed"),
+        (3, "pending"),
+    ]
+    assert run.chunks_done == 2 and run.chunks_total == 4
+
+    monkeypatch.undo()
+    resumed = close("2026-10")
+    assert resumed.pk == run.pk and resumed.status == "succeeded"
+    assert resumed.period.status == "closed"
+    assert ledger_tuples(resumed) == clean
+    assert CloseChunk.objects.get(run=run, number=2).attempts == 2
+    assert Statement.objects.filter(run=run).count() == 11
+
+
+def test_a_worker_killed_mid_chunk_leaves_a_claim_that_is_taken_over_once_stale(s1, monkeypatch):
+    clean = ledger_tuples(close("2026-10", preview=True))
+    crash_in_chunk(monkeypatch, 1)
+    with pytest.raises(SimulatedCrash):
+        close("2026-10")
+    monkeypatch.undo()
+    run = CloseRun.objects.get(kind="final")
+    # A killed worker never marks its chunk failed: it stays running under the dead worker's claim.
+    CloseChunk.objects.filter(run=run, number=1).update(
+        status="running", claimed_by="dead-host:1", claimed_at=timezone.now(), error=""
+    )
+    assert close_service.close_chunk_write(chunk_id=run.chunks.get(number=1).pk) == close_service.CHUNK_BUSY
+
+    CloseChunk.objects.filter(run=run, number=1).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
+    resumed = close("2026-10")
+    assert resumed.status == "succeeded"
+    assert ledger_tuples(resumed) == clean
+
+
+def test_a_task_delivered_twice_and_a_chunk_written_twice_add_no_rows(s1):
+    run = close("2026-10")
+    lines = LedgerLine.objects.filter(run=run).count()
+    for chunk in run.chunks.all():
+        assert tasks.close_chunk.apply(args=[chunk.pk]).get() == close_service.CHUNK_ALREADY_DONE
+    tasks.close_run.apply(args=[run.pk]).get()
+    assert LedgerLine.objects.filter(run=run).count() == lines
+
+    # The rows of a chunk inserted twice (a takeover racing a slow worker) are written once.
+    november = period_get_or_create(start=period("2026-11"))
+    preview = CloseRun.objects.create(period=november, plan=s1, kind="preview")
+    assert close_service._compute_phase(preview.pk)
+    chunk = preview.chunks.get(number=0)
+    payload = close_service.decode_payload(chunk.payload)
+    close_service.write_chunk_rows(preview, 0, payload)
+    close_service.write_chunk_rows(preview, 0, payload)
+    assert Statement.objects.filter(run=preview).count() == len(payload["statements"]) == 3
+
+
+def test_closing_a_closed_period_again_is_refused_and_changes_nothing(s1):
+    run = close("2026-10")
+    before = ledger_tuples(run)
+    with pytest.raises(Conflict, match="2026-10 is already closed"):
+        close("2026-10")
+    with pytest.raises(CommandError, match="already closed"):
+        call_command("close_period", "2026-10", stdout=io.StringIO())
+    assert ledger_tuples(run) == before
+    assert CloseRun.objects.filter(kind="final").count() == 1
+
+
+def test_a_second_final_close_while_one_runs_joins_it_and_only_one_final_run_can_exist(s1):
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        first = close_service.close_start(period=period("2026-10"))
+    assert first.status == "pending" and Period.objects.get(start=period("2026-10")).status == "closing"
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        second = close_service.close_start(period=period("2026-10"))
+    assert second.pk == first.pk
+    with pytest.raises(Conflict, match="a preview runs only while a period is open"):
+        close("2026-10", preview=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CloseRun.objects.create(period=first.period, plan=s1, kind="final")
+    joined = close("2026-10")
+    assert joined.pk == first.pk and joined.status == "succeeded"
+
+
+def test_periods_close_in_order(tmp_path):
+    call_command("import_network", str(EXAMPLES / "s4"), stdout=io.StringIO())
+    default_plan()
+    with pytest.raises(Conflict, match="Close 2026-10 first: it has orders and is still open"):
+        close("2026-11")
+    with pytest.raises(CommandError, match="Close 2026-10 first"):
+        call_command("close_period", "2026-11", stdout=io.StringIO())
+    close("2026-10")
+    assert close("2026-11").status == "succeeded"
+    with pytest.raises(Conflict, match="periods close in order"):
+        close("2026-09")
+
+
+def test_an_unknown_plan_version_is_refused_with_the_versions_loaded(s1):
+    with pytest.raises(ApplicationError, match="There is no plan version '1999.9'; loaded versions: "):
+        close("2026-10", plan="1999.9")
+    with pytest.raises(CommandError, match="no plan version '1999.9'"):
+        call_command("close_period", "2026-10", "--plan", "1999.9", stdout=io.StringIO())
+    # Nothing was written: not even the period row the refused close would have created.
+    assert not Period.objects.filter(start=period("2026-10")).exists()
+
+
+def test_close_period_prints_progress_and_the_period_report(s1):
+    out = io.StringIO()
+    call_command("close_period", "2026-10", stdout=out)
+    text = out.getvalue()
+    assert "100%  Done  chunks 4/4" in text
+    assert "distributors:        11 (rank 0: 1, rank 1: 8, rank 2: 1, rank 3: 1)" in text
+    assert "overrides:           122.50" in text
+    assert "personal commission: 1075.00" in text
+    assert "total paid:          1197.50 to 10 distributors" in text
+    run = CloseRun.objects.get(kind="final")
+    assert run.summary["total_rewardable_cv"] == "2325.00"
+    assert run.period.plan == s1 and run.period.closed_at is not None

@@ -1,0 +1,127 @@
+"""A closed period never changes, and the ledger is append-only: enforced by PostgreSQL triggers,
+so raw SQL and queryset updates are refused as well as services."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+
+from commissions.models import CloseRun, DistributorPeriod, LedgerLine, Period, Statement
+from distributors.models import Distributor
+from orders.models import Order, OrderLine, Return
+
+from .closing import EXAMPLES, close, default_plan, period
+
+pytestmark = pytest.mark.django_db
+
+OCTOBER_NOON = dt.datetime(2026, 10, 20, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def closed_october():
+    call_command("import_network", str(EXAMPLES / "s4"), stdout=io.StringIO())
+    default_plan()
+    return close("2026-10")
+
+
+def refused(match: str):
+    """The statement fails at the database, and the test's transaction stays usable."""
+
+    class Refused:
+        def __enter__(self):
+            self.raises = pytest.raises(IntegrityError, match=match)
+            self.raises.__enter__()
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+
+        def __exit__(self, *exc):
+            self.atomic.__exit__(*exc)
+            return self.raises.__exit__(*exc)
+
+    return Refused()
+
+
+def test_ledger_lines_of_a_closed_period_cannot_be_changed_deleted_or_added(closed_october):
+    run = closed_october
+    line = LedgerLine.objects.filter(run=run).first()
+    with refused("append-only"):
+        LedgerLine.objects.filter(pk=line.pk).update(amount=Decimal("999.00"))
+    with refused("append-only"):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM commissions_ledgerline WHERE run_id = %s", [run.pk])
+    with refused("closed period"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO commissions_ledgerline (run_id, period_id, distributor_id, kind, key, level, "
+                "rate, base, amount) VALUES (%s, %s, %s, 'adjustment', 'sneaky', 0, 1, 5, 5)",
+                [run.pk, run.period_id, line.distributor_id],
+            )
+    assert LedgerLine.objects.get(pk=line.pk).amount == line.amount
+
+
+def test_statements_results_and_the_period_row_of_a_closed_period_cannot_change(closed_october):
+    run = closed_october
+    with refused("closed period"):
+        Statement.objects.filter(run=run).update(payout=Decimal("0"), carried_out=F_net())
+    with refused("closed period"):
+        DistributorPeriod.objects.filter(run=run).delete()
+    with refused("closed period"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE commissions_distributorperiod SET paid_as_rank = 6 WHERE run_id = %s", [run.pk]
+            )
+    with refused("is closed and can no longer change"):
+        Period.objects.filter(pk=run.period_id).update(status="open")
+    with refused("is closed and can no longer change"):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM commissions_period WHERE id = %s", [run.period_id])
+    assert Period.objects.get(pk=run.period_id).status == "closed"
+
+
+def F_net():
+    from django.db.models import F
+
+    return F("net")
+
+
+def test_no_order_line_or_refund_can_be_dated_into_a_closed_period(closed_october):
+    p = Distributor.objects.get(external_id="P")
+    with refused("cannot count in period 2026-10-01: that period is closed"):
+        Order.objects.create(
+            number="LATE-1", distributor=p, purpose="personal", status="paid", paid_at=OCTOBER_NOON,
+            commission_date=OCTOBER_NOON, commission_period=period("2026-10"),
+        )  # fmt: skip
+    november = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
+    order = Order.objects.create(
+        number="NOV-1", distributor=p, purpose="personal", status="paid", paid_at=november,
+        commission_date=november, commission_period=period("2026-11"),
+    )  # fmt: skip
+    with refused("that period is closed"):
+        Order.objects.filter(pk=order.pk).update(
+            commission_date=OCTOBER_NOON, commission_period=period("2026-10")
+        )
+    october_order = Order.objects.get(external_id="S2")
+    with refused("cannot be moved out of it"):
+        Order.objects.filter(pk=october_order.pk).update(commission_period=period("2026-11"))
+    with refused("count in a closed period and cannot change"):
+        OrderLine.objects.filter(order=october_order).update(quantity=5)
+    with refused("a refund cannot be dated in period 2026-10-01"):
+        Return.objects.create(
+            order=october_order, refunded_at=OCTOBER_NOON, refund_period=period("2026-10"), refund_amount=1
+        )
+    # A later return changes the status of an October order: that is allowed.
+    Order.objects.filter(pk=october_order.pk).update(status="returned")
+
+
+def test_preview_lines_can_be_pruned_but_never_edited(closed_october):
+    preview = close("2026-11", preview=True)
+    assert preview.kind == "preview" and preview.status == "succeeded"
+    line = LedgerLine.objects.filter(run=preview).first()
+    with refused("append-only"):
+        LedgerLine.objects.filter(pk=line.pk).update(amount=Decimal("1.00"))
+    LedgerLine.objects.filter(run=preview).delete()
+    assert not LedgerLine.objects.filter(run=preview).exists()
+    assert CloseRun.objects.get(pk=preview.pk).period.status == "open"
