@@ -1,0 +1,171 @@
+"""A believable Dutch demo network, deterministic for a seed.
+
+The shape follows how networks grow: seven leaders whose legs draw new recruits in skewed
+proportions, and inside each leg preferential attachment (who already recruits, recruits more)
+with a bias to recent recruits, so a few big legs with long tails stand beside small ones.
+Rows are bulk-created level by level and numbered once with `renumber_trees()`.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import TextIO
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from faker import Faker
+
+from core.errors import Conflict
+from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
+
+from .models import Distributor, DistributorStatus
+from .services import REFERRAL_ALPHABET, REFERRAL_CODE_LENGTH
+from .tree import renumber_trees
+
+MAX_DEPTH = 15
+ROOT_FRONTLINE = 7  # the company's first leaders; everyone else joins through someone
+# How new recruits spread over the leaders' legs: a few big legs, a long tail of small ones.
+LEG_WEIGHTS = [34, 24, 16, 10, 8, 5, 3]
+HISTORY_DAYS = 900
+DEMO_PASSWORD_PREFIX = "demo-"
+
+
+def _grow_tree(size: int, rng: random.Random) -> tuple[list[int | None], list[int]]:
+    """Sponsor index and depth of every node; node 0 is the root, 1..7 its leaders."""
+    sponsor: list[int | None] = [None]
+    depth = [0]
+    legs = min(ROOT_FRONTLINE, size - 1)
+    # Each leg keeps its members once, plus once per recruit: preferential attachment.
+    pools: list[list[int]] = []
+    for leg in range(legs):
+        sponsor.append(0)
+        depth.append(1)
+        pools.append([leg + 1])
+    for i in range(legs + 1, size):
+        pool = rng.choices(pools, weights=LEG_WEIGHTS[:legs])[0]
+        if len(pool) > 20 and rng.random() < 0.3:
+            # Fresh recruits bring in friends soon after joining: this grows the long tails.
+            candidate = pool[-rng.randint(1, min(30, len(pool)))]
+        else:
+            candidate = rng.choice(pool)
+        while depth[candidate] >= MAX_DEPTH:
+            candidate = sponsor[candidate]
+        sponsor.append(candidate)
+        depth.append(depth[candidate] + 1)
+        pool.extend((candidate, i))
+    return sponsor, depth
+
+
+def seed_network(*, size: int = 2000, seed: int = 1, stdout: TextIO | None = None) -> list[tuple[str, str]]:
+    """Create a demo network of `size` distributors; returns (username, password) of a few logins.
+
+    The same seed gives the same network (dates are relative to today's midnight, UTC).
+    Refuses to run when distributors already exist.
+    """
+    if size < 1:
+        raise Conflict("The demo network needs at least one distributor.", field="size")
+    rng = random.Random(seed)
+    fake = Faker("nl_NL")
+    fake.seed_instance(seed)
+
+    sponsor, depth = _grow_tree(size, rng)
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=HISTORY_DAYS)
+    # Increasing enrollment times, so every sponsor enrolled before their recruits.
+    offsets = sorted(rng.random() for _ in range(size - 1))
+    enrolled = [start] + [start + timedelta(seconds=int(o * HISTORY_DAYS * 86_400)) for o in offsets]
+    has_frontline = set(s for s in sponsor if s is not None)
+
+    emails: set[str] = set()
+    codes: set[str] = set()
+    rows: list[Distributor] = []
+    for i in range(size):
+        first, last = ("Lotte", "van Dijk") if i == 0 else (fake.first_name(), fake.last_name())
+        local = f"{slugify(first)}.{slugify(last)}".replace("-", "")
+        email = f"{local}@example.nl"
+        n = 2
+        while email in emails:
+            email = f"{local}{n}@example.nl"
+            n += 1
+        emails.add(email)
+        code = "".join(rng.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+        while code in codes:
+            code = "".join(rng.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+        codes.add(code)
+        roll = rng.random()
+        status, terminated_at = DistributorStatus.ACTIVE, None
+        if i and i not in has_frontline and roll < 0.02:
+            # Only people without a frontline: a terminated sponsor's frontline would have rolled up.
+            status = DistributorStatus.TERMINATED
+            terminated_at = min(today, enrolled[i] + timedelta(days=rng.randint(30, 400)))
+        elif i and roll < 0.035:
+            status = DistributorStatus.HOLD
+        country = "NL" if rng.random() < 0.9 else rng.choice(["BE", "BE", "DE"])
+        rows.append(
+            Distributor(
+                external_id=f"D{100_000 + i}",
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=fake.phone_number(),
+                country=country,
+                status=status,
+                enrolled_at=enrolled[i],
+                terminated_at=terminated_at,
+                referral_code=code,
+                lft=0,
+                rght=0,
+                tree_id=0,
+                level=0,
+            )
+        )
+
+    logins = _login_nodes(sponsor, size)
+    with transaction.atomic():
+        advisory_xact_lock(SPONSOR_TREE_LOCK)
+        if Distributor.objects.exists():
+            raise Conflict("Distributors already exist; seed the demo network into an empty database.")
+        for level in range(max(depth) + 1):
+            batch = [i for i in range(size) if depth[i] == level]
+            for i in batch:
+                s = sponsor[i]
+                rows[i].sponsor_id = rows[s].pk if s is not None else None
+            Distributor.objects.bulk_create([rows[i] for i in batch], batch_size=1000)
+        renumber_trees()
+        credentials = _create_logins([rows[i] for i in logins], seed, stdout)
+    if stdout is not None:
+        stdout.write(f"Seeded {size} distributors, down to depth {max(depth)}.\n")
+    return credentials
+
+
+def _login_nodes(sponsor: list[int | None], size: int) -> list[int]:
+    """The root and the two leaders with the biggest legs."""
+    leg_size = [1] * size
+    for i in range(size - 1, 0, -1):
+        leg_size[sponsor[i]] += leg_size[i]  # type: ignore[index]
+    leaders = sorted((i for i in range(1, size) if sponsor[i] == 0), key=lambda i: (-leg_size[i], i))
+    return [0, *leaders[:2]]
+
+
+def _create_logins(
+    distributors: list[Distributor], seed: int, stdout: TextIO | None
+) -> list[tuple[str, str]]:
+    User = get_user_model()
+    credentials = []
+    for distributor in distributors:
+        password = f"{DEMO_PASSWORD_PREFIX}{seed}-{distributor.referral_code.lower()}"
+        user = User.objects.create_user(
+            username=distributor.email,
+            email=distributor.email,
+            password=password,
+            first_name=distributor.first_name,
+            last_name=distributor.last_name,
+        )
+        Distributor.objects.filter(pk=distributor.pk).update(user=user)
+        credentials.append((user.get_username(), password))
+        if stdout is not None:
+            stdout.write(f"Login {user.get_username()} / {password} ({distributor.name})\n")
+    return credentials
