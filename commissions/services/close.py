@@ -67,7 +67,11 @@ STALE_CLAIM_SECONDS = 120  # a running chunk whose claim is older may be taken o
 
 
 def _chunk_size() -> int:
-    return max(1, int(getattr(settings, "COMMISSION_CLOSE_CHUNK_DISTRIBUTORS", CHUNK_DISTRIBUTORS)))
+    # Settings first; the environment lets a worker process be tuned (and tested) without code.
+    configured = getattr(settings, "COMMISSION_CLOSE_CHUNK_DISTRIBUTORS", None) or os.environ.get(
+        "COMMISSION_CLOSE_CHUNK_DISTRIBUTORS"
+    )
+    return max(1, int(configured or CHUNK_DISTRIBUTORS))
 
 
 def stale_claim_seconds() -> int:
