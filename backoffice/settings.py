@@ -185,7 +185,9 @@ SIMPLE_JWT = {
 # Brute-force protection on logins (admin, portal and API token endpoint).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Locked per username *and* address together: one typo-prone user behind a carrier's shared
+# address never locks out everyone else there, and nobody can lock a user out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 
 LOGGING = {
