@@ -153,9 +153,11 @@ class DistributorAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:distributors_distributor_add") + "?" + urlencode(keep))
 
     def get_search_results(self, request, queryset, search_term):
+        unsearched = queryset
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term.strip().isdigit():
-            queryset |= self.model.objects.filter(pk=int(search_term.strip()))
+            # The internal id too, within the same filters ("=id" would fail on non-digits).
+            queryset |= unsearched.filter(pk=int(search_term.strip()))
         return queryset, may_have_duplicates
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -97,3 +97,6 @@ class SponsorChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of distributor {self.distributor_id} at {self.changed_at:%Y-%m-%d}"

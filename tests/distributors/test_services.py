@@ -202,3 +202,17 @@ def test_set_status(network, staff):
         {"old": "hold", "new": "active"},
         {"old": "active", "new": "hold"},
     ]
+
+
+def test_a_second_root_moves_into_the_tree_with_its_downline(network, staff):
+    other = DistributorFactory(first_name="Other", last_name="Root")
+    recruit = DistributorFactory(sponsor=other)
+    assert other.tree_id != network["root"].tree_id
+    moved = distributor_move(distributor=other, new_sponsor=network["fenna"], actor=staff, reason="Merger")
+    assert (moved.sponsor_id, moved.level, moved.tree_id) == (
+        network["fenna"].pk,
+        3,
+        Distributor.objects.get(pk=network["root"].pk).tree_id,
+    )
+    assert Distributor.objects.get(pk=recruit.pk).level == 4
+    assert_tree_ok()
