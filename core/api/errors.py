@@ -37,7 +37,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = key if key not in ("non_field_errors",) else ""
+            # Nested list errors come keyed by index (0 is a name too); non_field_errors by none.
+            name = "" if key == "non_field_errors" else str(key)
             sub = f"{prefix}.{name}" if prefix and name else (prefix or name)
             for field, messages in _flatten(value, sub).items():
                 out.setdefault(field, []).extend(messages)
