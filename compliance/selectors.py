@@ -126,6 +126,10 @@ class DisclosureRankRow:
     highest: Decimal
     total: Decimal
 
+    @property
+    def share_percent(self) -> str:
+        return percent(self.share)
+
 
 @dataclass(frozen=True)
 class IncomeDisclosure:
@@ -147,6 +151,10 @@ class IncomeDisclosure:
     highest_gross: Decimal
     rows: list[DisclosureRankRow]
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def paid_share_percent(self) -> str:
+        return percent(self.paid_share)
 
 
 def _year_runs(year: int) -> QuerySet:
@@ -346,6 +354,58 @@ def _disclosure_notes(d: IncomeDisclosure) -> list[str]:
             "own sales to customers, the time you put in and your skills."
         ),
     ]
+
+
+CSV_HEADER = [
+    "year",
+    "rank",
+    "rank_name",
+    "participants",
+    "share_of_participants",
+    "paid_anything",
+    "median_gross",
+    "mean_gross",
+    "lowest_gross",
+    "highest_gross",
+    "total_gross",
+]
+
+
+def income_disclosure_csv_rows(d: IncomeDisclosure) -> list[list[str]]:
+    """The statement as CSV rows: a header, one row for everybody (rank `all`), one per rank."""
+    rows = [
+        CSV_HEADER,
+        [
+            str(d.year),
+            "all",
+            "All participants",
+            str(d.participants),
+            "1.0000" if d.participants else "0.0000",
+            str(d.paid_count),
+            money_str(d.median_gross),
+            money_str(d.mean_gross),
+            money_str(d.lowest_gross),
+            money_str(d.highest_gross),
+            money_str(d.total_gross),
+        ],
+    ]
+    for r in d.rows:
+        rows.append(
+            [
+                str(d.year),
+                str(r.rank),
+                r.name,
+                str(r.count),
+                f"{r.share:.4f}",
+                str(r.paid_count),
+                money_str(r.median),
+                money_str(r.mean),
+                money_str(r.lowest),
+                money_str(r.highest),
+                money_str(r.total),
+            ]
+        )
+    return rows
 
 
 # --- Customer requirement and consumption cap, as the distributor sees them ----------------------
