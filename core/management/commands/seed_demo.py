@@ -8,7 +8,7 @@ from django.db import transaction
 
 from commissions.demo import seed_commissions
 from commissions.services.plans import plan_ensure_default
-from distributors.demo import seed_network
+from distributors.demo import DEMO_PASSWORD_PREFIX, seed_network
 from distributors.models import Distributor
 from orders.demo import seed_sales
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         existing = Distributor.objects.exists()
         if existing and if_empty:
             self.stdout.write("Demo data present already; not seeding again.")
-            self._print_logins(self._existing_logins())
+            self._print_logins(self._existing_logins(seed))
             return
         if existing:
             self.stderr.write("The database holds distributors already; seed_demo only fills an empty one.")
@@ -54,15 +54,14 @@ class Command(BaseCommand):
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.nl", ADMIN_PASSWORD)
 
-    def _existing_logins(self) -> list[tuple[str, str]]:
-        from distributors.demo import DEMO_PASSWORD
-
-        users = (
+    def _existing_logins(self, seed: int) -> list[tuple[str, str]]:
+        # The demo passwords are derived from the seed and the referral code (distributors.demo).
+        logins = (
             Distributor.objects.filter(user__isnull=False)
             .order_by("id")
-            .values_list("user__username", flat=True)[:3]
+            .values_list("user__username", "referral_code")[:3]
         )
-        return [(username, DEMO_PASSWORD) for username in users]
+        return [(username, f"{DEMO_PASSWORD_PREFIX}{seed}-{code.lower()}") for username, code in logins]
 
     def _print_logins(self, logins: list[tuple[str, str]]) -> None:
         self.stdout.write("")
