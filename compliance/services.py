@@ -323,3 +323,13 @@ def compliance_report_compute(*, period_start: dt.date, run: Any = None) -> Comp
     report.warnings = _warnings(report, thresholds)
     report.save(update_fields=["warnings"])
     return report
+
+
+def compliance_report_for_run(*, run_id: int) -> ComplianceReport | None:
+    """The report of a succeeded close run (final or preview); None while the run has not succeeded."""
+    from commissions.models import CloseRun, CloseRunStatus
+
+    run = CloseRun.objects.select_related("period", "plan").filter(pk=run_id).first()
+    if run is None or run.status != CloseRunStatus.SUCCEEDED:
+        return None
+    return compliance_report_compute(period_start=run.period.start, run=run)
