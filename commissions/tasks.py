@@ -43,13 +43,18 @@ def close_chunk(self, chunk_id: int) -> str:
 
 
 @shared_task(name="commissions.tasks.scheduled_monthly_close", acks_late=True, reject_on_worker_lost=True)
-def scheduled_monthly_close() -> int | None:
-    """Celery beat, on the 1st: close the previous month, as a preview or final (COMMISSION_CLOSE_MODE)."""
+def scheduled_monthly_close(today: str | None = None) -> int | None:
+    """Celery beat, on the 1st: close the previous month, as a preview or final (COMMISSION_CLOSE_MODE).
+
+    `today` (ISO date) is for a manual catch-up run; beat passes nothing and the company's date is used.
+    """
+    import datetime as dt
+
     from commissions.services.close import close_start, previous_month
     from core.errors import ApplicationError
 
     preview = getattr(settings, "COMMISSION_CLOSE_MODE", "preview") != "final"
-    period = previous_month()
+    period = previous_month(dt.date.fromisoformat(today) if today else None)
     try:
         run = close_start(period=period, preview=preview)
     except ApplicationError as exc:

@@ -231,8 +231,11 @@ def _schedule_advance(run: CloseRun) -> None:
 # --- advance: compute once, then dispatch chunks ------------------------------------------------
 
 
-def close_run_advance(*, run_id: int) -> None:
-    """Move the run forward from wherever it is. Safe to call any number of times, concurrently."""
+def close_run_advance(*, run_id: int, inline: bool = False) -> None:
+    """Move the run forward from wherever it is. Safe to call any number of times, concurrently.
+
+    Chunks go to Celery (or run eagerly without a broker); `inline` writes them here, one by one.
+    """
     run = CloseRun.objects.get(pk=run_id)
     if run.status == CloseRunStatus.SUCCEEDED:
         return
@@ -251,6 +254,11 @@ def close_run_advance(*, run_id: int) -> None:
         .values_list("id", flat=True)
     )
     if not pending:
+        close_run_finalize(run_id=run_id)
+        return
+    if inline:
+        for chunk_id in pending:
+            close_chunk_write(chunk_id=chunk_id)
         close_run_finalize(run_id=run_id)
         return
     from commissions import tasks
