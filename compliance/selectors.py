@@ -14,8 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 # The close's own definitions of which orders count in a period and which units are returned:
@@ -168,6 +167,30 @@ def _year_runs(year: int) -> QuerySet:
     )
 
 
+PARTICIPANTS_SQL = """
+WITH runs AS (
+    SELECT r.id FROM commissions_closerun r
+    JOIN commissions_period p ON p.id = r.period_id
+    WHERE r.kind = 'final' AND r.status = 'succeeded' AND p.start >= %(first)s AND p.start < %(after)s
+),
+gross AS (
+    SELECT distributor_id, SUM(amount) AS gross FROM commissions_ledgerline
+    WHERE run_id IN (SELECT id FROM runs) GROUP BY distributor_id
+),
+ranks AS (
+    SELECT distributor_id, MAX(paid_as_rank) AS best FROM commissions_distributorperiod
+    WHERE run_id IN (SELECT id FROM runs) GROUP BY distributor_id
+)
+SELECT d.id, COALESCE(g.gross, 0), COALESCE(k.best, 0), d.terminated_at, d.enrolled_at
+FROM distributors_distributor d
+LEFT JOIN gross g ON g.distributor_id = d.id
+LEFT JOIN ranks k ON k.distributor_id = d.id
+WHERE (d.enrolled_at < %(end)s AND (d.terminated_at IS NULL OR d.terminated_at >= %(start)s))
+   OR g.distributor_id IS NOT NULL
+ORDER BY d.id
+"""
+
+
 def income_disclosure_rows(*, year: int) -> list[tuple[int, Decimal, int, bool, bool]]:
     """(distributor id, gross payment, highest paid-as rank, left in the year, joined in the year)
     for every participant of the year. One query.
@@ -176,42 +199,19 @@ def income_disclosure_rows(*, year: int) -> list[tuple[int, Decimal, int, bool, 
     its start) or has a ledger line in it. Gross payment is the sum of every ledger line of the
     year's final closes: personal commission, overrides, clawbacks and adjustments.
     """
-    from commissions.models import DistributorPeriod, LedgerLine
-    from distributors.models import Distributor
-
-    tz_start = period_bounds(dt.date(year, 1, 1))[0]
-    tz_end = period_bounds(dt.date(year + 1, 1, 1))[0]
-    runs = _year_runs(year).values("pk")
-    gross = (
-        LedgerLine.objects.filter(run__in=runs, distributor=OuterRef("pk"))
-        .values("distributor")
-        .annotate(s=Sum("amount"))
-        .values("s")[:1]
-    )
-    rank = (
-        DistributorPeriod.objects.filter(run__in=runs, distributor=OuterRef("pk"))
-        .values("distributor")
-        .annotate(m=Max("paid_as_rank"))
-        .values("m")[:1]
-    )
-    in_ledger = LedgerLine.objects.filter(run__in=runs).values("distributor")
-    rows = (
-        Distributor.objects.filter(
-            Q(enrolled_at__lt=tz_end, terminated_at__isnull=True)
-            | Q(enrolled_at__lt=tz_end, terminated_at__gte=tz_start)
-            | Q(pk__in=in_ledger)
-        )
-        .annotate(gross=Coalesce(Subquery(gross), Value(ZERO)), best=Coalesce(Subquery(rank), Value(0)))
-        .order_by("pk")
-        .values_list("pk", "gross", "best", "terminated_at", "enrolled_at")
-    )
+    start = period_bounds(dt.date(year, 1, 1))[0]
+    end = period_bounds(dt.date(year + 1, 1, 1))[0]
+    params = {"first": dt.date(year, 1, 1), "after": dt.date(year + 1, 1, 1), "start": start, "end": end}
+    with connection.cursor() as cursor:
+        cursor.execute(PARTICIPANTS_SQL, params)
+        rows = cursor.fetchall()
     return [
         (
             pk,
-            Decimal(gross),
+            round_cents(_dec(gross)),
             int(best),
-            terminated_at is not None and tz_start <= terminated_at < tz_end,
-            tz_start <= enrolled_at < tz_end,
+            terminated_at is not None and start <= terminated_at < end,
+            start <= enrolled_at < end,
         )
         for pk, gross, best, terminated_at, enrolled_at in rows
     ]
