@@ -1,1 +1,104 @@
-"""Pure in-memory commission engine; see types.py for the contract."""
+"""Pure in-memory commission engine; see types.py for the contract and docs/adr/0002-close-engine.md.
+
+`compute_period(plan, inputs)` takes one period's per-distributor aggregates and returns every
+distributor's volumes, rank and eligibility, the rounded ledger lines and the breakage. No
+database, no per-node work beyond a few passes over flat lists.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+
+from commissions.engine.differential import differential
+from commissions.engine.network import ZERO, EngineInputError, Network
+from commissions.engine.types import DistributorInput, DistributorResult, EngineLine, PeriodResult
+from commissions.engine.unilevel import overrides, roll_up_ranks
+from commissions.plan_document import PlanDocument
+from core.money import CENT
+
+__all__ = ["EngineInputError", "compute_period"]
+
+# The caller's decimal context must not change a result: 28 digits, like Python's default.
+ENGINE_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
+
+
+def compute_period(plan: PlanDocument, inputs: Iterable[DistributorInput]) -> PeriodResult:
+    # Millions of small objects and no cycles: the cyclic collector would rescan the growing heap
+    # again and again (quadratic in practice); reference counting frees everything anyway.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with localcontext(ENGINE_CONTEXT):
+            return _compute(plan, inputs)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compute(plan: PlanDocument, inputs: Iterable[DistributorInput]) -> PeriodResult:
+    net = Network(plan, inputs)
+    n = net.n
+    if plan.is_differential:
+        group_qv, group_cv, bonus_lines = differential(plan, net)
+        gv = _group_volume(net)
+        rank = subtree_max = [0] * n
+        active_frontline = net.active_frontline()
+        breakage = ZERO
+    else:
+        gv, rank, active_frontline, subtree_max = roll_up_ranks(plan, net)
+        bonus_lines, breakage = overrides(plan, net, rank)
+        group_qv, group_cv = gv, [ZERO] * n
+
+    lines = _personal_lines(plan, net)
+    lines.extend(bonus_lines)
+
+    results: dict[int, DistributorResult] = {}
+    pv, share, rewardable, active = net.pv, net.own_cv_share, net.rewardable_cv, net.active
+    met, eligible = net.requirement_met, net.eligible
+    for i, row in enumerate(net.rows):
+        paid_as = rank[i]
+        results[row.id] = DistributorResult(
+            row.id,
+            row.customer_qv,
+            row.own_qv,
+            pv[i],
+            gv[i],
+            share[i],
+            rewardable[i],
+            active[i],
+            met[i],
+            eligible[i],
+            paid_as,
+            paid_as if paid_as > row.prior_title else row.prior_title,
+            active_frontline[i],
+            subtree_max[i],
+            group_qv[i],
+            group_cv[i],
+        )
+    return PeriodResult(results, lines, sum(rewardable, ZERO), breakage)
+
+
+def _personal_lines(plan: PlanDocument, net: Network) -> list[EngineLine]:
+    """Personal commission (§5): one line per distributor on what their customers paid."""
+    rate = plan.personal_commission_rate
+    lines = []
+    for row in net.rows:
+        paid = row.customer_paid
+        if paid > 0:
+            amount = (rate * paid).quantize(CENT, rounding="ROUND_HALF_UP")
+            if amount:
+                lines.append(EngineLine("personal", row.id, None, 0, rate, paid, amount))
+    return lines
+
+
+def _group_volume(net: Network) -> list[Decimal]:
+    """GV = PV + the whole downline's PV, uncompressed (reported in differential plans too)."""
+    gv = list(net.pv)
+    parent = net.parent
+    for v in reversed(net.order):
+        p = parent[v]
+        if p >= 0:
+            gv[p] += gv[v]
+    return gv

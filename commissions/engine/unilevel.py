@@ -1,0 +1,148 @@
+"""Unilevel plan: group volume, paid-as ranks bottom-up, overrides with dynamic compression (§2-§6)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from commissions.engine.network import ZERO, Network
+from commissions.engine.types import EngineLine
+from commissions.plan_document import PlanDocument
+from core.money import CENT
+
+
+def roll_up_ranks(plan: PlanDocument, net: Network) -> tuple[list[Decimal], list[int], list[int], list[int]]:
+    """GV, paid-as rank, active frontline and subtree max rank of everyone, in one bottom-up pass.
+
+    A rank needs the GV and the subtree max rank of every leg, so each distributor is ranked
+    after the whole frontline (reverse breadth-first order); one pass gives all four lists.
+    """
+    n = net.n
+    pv, active = net.pv, net.active
+    first_child, next_sibling = net.first_child, net.next_sibling
+    gv: list[Decimal] = [ZERO] * n
+    rank = [0] * n
+    active_frontline = [0] * n
+    subtree_max = [0] * n
+    # Per rank: (number, min PV, active frontline, min GV, max GV per leg or None, legs, leg rank).
+    ranks = [
+        (r.number, r.min_pv, r.active_frontline, r.min_gv, r.max_per_leg, r.qualified_legs, r.leg_rank)
+        for r in plan.ranks
+    ]
+
+    for v in reversed(net.order):
+        g = pv[v]
+        frontline_active = 0
+        best_below = 0
+        c = first_child[v]
+        while c >= 0:
+            g += gv[c]
+            if active[c]:
+                frontline_active += 1
+            if subtree_max[c] > best_below:
+                best_below = subtree_max[c]
+            c = next_sibling[c]
+        gv[v] = g
+        active_frontline[v] = frontline_active
+
+        paid_as = 0
+        if active[v]:
+            own = pv[v]
+            for number, min_pv, min_frontline, min_gv, per_leg, legs, leg_rank in ranks:
+                # Raw GV bounds qualifying GV from above: most distributors fail here cheaply.
+                if own < min_pv or frontline_active < min_frontline or g < min_gv:
+                    break
+                if per_leg is not None:
+                    qualifying = own
+                    c = first_child[v]
+                    while c >= 0:
+                        leg = gv[c]
+                        qualifying += per_leg if leg > per_leg else leg
+                        c = next_sibling[c]
+                    if qualifying < min_gv:
+                        break
+                if legs:
+                    if best_below < leg_rank:
+                        break
+                    qualified = 0
+                    c = first_child[v]
+                    while c >= 0:
+                        if subtree_max[c] >= leg_rank:
+                            qualified += 1
+                        c = next_sibling[c]
+                    if qualified < legs:
+                        break
+                paid_as = number
+        rank[v] = paid_as
+        subtree_max[v] = paid_as if paid_as > best_below else best_below
+    return gv, rank, active_frontline, subtree_max
+
+
+def overrides(plan: PlanDocument, net: Network, rank: list[int]) -> tuple[list[EngineLine], Decimal]:
+    """Override lines of every source's rewardable CV, and the breakage (§6).
+
+    `up[v]` is v's nearest upline who is not compressed out, computed top-down once, so a walk
+    takes one step per level however many skipped uplines lie between. With roll-up, `stop[k][v]`
+    is the first upline from v (inclusive, along `up`) who settles a level needing rank k: one who
+    can be paid on it, or one who is not eligible and so uses it up for nothing.
+    """
+    n = net.n
+    parent, order, ids = net.parent, net.order, net.ids
+    eligible, active = net.eligible, net.active
+    levels = [(level.level, level.rate, level.min_rank) for level in plan.levels]
+    if plan.compression == "not_eligible":
+        skipped = [not e for e in eligible]
+    elif plan.compression == "inactive":
+        skipped = [not a for a in active]
+    else:
+        skipped = [False] * n
+
+    up = [-1] * n
+    for v in order:
+        p = parent[v]
+        if p >= 0:
+            up[v] = up[p] if skipped[p] else p
+
+    stops: dict[int, list[int]] = {}
+    if plan.roll_up:
+        for k in {min_rank for _, _, min_rank in levels}:
+            stop = [-1] * n
+            for v in order:
+                if not skipped[v] and (not eligible[v] or rank[v] >= k):
+                    stop[v] = v
+                else:
+                    u = up[v]
+                    stop[v] = stop[u] if u >= 0 else -1
+            stops[k] = stop
+    level_stops = [stops.get(min_rank) for _, _, min_rank in levels]
+
+    lines: list[EngineLine] = []
+    add = lines.append
+    breakage = ZERO
+    rewardable_cv = net.rewardable_cv
+    level_count = len(levels)
+    for s in range(n):
+        cv = rewardable_cv[s]
+        if not cv > 0:
+            continue
+        amounts = [(cv * rate).quantize(CENT, ROUND_HALF_UP) for _, rate, _ in levels]
+        u = up[s]
+        index = 0
+        while index < level_count:
+            if u >= 0:
+                stop = level_stops[index]
+                if stop is not None:
+                    u = stop[u]
+            if u < 0:
+                for amount in amounts[index:]:
+                    breakage += amount
+                break
+            number, rate, min_rank = levels[index]
+            if eligible[u] and rank[u] >= min_rank:
+                amount = amounts[index]
+                if amount:
+                    add(EngineLine("override", ids[u], ids[s], number, rate, cv, amount))
+            else:
+                breakage += amounts[index]
+            u = up[u]
+            index += 1
+    return lines, breakage
