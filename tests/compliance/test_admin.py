@@ -155,3 +155,11 @@ def test_buyback_approve_action(staff_client, buyback):
     buyback.refresh_from_db()
     assert buyback.status == BuybackStatus.APPROVED
     assert buyback.refund_total == D("270.00")
+
+
+def test_buyback_change_page_links_to_the_decision(staff_client, buyback):
+    page = staff_client.get(reverse("admin:orders_buybackrequest_change", args=[buyback.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reverse("admin:orders_buybackrequest_decide", args=[buyback.pk]) in html
+    assert "67.50" in html  # the refund per unit on the line
