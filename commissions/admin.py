@@ -80,6 +80,7 @@ def _start(
 class PeriodAdmin(admin.ModelAdmin):
     list_display = ["label", "status", "plan", "closed_at", "runs_link"]
     list_filter = ["status"]
+    list_select_related = ["plan"]
     fields = ["start", "status", "plan", "closed_at"]
     actions = ["start_final_close", "start_preview", "create_payout_batch"]
 
@@ -180,7 +181,7 @@ class DistributorPeriodAdmin(ReadOnlyAdmin):
     list_filter = ["run__kind", "period", "paid_as_rank", "active", "override_eligible"]
     raw_id_fields = ["distributor", "run"]
     search_fields = ["distributor__external_id"]
-    list_select_related = ["distributor", "period", "run"]
+    list_select_related = ["distributor", "period", "run__period"]
 
 
 @admin.register(LedgerLine)
@@ -211,7 +212,7 @@ class StatementAdmin(ReadOnlyAdmin):
     list_filter = ["run__kind", "period"]
     raw_id_fields = ["distributor", "run"]
     search_fields = ["distributor__external_id"]
-    list_select_related = ["distributor", "period", "run"]
+    list_select_related = ["distributor", "period", "run__period"]
 
 
 class AdjustmentForm(forms.ModelForm):

@@ -132,3 +132,21 @@ def test_the_payout_batch_csv_downloads_from_the_admin(admin_client, s1_closed):
         {"action": "mark_paid", "_selected_action": [batch.pk]},
     )
     assert PayoutBatch.objects.get(pk=batch.pk).status == "paid"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "commissions_ledgerline_changelist",
+        "commissions_statement_changelist",
+        "commissions_distributorperiod_changelist",
+        "commissions_closerun_changelist",
+        "commissions_period_changelist",
+    ],
+)
+def test_list_pages_take_a_fixed_number_of_queries(
+    admin_client, s1_closed, django_assert_max_num_queries, page
+):
+    admin_client.get(reverse(f"admin:{page}"))  # session and permissions warmed up
+    with django_assert_max_num_queries(12):
+        assert admin_client.get(reverse(f"admin:{page}")).status_code == 200
