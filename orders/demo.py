@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TextIO
 
-from django.db import transaction
-from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 from faker import Faker
@@ -40,7 +42,7 @@ from orders.models import (
     ReturnLine,
 )
 from orders.rules import current_rules, host_rewards
-from orders.services.common import order_number, temporary_order_number
+from orders.services.common import order_number
 
 D = Decimal
 # sku, name, retail, wholesale, QV, CV, commissionable, buyback_eligible, flags
@@ -130,13 +132,57 @@ def _catalogue() -> dict[str, Product]:
     return {p.sku: p for p in Product.objects.filter(sku__in=[c[0] for c in CATALOGUE])}
 
 
+@dataclass(slots=True)
+class _SeedLine:
+    sku: str
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+    unit_qv: Decimal
+    unit_cv: Decimal
+    vat_rate: Decimal
+    commissionable: bool
+    excluded_from_buyback: bool
+    buyback_eligible: bool
+    pk: int | None = None
+
+
+@dataclass(slots=True)
+class _SeedOrder:
+    number: str
+    distributor_id: int
+    customer_id: int | None
+    purpose: str
+    status: str
+    demonstration: Demonstration | None
+    paid_at: dt.datetime | None
+    commission_date: dt.datetime | None
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None = None
+    pk: int | None = None
+
+
+def _insert(model: type, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT rows with one prepared statement. bulk_create builds and prepares a model instance
+    per row, which for ~100,000 order lines is most of a demo seed's time on SQLite."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 10_000):
+            cursor.executemany(sql, rows[i : i + 10_000])
+
+
 class _Sales:
-    """Collects orders with their lines in memory, then writes them in bulk."""
+    """Collects orders with their lines in memory, then writes them in bulk, as order_create
+    would write them (prices and volumes copied from the catalogue, numbers from the row id)."""
 
     def __init__(self, products: dict[str, Product]):
         self.products = products
-        self.orders: list[Order] = []
-        self.lines: list[list[OrderLine]] = []
+        self.orders: list[_SeedOrder] = []
+        self.lines: list[list[_SeedLine]] = []
 
     def add(
         self,
@@ -147,11 +193,12 @@ class _Sales:
         customer_id: int | None,
         paid_at: dt.datetime | None,
         commission_date: dt.datetime | None,
+        created_at: dt.datetime,
         demonstration: Demonstration | None = None,
         status: str = OrderStatus.PAID,
-    ) -> Order:
-        order = Order(
-            number=temporary_order_number(),
+    ) -> _SeedOrder:
+        order = _SeedOrder(
+            number=f"tmp-{len(self.orders)}",
             distributor_id=distributor_id,
             customer_id=customer_id,
             purpose=purpose,
@@ -159,7 +206,7 @@ class _Sales:
             demonstration=demonstration,
             paid_at=paid_at,
             commission_date=commission_date,
-            commission_period=period_of(commission_date) if commission_date else None,
+            created_at=created_at,
         )
         lines = []
         for sku, quantity in basket:
@@ -167,15 +214,14 @@ class _Sales:
             price = product.retail_price if purpose == OrderPurpose.CUSTOMER else product.wholesale_price
             volume = product.commissionable
             lines.append(
-                OrderLine(
-                    product=product,
+                _SeedLine(
                     sku=sku,
+                    product_id=product.pk,
                     quantity=quantity,
-                    unit_list_price=price,
                     unit_price=price,
-                    vat_rate=product.vat_rate,
                     unit_qv=product.qv if volume else ZERO,
                     unit_cv=product.cv if volume else ZERO,
+                    vat_rate=product.vat_rate,
                     commissionable=product.commissionable,
                     excluded_from_buyback=product.is_seasonal
                     or product.is_discontinued
@@ -187,28 +233,103 @@ class _Sales:
         self.lines.append(lines)
         return order
 
-    def write(self) -> None:
-        Order.objects.bulk_create(self.orders, batch_size=BATCH)
-        # Three set-wise updates instead of a bulk_update of every row (slow on SQLite): numbers
-        # from the row id as order_number() makes them, and the moment each order was taken
-        # (auto_now_add stamped "now"): the payment, or the demonstration for party orders.
+    def write(self, currency: str) -> None:
+        ops = connection.ops
+
+        def when(value: dt.datetime | None) -> object:
+            return ops.adapt_datetimefield_value(value) if value is not None else None
+
+        def money(value: Decimal) -> object:
+            return ops.adapt_decimalfield_value(value)
+
+        _insert(
+            Order,
+            [
+                "number",
+                "distributor_id",
+                "customer_id",
+                "purpose",
+                "status",
+                "demonstration_id",
+                "currency",
+                "paid_at",
+                "cancelled_at",
+                "commission_date",
+                "commission_period",
+                "host_credit_redeemed",
+                "created_at",
+                "updated_at",
+            ],
+            [
+                (
+                    o.number,
+                    o.distributor_id,
+                    o.customer_id,
+                    o.purpose,
+                    o.status,
+                    o.demonstration.pk if o.demonstration else None,
+                    currency,
+                    when(o.paid_at),
+                    when(o.cancelled_at),
+                    when(o.commission_date),
+                    ops.adapt_datefield_value(period_of(o.commission_date)) if o.commission_date else None,
+                    money(ZERO),
+                    when(o.created_at),
+                    when(o.created_at),
+                )
+                for o in self.orders
+            ],
+        )
+        ids = dict(Order.objects.filter(number__startswith="tmp-").values_list("number", "pk"))
+        for order in self.orders:
+            order.pk = ids[order.number]
+            order.number = order_number(order.pk)
+        # One set-wise update: the number users read, from the row id as order_number() makes it.
         Order.objects.filter(number__startswith="tmp-").update(
             number=Concat(Value("BO-"), LPad(Cast("id", CharField()), 8, Value("0")))
         )
-        held = Demonstration.objects.filter(pk=OuterRef("demonstration_id")).values("held_at")[:1]
-        seeded = Order.objects.all()  # seed_sales only runs on a database without orders
-        seeded.filter(demonstration__isnull=True).update(created_at=F("paid_at"), updated_at=F("paid_at"))
-        seeded.filter(demonstration__isnull=False).update(
-            created_at=Subquery(held), updated_at=Subquery(held)
+        _insert(
+            OrderLine,
+            [
+                "order_id",
+                "product_id",
+                "sku",
+                "quantity",
+                "unit_list_price",
+                "unit_price",
+                "vat_rate",
+                "unit_qv",
+                "unit_cv",
+                "commissionable",
+                "half_price",
+                "excluded_from_buyback",
+                "buyback_eligible",
+            ],
+            [
+                (
+                    o.pk,
+                    ln.product_id,
+                    ln.sku,
+                    ln.quantity,
+                    money(ln.unit_price),
+                    money(ln.unit_price),
+                    money(ln.vat_rate),
+                    money(ln.unit_qv),
+                    money(ln.unit_cv),
+                    ln.commissionable,
+                    False,
+                    ln.excluded_from_buyback,
+                    ln.buyback_eligible,
+                )
+                for o, lines in zip(self.orders, self.lines, strict=True)
+                for ln in lines
+            ],
         )
-        for order in self.orders:
-            order.number = order_number(order.pk)
-        rows = []
-        for order, lines in zip(self.orders, self.lines, strict=True):
+        # Seeding runs on a table without order lines, in one transaction: ids follow insertion order.
+        line_ids = iter(OrderLine.objects.order_by("id").values_list("id", flat=True))
+        for lines in self.lines:
             for line in lines:
-                line.order = order
-                rows.append(line)
-        OrderLine.objects.bulk_create(rows, batch_size=BATCH)
+                line.pk = next(line_ids)
 
 
 def _basket(rng: random.Random, weights: dict[str, int], size: int) -> list[tuple[str, int]]:
@@ -304,6 +425,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
                     customer_id=None,
                     paid_at=joined,
                     commission_date=joined,
+                    created_at=joined,
                 )
             if kind == "dormant" or (d["status"] == DistributorStatus.TERMINATED and rng.random() < 0.5):
                 continue
@@ -321,6 +443,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
                     customer_id=rng.choice(mine).pk,
                     paid_at=at,
                     commission_date=at,
+                    created_at=at,
                 )
             if rng.random() < {"seller": 0.6, "star": 0.8, "consumer": 0.9}[kind]:
                 at = _moment(rng, joined, left)
@@ -331,6 +454,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
                     customer_id=None,
                     paid_at=at,
                     commission_date=at,
+                    created_at=at,
                 )
             if kind == "star" and rng.random() < 0.3:
                 at = _moment(rng, joined, left)
@@ -341,6 +465,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
                     customer_id=None,
                     paid_at=at,
                     commission_date=at,
+                    created_at=at,
                 )
             # Home demonstrations: the party-plan heart of the business.
             if (
@@ -367,7 +492,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
                 party.append((host, _basket(rng, CUSTOMER_WEIGHTS, rng.randint(1, 2))))
                 demonstrations.append((demo, party))
     _write_demonstrations(demonstrations, sales, rng, rules, now, frozen)
-    sales.write()
+    sales.write(currency=getattr(settings, "CURRENCY", "EUR"))
     returns = _returns(sales, rng, now, frozen)
     redeemed = _redeem_some(rng, now)
     _print(
@@ -413,6 +538,7 @@ def _write_demonstrations(demonstrations, sales: _Sales, rng: random.Random, rul
                 status=status,
                 paid_at=demo.closed_at if status == OrderStatus.PAID else None,
                 commission_date=demo.closed_at if status == OrderStatus.PAID else None,
+                created_at=demo.held_at,
             )
             if status == OrderStatus.CANCELLED:
                 order.cancelled_at = demo.closed_at or min(demo.held_at, now)
@@ -461,7 +587,7 @@ def _returns(sales: _Sales, rng: random.Random, now: dt.datetime, frozen: set) -
             continue
         line = rng.choice(order_lines)
         record = Return(
-            order=order,
+            order_id=order.pk,
             refunded_at=refunded_at,
             refund_period=period_of(refunded_at),
             refund_amount=line.unit_price,
@@ -469,14 +595,17 @@ def _returns(sales: _Sales, rng: random.Random, now: dt.datetime, frozen: set) -
         )
         records.append(record)
         lines.append(
-            ReturnLine(return_record=record, order_line=line, quantity=1, refund_amount=line.unit_price)
+            ReturnLine(return_record=record, order_line_id=line.pk, quantity=1, refund_amount=line.unit_price)
         )
         everything = len(order_lines) == 1 and line.quantity == 1
         order.status = OrderStatus.RETURNED if everything else OrderStatus.PARTLY_RETURNED
         statuses.append(order)
     Return.objects.bulk_create(records, batch_size=BATCH)
     ReturnLine.objects.bulk_create(lines, batch_size=BATCH)
-    Order.objects.bulk_update(statuses, ["status"], batch_size=BATCH)
+    for status in (OrderStatus.RETURNED, OrderStatus.PARTLY_RETURNED):
+        ids = [o.pk for o in statuses if o.status == status]
+        for i in range(0, len(ids), 500):
+            Order.objects.filter(pk__in=ids[i : i + 500]).update(status=status)
     return len(records)
 
 

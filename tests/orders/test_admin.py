@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def plain_static_files(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
     # The manifest storage of production needs collectstatic; the tests render without it.
     settings.STORAGES = {
         **settings.STORAGES,
