@@ -1,0 +1,503 @@
+"""Compare two runs of the close (two previews, a preview and the final close, or two plan versions
+on the same period) distributor by distributor: who gains, who loses, and why.
+
+Read-side only (selectors). Three SQL queries whatever the size of the network: one FULL OUTER
+JOIN of the two runs' statements and results for the rows, one aggregate for the totals, one
+GROUP BY of the override lines by level; the rest is in memory.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from commissions.models import CloseRun, DistributorPeriod, LedgerLine, Statement
+from core.money import ZERO, money_str, points_str
+from core.periods import period_label
+
+# Document keys that name a plan version rather than set a parameter.
+NOT_PARAMETERS = ("$.name", "$.version")
+
+
+@dataclass(frozen=True, slots=True)
+class RunFigures:
+    """One side of a comparison row: the statement's totals and the results of the run."""
+
+    personal: Decimal
+    override: Decimal
+    clawbacks: Decimal
+    adjustments: Decimal
+    carried_in: Decimal
+    net: Decimal
+    payout: Decimal
+    paid_as_rank: int | None  # None: no results row (a statement for a carried balance only)
+    pv: Decimal | None
+    gv: Decimal | None
+    pcv: Decimal | None
+    customer_count: int | None
+    active: bool | None
+    customer_requirement_met: bool | None
+    override_eligible: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class DistributorChange:
+    distributor_id: int
+    external_id: str
+    name: str
+    a: RunFigures | None  # None: no statement in run A
+    b: RunFigures | None
+    delta: Decimal  # net B - net A
+    why: tuple[str, ...]
+
+    @property
+    def payout_delta(self) -> Decimal:
+        return (self.b.payout if self.b else ZERO) - (self.a.payout if self.a else ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChange:
+    path: str  # JSON path of the parameter, e.g. $.unilevel.compression
+    a: Any  # the value in run A's plan (None: absent)
+    b: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: {_json_text(self.a)} → {_json_text(self.b)}"
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonTotals:
+    distributors_a: int
+    distributors_b: int
+    changed: int
+    gainers: int
+    losers: int
+    total_paid_a: Decimal
+    total_paid_b: Decimal
+    net_a: Decimal
+    net_b: Decimal
+    breakage_a: Decimal | None  # from the run's period report; None if the run has none yet
+    breakage_b: Decimal | None
+
+    @property
+    def total_paid_delta(self) -> Decimal:
+        return self.total_paid_b - self.total_paid_a
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    run_a: CloseRun
+    run_b: CloseRun
+    plan_changes: tuple[PlanChange, ...]  # once for the whole comparison
+    totals: ComparisonTotals
+    rows: tuple[DistributorChange, ...]  # only distributors with a difference, by |delta| desc
+    limited: bool  # True when `limit` cut rows off
+
+    @property
+    def same_plan(self) -> bool:
+        return self.run_a.plan_id == self.run_b.plan_id
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+_STATEMENT_COLUMNS = ("personal", "override", "clawbacks", "adjustments", "carried_in", "net", "payout")
+_RESULT_COLUMNS = (
+    "paid_as_rank", "pv", "gv", "pcv", "customer_count", "active", "customer_requirement_met",
+    "override_eligible",
+)  # fmt: skip
+
+
+def _joined_sql() -> str:
+    """Both runs' statements, FULL OUTER JOINed on the distributor, with both runs' results."""
+    statements = Statement._meta.db_table
+    results = DistributorPeriod._meta.db_table
+    return f"""
+        FROM (SELECT * FROM {statements} WHERE run_id = %(a)s) sa
+        FULL OUTER JOIN (SELECT * FROM {statements} WHERE run_id = %(b)s) sb
+            ON sa.distributor_id = sb.distributor_id
+        LEFT JOIN {results} ra ON ra.run_id = %(a)s AND ra.distributor_id = sa.distributor_id
+        LEFT JOIN {results} rb ON rb.run_id = %(b)s AND rb.distributor_id = sb.distributor_id
+    """
+
+
+def _changed_sql() -> str:
+    columns_a = ", ".join([f"sa.{c}" for c in _STATEMENT_COLUMNS] + [f"ra.{c}" for c in _RESULT_COLUMNS])
+    columns_b = ", ".join([f"sb.{c}" for c in _STATEMENT_COLUMNS] + [f"rb.{c}" for c in _RESULT_COLUMNS])
+    missing = "sa.distributor_id IS NULL OR sb.distributor_id IS NULL"
+    return f"({missing} OR ({columns_a}) IS DISTINCT FROM ({columns_b}))"
+
+
+_DELTA = "(COALESCE(sb.net, 0) - COALESCE(sa.net, 0))"
+
+
+def _rows_sql(limit: int | None) -> str:
+    from distributors.models import Distributor
+
+    select = ", ".join(
+        ["COALESCE(sa.distributor_id, sb.distributor_id)", "d.external_id", "d.first_name", "d.last_name"]
+        + ["sa.distributor_id IS NOT NULL"]
+        + [f"sa.{c}" for c in _STATEMENT_COLUMNS]
+        + [f"ra.{c}" for c in _RESULT_COLUMNS]
+        + ["sb.distributor_id IS NOT NULL"]
+        + [f"sb.{c}" for c in _STATEMENT_COLUMNS]
+        + [f"rb.{c}" for c in _RESULT_COLUMNS]
+        + [_DELTA]
+    )
+    sql = (
+        f"SELECT {select} {_joined_sql()} "
+        f"JOIN {Distributor._meta.db_table} d ON d.id = COALESCE(sa.distributor_id, sb.distributor_id) "
+        f"WHERE {_changed_sql()} ORDER BY ABS({_DELTA}) DESC, d.external_id"
+    )
+    if limit is not None:
+        sql += " LIMIT %(limit)s"
+    return sql
+
+
+def _totals_sql() -> str:
+    return f"""
+        SELECT COUNT(sa.distributor_id), COUNT(sb.distributor_id),
+            COUNT(*) FILTER (WHERE {_changed_sql()}),
+            COUNT(*) FILTER (WHERE {_DELTA} > 0), COUNT(*) FILTER (WHERE {_DELTA} < 0),
+            COALESCE(SUM(sa.payout), 0), COALESCE(SUM(sb.payout), 0),
+            COALESCE(SUM(sa.net), 0), COALESCE(SUM(sb.net), 0)
+        {_joined_sql()}
+    """
+
+
+def _override_levels(
+    run_a: CloseRun, run_b: CloseRun, distributor_ids: list[int] | None
+) -> dict[tuple[int, int], dict[int, tuple[int, Decimal]]]:
+    """(run id, distributor id) -> level -> (override lines, their total), in one GROUP BY."""
+    table = LedgerLine._meta.db_table
+    sql = (
+        f"SELECT run_id, distributor_id, level, COUNT(*), SUM(amount) FROM {table} "
+        "WHERE run_id IN (%(a)s, %(b)s) AND kind = 'override'"
+    )
+    params: dict[str, Any] = {"a": run_a.pk, "b": run_b.pk}
+    if distributor_ids is not None:
+        sql += " AND distributor_id = ANY(%(ids)s)"
+        params["ids"] = distributor_ids
+    sql += " GROUP BY run_id, distributor_id, level"
+    levels: dict[tuple[int, int], dict[int, tuple[int, Decimal]]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for run_id, distributor_id, level, count, total in cursor.fetchall():
+            levels[(run_id, distributor_id)][level] = (count, total)
+    return levels
+
+
+def _figures(present: bool, values: tuple) -> RunFigures | None:
+    if not present:
+        return None
+    return RunFigures(*values)
+
+
+# --- the comparison ----------------------------------------------------------------------------
+
+
+def run_comparison(run_a: CloseRun, run_b: CloseRun, *, limit: int | None = None) -> Comparison:
+    """Distributor by distributor, what changes from run A to run B, sorted by |net delta| desc.
+
+    Only distributors with a difference (money, rank, volumes or eligibility) are listed; `limit`
+    keeps the largest changes. Works on two runs of any periods, typically the same one.
+    """
+    from commissions.plan_document import parse_plan_document
+
+    params: dict[str, Any] = {"a": run_a.pk, "b": run_b.pk, "limit": limit}
+    width = 1 + len(_STATEMENT_COLUMNS) + len(_RESULT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(_totals_sql(), params)
+        count_a, count_b, changed, gainers, losers, paid_a, paid_b, net_a, net_b = cursor.fetchone()
+        cursor.execute(_rows_sql(limit), params)
+        raw = cursor.fetchall()
+
+    plan_a, plan_b = run_a.plan, run_b.plan
+    doc_a = _parsed_or_none(parse_plan_document, plan_a.document)
+    doc_b = _parsed_or_none(parse_plan_document, plan_b.document)
+    levels = _override_levels(run_a, run_b, [row[0] for row in raw] if limit is not None else None)
+    empty: dict[int, tuple[int, Decimal]] = {}
+
+    rows = []
+    for row in raw:
+        distributor_id, external_id, first_name, last_name = row[:4]
+        side_a = row[4 : 4 + width]
+        side_b = row[4 + width : 4 + 2 * width]
+        a = _figures(side_a[0], side_a[1:])
+        b = _figures(side_b[0], side_b[1:])
+        why = _why(
+            a, b,
+            levels.get((run_a.pk, distributor_id), empty),
+            levels.get((run_b.pk, distributor_id), empty),
+            doc_a, doc_b,
+        )  # fmt: skip
+        rows.append(
+            DistributorChange(
+                distributor_id, external_id, f"{first_name} {last_name}", a, b, row[-1], tuple(why)
+            )
+        )
+
+    totals = ComparisonTotals(
+        distributors_a=count_a,
+        distributors_b=count_b,
+        changed=changed,
+        gainers=gainers,
+        losers=losers,
+        total_paid_a=paid_a,
+        total_paid_b=paid_b,
+        net_a=net_a,
+        net_b=net_b,
+        breakage_a=_summary_decimal(run_a, "breakage"),
+        breakage_b=_summary_decimal(run_b, "breakage"),
+    )
+    return Comparison(
+        run_a=run_a,
+        run_b=run_b,
+        plan_changes=tuple(plan_differences(plan_a.document, plan_b.document)),
+        totals=totals,
+        rows=tuple(rows),
+        limited=limit is not None and changed > len(rows),
+    )
+
+
+def _parsed_or_none(parse, document):
+    try:
+        return parse(document)
+    except Exception:  # an unparsable stored plan only costs the thresholds in the why
+        return None
+
+
+def _summary_decimal(run: CloseRun, key: str) -> Decimal | None:
+    value = (run.summary or {}).get(key)
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def plan_differences(a: Any, b: Any, path: str = "$") -> Iterator[PlanChange]:
+    """Every parameter path whose value differs between two plan documents (name and version aside)."""
+    if path in NOT_PARAMETERS:
+        return
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(a.keys() | b.keys(), key=lambda k: (k not in a, k)):
+            yield from plan_differences(a.get(key), b.get(key), f"{path}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        for index in range(max(len(a), len(b))):
+            yield from plan_differences(
+                a[index] if index < len(a) else None, b[index] if index < len(b) else None, f"{path}[{index}]"
+            )
+    elif a != b or type(a) is not type(b):
+        yield PlanChange(path, a, b)
+
+
+def _json_text(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        import json
+
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+# --- why -------------------------------------------------------------------------------------------
+
+
+def _signed(amount: Decimal) -> str:
+    return ("+" if amount > 0 else "−" if amount < 0 else "±") + money_str(abs(amount))
+
+
+def _rank_label(rank: int | None, doc: Any) -> str:
+    if rank is None:
+        return "no rank"
+    names = {r.number: r.name for r in doc.ranks} if doc is not None else {}
+    return f"{rank} ({names[rank]})" if rank in names else str(rank)
+
+
+def _money_change(label: str, a: Decimal, b: Decimal) -> str:
+    return f"{label} {money_str(a)} → {money_str(b)} ({_signed(b - a)})"
+
+
+def _eligibility_reasons(side: RunFigures, doc: Any) -> list[str]:
+    """Which condition of override eligibility fails on this side (§3)."""
+    reasons = []
+    if side.active is False:
+        minimum = doc.activity_min_pv if doc is not None else None
+        pv = points_str(side.pv) if side.pv is not None else "?"
+        reasons.append(
+            f"not active (PV {pv} < {points_str(minimum)})" if minimum is not None else "not active"
+        )
+    if side.customer_requirement_met is False:
+        requirement = doc.customer_requirement if doc is not None else None
+        parts = []
+        if requirement is not None and requirement.min_pcv is not None and side.pcv is not None:
+            parts.append(f"PCV {points_str(side.pcv)} < {points_str(requirement.min_pcv)}")
+        if requirement is not None and requirement.min_customers is not None:
+            parts.append(f"{side.customer_count} customers < {requirement.min_customers}")
+        reasons.append("customer requirement not met" + (f" ({', '.join(parts)})" if parts else ""))
+    if side.active and side.customer_requirement_met and side.override_eligible is False:
+        reasons.append("status not active (on hold or terminated)")
+    return reasons
+
+
+def _why(
+    a: RunFigures | None,
+    b: RunFigures | None,
+    levels_a: dict[int, tuple[int, Decimal]],
+    levels_b: dict[int, tuple[int, Decimal]],
+    doc_a: Any,
+    doc_b: Any,
+) -> list[str]:
+    if a is None:
+        return ["only in run B (no statement in run A)"] + (
+            [f"rank {_rank_label(b.paid_as_rank, doc_b)}"] if b and b.paid_as_rank else []
+        )
+    if b is None:
+        return ["only in run A (no statement in run B)"]
+    why = []
+    if a.paid_as_rank != b.paid_as_rank:
+        why.append(f"rank {_rank_label(a.paid_as_rank, doc_a)} → {_rank_label(b.paid_as_rank, doc_b)}")
+    if a.override_eligible != b.override_eligible and None not in (a.override_eligible, b.override_eligible):
+        if b.override_eligible:
+            why.append("became override-eligible (in A: " + "; ".join(_eligibility_reasons(a, doc_a)) + ")")
+        else:
+            why.append("lost override eligibility: " + "; ".join(_eligibility_reasons(b, doc_b)))
+    elif a.active != b.active and None not in (a.active, b.active):
+        why.append("became active" if b.active else "; ".join(_eligibility_reasons(b, doc_b)))
+    if a.pv != b.pv and None not in (a.pv, b.pv):
+        why.append(f"PV {points_str(a.pv)} → {points_str(b.pv)}")
+    if a.gv != b.gv and None not in (a.gv, b.gv):
+        why.append(f"GV {points_str(a.gv)} → {points_str(b.gv)}")
+    if a.personal != b.personal:
+        why.append(_money_change("personal commission", a.personal, b.personal))
+    for level in sorted(levels_a.keys() | levels_b.keys()):
+        count_a, total_a = levels_a.get(level, (0, ZERO))
+        count_b, total_b = levels_b.get(level, (0, ZERO))
+        if count_a == count_b and total_a == total_b:
+            continue
+        change = f"({_signed(total_b - total_a)})"
+        if count_b > count_a:
+            gained = count_b - count_a
+            why.append(f"gained {gained} level-{level} override source{'s' if gained > 1 else ''} {change}")
+        elif count_b < count_a:
+            lost = count_a - count_b
+            why.append(f"lost {lost} level-{level} override source{'s' if lost > 1 else ''} {change}")
+        else:
+            why.append(f"level-{level} overrides {money_str(total_a)} → {money_str(total_b)} {change}")
+    if a.clawbacks != b.clawbacks:
+        why.append(_money_change("clawbacks", a.clawbacks, b.clawbacks))
+    if a.adjustments != b.adjustments:
+        why.append(_money_change("adjustments", a.adjustments, b.adjustments))
+    if a.carried_in != b.carried_in:
+        why.append(_money_change("carried in", a.carried_in, b.carried_in))
+    if (a.payout > 0) != (b.payout > 0):
+        why.append("now paid out" if b.payout > 0 else "no longer paid out (net below the payout minimum)")
+    return why
+
+
+# --- rendering helpers for the edges (command CSV, admin download) ------------------------------
+
+CSV_COLUMNS = (
+    "distributor_id", "name", "net_a", "net_b", "delta", "payout_a", "payout_b", "personal_a",
+    "personal_b", "override_a", "override_b", "clawbacks_a", "clawbacks_b", "adjustments_a",
+    "adjustments_b", "rank_a", "rank_b", "pv_a", "pv_b", "gv_a", "gv_b", "eligible_a", "eligible_b",
+    "why",
+)  # fmt: skip
+
+
+def _cell_money(side: RunFigures | None, name: str) -> str:
+    return "" if side is None else money_str(getattr(side, name))
+
+
+def _cell_points(side: RunFigures | None, name: str) -> str:
+    value = None if side is None else getattr(side, name)
+    return "" if value is None else points_str(value)
+
+
+def _cell_bool(side: RunFigures | None) -> str:
+    if side is None or side.override_eligible is None:
+        return ""
+    return "true" if side.override_eligible else "false"
+
+
+def comparison_csv_rows(comparison: Comparison) -> Iterator[list[str]]:
+    """The comparison's rows in CSV_COLUMNS order (money with two decimals, points plain)."""
+    for row in comparison.rows:
+        a, b = row.a, row.b
+        rank_a = "" if a is None or a.paid_as_rank is None else str(a.paid_as_rank)
+        rank_b = "" if b is None or b.paid_as_rank is None else str(b.paid_as_rank)
+        yield [
+            row.external_id,
+            row.name,
+            _cell_money(a, "net"),
+            _cell_money(b, "net"),
+            money_str(row.delta),
+            _cell_money(a, "payout"),
+            _cell_money(b, "payout"),
+            _cell_money(a, "personal"),
+            _cell_money(b, "personal"),
+            _cell_money(a, "override"),
+            _cell_money(b, "override"),
+            _cell_money(a, "clawbacks"),
+            _cell_money(b, "clawbacks"),
+            _cell_money(a, "adjustments"),
+            _cell_money(b, "adjustments"),
+            rank_a,
+            rank_b,
+            _cell_points(a, "pv"),
+            _cell_points(b, "pv"),
+            _cell_points(a, "gv"),
+            _cell_points(b, "gv"),
+            _cell_bool(a),
+            _cell_bool(b),
+            "; ".join(row.why),
+        ]
+
+
+def run_label(run: CloseRun) -> str:
+    """'preview 12 of 2026-10 (plan 2026.1)': how a run is named on every page and in every file."""
+    kind = "final close" if run.kind == "final" else "preview"
+    return f"{kind} {run.pk} of {period_label(run.period.start)} (plan {run.plan.version})"
+
+
+def _breakage_text(value: Decimal | None) -> str:
+    return "?" if value is None else money_str(value)
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """The comparison as plain text (what `manage.py compare_runs` prints)."""
+    t = comparison.totals
+    out = [
+        f"A: {run_label(comparison.run_a)}",
+        f"B: {run_label(comparison.run_b)}",
+    ]
+    if comparison.plan_changes:
+        out.append("Plan parameters that differ:")
+        out += [f"  {change}" for change in comparison.plan_changes]
+    elif not comparison.same_plan:
+        out.append("The two plan versions set the same parameters.")
+    out += [
+        f"distributors {t.distributors_a} → {t.distributors_b}; changed {t.changed}: "
+        f"gainers {t.gainers}, losers {t.losers}",
+        f"total paid {money_str(t.total_paid_a)} → {money_str(t.total_paid_b)}"
+        f" ({_signed(t.total_paid_delta)})",
+        f"breakage {_breakage_text(t.breakage_a)} → {_breakage_text(t.breakage_b)}",
+    ]
+    if comparison.rows:
+        out.append("")
+        out.append(f"{'distributor':<14}{'net A':>12}{'net B':>12}{'delta':>12}  rank  why")
+    for row in comparison.rows:
+        rank_a = "-" if row.a is None or row.a.paid_as_rank is None else str(row.a.paid_as_rank)
+        rank_b = "-" if row.b is None or row.b.paid_as_rank is None else str(row.b.paid_as_rank)
+        net_a, net_b = _cell_money(row.a, "net") or "-", _cell_money(row.b, "net") or "-"
+        out.append(
+            f"{row.external_id:<14}{net_a:>12}{net_b:>12}"
+            f"{money_str(row.delta):>12}  {rank_a}→{rank_b}  {'; '.join(row.why)}"
+        )
+    if comparison.limited:
+        out.append(f"... {t.changed - len(comparison.rows)} more changed distributors not shown (--limit).")
+    return "\n".join(out)
