@@ -121,7 +121,7 @@ class CustomerRegisterForm(ServiceForm):
 class DemonstrationPlanForm(ServiceForm):
     held_at = forms.SplitDateTimeField(widget=AdminSplitDateTime, label="Held at")
     place = forms.CharField(required=False)
-    video_link = forms.URLField(required=False)
+    video_link = forms.URLField(required=False, assume_scheme="https")
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

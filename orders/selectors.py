@@ -186,7 +186,10 @@ def demonstration_summary(
     """What the consultant sees as orders come in: QPS so far and the host rewards it earns now;
     after the close, the frozen QPS and the voucher issued."""
     rules = rules or current_rules()
-    qps = demonstration.qps if demonstration.closed_at else demonstration_qps(demonstration)
+    if demonstration.closed_at and demonstration.qps is not None:
+        qps = demonstration.qps
+    else:  # open, or closed by an import that did not freeze QPS
+        qps = demonstration_qps(demonstration, before=demonstration.closed_at)
     credit, items = host_rewards(qps, rules)
     voucher = HostCredit.objects.filter(demonstration=demonstration).first()
     return DemonstrationSummary(
