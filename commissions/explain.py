@@ -1,0 +1,579 @@
+"""Explain a distributor's results in one run of the close: "why do I have this rank, where does
+each line of money come from?" (compliance item 7: keep evidence).
+
+Read-side only (selectors), from what the run wrote: the distributor's results row, the frontline's
+rows (`sponsor_id_in_period`: the tree as it was in the period), one recursive CTE for the highest
+rank in each leg, and the ledger lines. A handful of queries, never one per leg or per line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+
+from commissions.models import CloseRun, DistributorPeriod, LedgerKind, LedgerLine, Statement
+from commissions.plan_document import PlanDocument, parse_plan_document
+from core.errors import NotFound
+from core.money import ZERO, money_str, points_str
+from core.periods import period_bounds, period_label
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One condition with the number required, the distributor's number and whether it is met."""
+
+    label: str
+    required: Decimal | int | str
+    actual: Decimal | int | str
+    met: bool
+    detail: str = ""
+
+    @property
+    def required_text(self) -> str:
+        return _number_text(self.required)
+
+    @property
+    def actual_text(self) -> str:
+        return _number_text(self.actual)
+
+    def __str__(self) -> str:
+        mark = "met" if self.met else "NOT met"
+        text = f"{self.label}: {self.actual_text} (needs {self.required_text}) — {mark}"
+        return text + (f"; {self.detail}" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """A frontline distributor with their whole downline, as in the period."""
+
+    distributor_id: int
+    external_id: str
+    name: str
+    active: bool
+    paid_as_rank: int
+    gv: Decimal
+    highest_rank: int  # the highest paid-as rank anyone in the leg has (the head included)
+    group_qv: Decimal  # differential plans: the leg's group volume after breakaways
+    group_cv: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LegContribution:
+    leg: Leg
+    contribution: Decimal  # min(GV of the leg, the cap per leg)
+    capped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RankCheck:
+    number: int
+    name: str
+    requirements: tuple[Requirement, ...]
+    met: bool  # every requirement of this rank is met (the ranks below are not considered)
+    qualifying_gv: Decimal | None  # with the leg cap applied, when the rank caps legs
+    cap_per_leg: Decimal | None
+    legs: tuple[LegContribution, ...]  # per leg: GV and what it contributes to this rank
+
+    @property
+    def missing(self) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if not r.met)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyLine:
+    kind: str
+    source_external_id: str | None
+    source_name: str | None
+    level: int
+    rate: Decimal
+    base: Decimal
+    amount: Decimal
+    original_period: str | None  # clawbacks: the period whose line is reversed (YYYY-MM)
+    reason: str  # adjustments: the admin's reason
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyGroup:
+    kind: str
+    label: str
+    lines: tuple[MoneyLine, ...]
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DifferentialLeg:
+    leg: Leg
+    rate: Decimal  # the bracket rate of the leg's group
+    broke_away: bool  # the leg reached the top bracket and left the group (breakaway on)
+
+
+@dataclass(frozen=True, slots=True)
+class Differential:
+    """§10: the distributor's group volume, bracket rate and the frontline legs' differentials."""
+
+    group_qv: Decimal
+    group_cv: Decimal
+    rate: Decimal
+    brackets: tuple[tuple[Decimal, Decimal], ...]  # (min group QV, rate), ascending
+    breakaway: bool
+    legs: tuple[DifferentialLeg, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    distributor_id: int
+    external_id: str
+    name: str
+    run_id: int
+    run_kind: str
+    period: str  # YYYY-MM
+    plan_version: str
+    plan_type: str
+    # Volumes (§2)
+    pcv: Decimal
+    ppc: Decimal
+    consumption_cap: Decimal | None
+    ppc_left_out: Decimal  # own purchases above the cap: no rank, no override, no activity
+    pv: Decimal
+    gv: Decimal
+    customer_cv: Decimal
+    own_cv: Decimal
+    own_cv_share: Decimal
+    rewardable_cv: Decimal
+    customer_paid: Decimal
+    # Activity, customer requirement, eligibility (§3)
+    activity: Requirement
+    customer_requirement: tuple[Requirement, ...]  # either alternative meets it
+    customer_requirement_met: bool
+    eligibility: tuple[Requirement, ...]  # active, status, customer requirement
+    override_eligible: bool
+    # Ranks (§4)
+    active_frontline: int
+    legs: tuple[Leg, ...]
+    ranks: tuple[RankCheck, ...]
+    paid_as_rank: int
+    paid_as_name: str
+    title: int
+    next_rank: RankCheck | None
+    # Money
+    money: tuple[MoneyGroup, ...]
+    carried_in: Decimal
+    net: Decimal
+    payout: Decimal
+    carried_out: Decimal
+    differential: Differential | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def total_earned(self) -> Decimal:
+        return sum((group.total for group in self.money), ZERO)
+
+
+def _number_text(value: Decimal | int | str) -> str:
+    if isinstance(value, Decimal):
+        return points_str(value)
+    return str(value)
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+
+LEG_RANK_SQL = """
+WITH RECURSIVE leg(head, node, rank) AS (
+    SELECT distributor_id, distributor_id, paid_as_rank FROM {results}
+    WHERE run_id = %(run)s AND sponsor_id_in_period = %(distributor)s
+    UNION ALL
+    SELECT leg.head, r.distributor_id, r.paid_as_rank
+    FROM leg JOIN {results} r ON r.run_id = %(run)s AND r.sponsor_id_in_period = leg.node
+)
+SELECT head, MAX(rank) FROM leg GROUP BY head
+"""
+
+
+def leg_highest_ranks(run: CloseRun, distributor_id: int) -> dict[int, int]:
+    """Head of each of the distributor's legs -> the highest paid-as rank in that leg, in one query."""
+    sql = LEG_RANK_SQL.format(results=DistributorPeriod._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"run": run.pk, "distributor": distributor_id})
+        return dict(cursor.fetchall())
+
+
+def _legs(run: CloseRun, distributor_id: int) -> list[Leg]:
+    frontline = list(
+        DistributorPeriod.objects.filter(run=run, sponsor_id_in_period=distributor_id)
+        .order_by("distributor__external_id")
+        .values_list(
+            "distributor_id", "distributor__external_id", "distributor__first_name",
+            "distributor__last_name", "active", "paid_as_rank", "gv", "group_qv", "group_cv",
+        )
+    )  # fmt: skip
+    highest = leg_highest_ranks(run, distributor_id) if frontline else {}
+    return [
+        Leg(pk, external, f"{first} {last}", active, rank, gv, highest.get(pk, rank), gqv, gcv)
+        for pk, external, first, last, active, rank, gv, gqv, gcv in frontline
+    ]
+
+
+# --- rank checks ---------------------------------------------------------------------------------
+
+
+def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) -> list[RankCheck]:
+    """Every rank of the plan, in order, with each requirement against the distributor's numbers
+    (the same tests the engine applies, §4)."""
+    checks = []
+    pv = result.pv
+    for index, rank in enumerate(plan.ranks):
+        requirements = []
+        if index == 0 and plan.activity_min_pv is not None:
+            requirements.append(
+                Requirement(
+                    "Active (PV)", plan.activity_min_pv, pv, bool(result.active), "ranks need activity"
+                )
+            )
+        requirements.append(Requirement("Personal volume (PV)", rank.min_pv, pv, pv >= rank.min_pv))
+        if rank.active_frontline:
+            requirements.append(
+                Requirement(
+                    "Active frontline",
+                    rank.active_frontline,
+                    result.active_frontline,
+                    result.active_frontline >= rank.active_frontline,
+                )
+            )
+        cap = rank.max_per_leg
+        contributions: list[LegContribution] = []
+        qualifying = None
+        if rank.min_gv:
+            if cap is not None:
+                qualifying = pv
+                for leg in legs:
+                    part = cap if leg.gv > cap else leg.gv
+                    qualifying += part
+                    contributions.append(LegContribution(leg, part, leg.gv > cap))
+                detail = (
+                    f"PV {points_str(pv)} + "
+                    + (" + ".join(points_str(c.contribution) for c in contributions) or "0")
+                    + f"; at most {points_str(cap)} from any one leg"
+                )
+                requirements.append(
+                    Requirement("Qualifying GV", rank.min_gv, qualifying, qualifying >= rank.min_gv, detail)
+                )
+            else:
+                requirements.append(
+                    Requirement("Group volume (GV)", rank.min_gv, result.gv, result.gv >= rank.min_gv)
+                )
+        if rank.qualified_legs:
+            qualified = [leg for leg in legs if leg.highest_rank >= rank.leg_rank]
+            detail = ", ".join(f"{leg.external_id} (rank {leg.highest_rank})" for leg in qualified)
+            requirements.append(
+                Requirement(
+                    f"Legs with a rank ≥ {rank.leg_rank}",
+                    rank.qualified_legs,
+                    len(qualified),
+                    len(qualified) >= rank.qualified_legs,
+                    detail,
+                )
+            )
+        checks.append(
+            RankCheck(
+                rank.number,
+                rank.name,
+                tuple(requirements),
+                all(r.met for r in requirements),
+                qualifying,
+                cap,
+                tuple(contributions),
+            )
+        )
+    return checks
+
+
+def paid_as_from_checks(checks: list[RankCheck]) -> int:
+    """The highest rank met together with every rank below it (ranks are cumulative)."""
+    paid_as = 0
+    for check in checks:
+        if not check.met:
+            break
+        paid_as = check.number
+    return paid_as
+
+
+# --- the explanation ---------------------------------------------------------------------------
+
+
+def _status_requirement(result: DistributorPeriod, distributor, period_end: dt.datetime) -> Requirement:
+    """The run keeps eligibility, not the status; infer it where the run decides it, else read it."""
+    if result.override_eligible:
+        return Requirement("Status", "active", "active", True)
+    if result.active and result.customer_requirement_met:
+        return Requirement(
+            "Status", "active", distributor.status, False, "on hold or terminated in the period"
+        )
+    status = distributor.status
+    if (
+        status == "terminated"
+        and distributor.terminated_at is not None
+        and distributor.terminated_at >= period_end
+    ):
+        status = "active"
+    return Requirement("Status", "active", status, status == "active", "status today")
+
+
+def _money(run: CloseRun, distributor_id: int) -> list[MoneyGroup]:
+    lines = list(
+        LedgerLine.objects.filter(run=run, distributor_id=distributor_id)
+        .select_related("source", "adjustment")
+        .order_by("kind", "level", "source__external_id", "original_period", "key")
+    )
+    order = [LedgerKind.PERSONAL, LedgerKind.OVERRIDE, LedgerKind.CLAWBACK, LedgerKind.ADJUSTMENT]
+    groups = []
+    for kind in order:
+        of_kind = [line for line in lines if line.kind == kind]
+        if not of_kind:
+            continue
+        money_lines = tuple(
+            MoneyLine(
+                kind=line.kind,
+                source_external_id=line.source.external_id if line.source else None,
+                source_name=line.source.name if line.source else None,
+                level=line.level,
+                rate=line.rate,
+                base=line.base,
+                amount=line.amount,
+                original_period=period_label(line.original_period) if line.original_period else None,
+                reason=line.adjustment.reason if line.adjustment else "",
+            )
+            for line in of_kind
+        )
+        groups.append(
+            MoneyGroup(kind, LedgerKind(kind).label, money_lines, sum((m.amount for m in money_lines), ZERO))
+        )
+    return groups
+
+
+def _differential(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) -> Differential:
+    schedule = plan.differential_schedule
+    minimums = [bracket.min_group_qv for bracket in schedule]
+    rates = [ZERO] + [bracket.rate for bracket in schedule]
+    top = minimums[-1] if minimums else None
+    breakaway = plan.differential_breakaway
+    return Differential(
+        group_qv=result.group_qv,
+        group_cv=result.group_cv,
+        rate=rates[bisect_right(minimums, result.group_qv)],
+        brackets=tuple((b.min_group_qv, b.rate) for b in schedule),
+        breakaway=breakaway,
+        legs=tuple(
+            DifferentialLeg(
+                leg,
+                rates[bisect_right(minimums, leg.group_qv)],
+                bool(breakaway and top is not None and leg.group_qv >= top),
+            )
+            for leg in legs
+        ),
+    )
+
+
+def explain_distributor(distributor, run: CloseRun) -> Explanation:
+    """Why the distributor has their rank in `run`, requirement by requirement, and every line of
+    money with its source, level, rate and base."""
+    result = DistributorPeriod.objects.filter(run=run, distributor=distributor).first()
+    if result is None:
+        raise NotFound(
+            f"Distributor {distributor.external_id} has no results in {run}: they did not exist in "
+            f"{run.period} or the run has not written them yet.",
+            field="distributor",
+        )
+    plan = parse_plan_document(run.plan.document)
+    legs = _legs(run, distributor.pk)
+    _, period_end = period_bounds(run.period.start)
+
+    cap = plan.personal_consumption_cap_qv
+    left_out = max(result.ppc - cap, ZERO) if cap is not None else ZERO
+    min_pv = plan.activity_min_pv
+    activity = Requirement(
+        "Personal volume (PV)",
+        min_pv if min_pv is not None else "none",
+        result.pv,
+        bool(result.active),
+    )
+    requirement = plan.customer_requirement
+    customer = []
+    if requirement is not None:
+        if requirement.min_pcv is not None:
+            customer.append(
+                Requirement(
+                    "Customer volume (PCV)",
+                    requirement.min_pcv,
+                    result.pcv,
+                    result.pcv >= requirement.min_pcv,
+                )
+            )
+        if requirement.min_customers is not None:
+            customer.append(
+                Requirement(
+                    "Paying customers",
+                    requirement.min_customers,
+                    result.customer_count,
+                    result.customer_count >= requirement.min_customers,
+                )
+            )
+    met_text = "met" if result.customer_requirement_met else "not met"
+    eligibility = (
+        Requirement("Active", "yes", "yes" if result.active else "no", bool(result.active)),
+        _status_requirement(result, distributor, period_end),
+        Requirement(
+            "Customer requirement", "met", met_text, bool(result.customer_requirement_met),
+            " or ".join(f"{r.label} ≥ {r.required_text}" for r in customer)
+            if customer
+            else "no customer requirement in the plan",
+        ),
+    )  # fmt: skip
+
+    checks = rank_checks(plan, result, legs) if not plan.is_differential else []
+    names = {rank.number: rank.name for rank in plan.ranks}
+    paid_as = result.paid_as_rank
+    next_rank = next((check for check in checks if check.number == paid_as + 1), None)
+    notes = []
+    if checks and paid_as_from_checks(checks) != paid_as:
+        notes.append(
+            f"The run recorded rank {paid_as}; the requirements above give {paid_as_from_checks(checks)}."
+        )
+    statement = Statement.objects.filter(run=run, distributor=distributor).first()
+    return Explanation(
+        distributor_id=distributor.pk,
+        external_id=distributor.external_id,
+        name=distributor.name,
+        run_id=run.pk,
+        run_kind=run.kind,
+        period=period_label(run.period.start),
+        plan_version=run.plan.version,
+        plan_type=plan.type,
+        pcv=result.pcv,
+        ppc=result.ppc,
+        consumption_cap=cap,
+        ppc_left_out=left_out,
+        pv=result.pv,
+        gv=result.gv,
+        customer_cv=result.customer_cv,
+        own_cv=result.own_cv,
+        own_cv_share=result.own_cv_share,
+        rewardable_cv=result.rewardable_cv,
+        customer_paid=result.customer_paid,
+        activity=activity,
+        customer_requirement=tuple(customer),
+        customer_requirement_met=bool(result.customer_requirement_met),
+        eligibility=eligibility,
+        override_eligible=bool(result.override_eligible),
+        active_frontline=result.active_frontline,
+        legs=tuple(legs),
+        ranks=tuple(checks),
+        paid_as_rank=paid_as,
+        paid_as_name=names.get(paid_as, "no rank"),
+        title=result.title,
+        next_rank=next_rank,
+        money=tuple(_money(run, distributor.pk)),
+        carried_in=statement.carried_in if statement else ZERO,
+        net=statement.net if statement else ZERO,
+        payout=statement.payout if statement else ZERO,
+        carried_out=statement.carried_out if statement else ZERO,
+        differential=_differential(plan, result, legs) if plan.is_differential else None,
+        notes=tuple(notes),
+    )
+
+
+# --- text, for the command ---------------------------------------------------------------------
+
+
+def _rate_text(rate: Decimal) -> str:
+    return points_str(rate * 100) + "%"
+
+
+def explanation_text(e: Explanation) -> str:
+    """The explanation as plain text (what `manage.py explain` prints)."""
+    out = [
+        f"{e.name} ({e.external_id}), {e.period}: {'preview' if e.run_kind == 'preview' else 'final close'} "
+        f"run {e.run_id}, plan {e.plan_version} ({e.plan_type})",
+        "",
+        "Volumes",
+        f"  PCV (customer orders)       {points_str(e.pcv)}",
+        f"  PPC (own orders)            {points_str(e.ppc)}"
+        + (
+            f"  (cap {points_str(e.consumption_cap)}: {points_str(e.ppc_left_out)} left out)"
+            if e.consumption_cap is not None
+            else "  (no cap)"
+        ),
+        f"  PV                          {points_str(e.pv)}",
+        f"  GV                          {points_str(e.gv)}",
+        f"  rewardable CV               {points_str(e.rewardable_cv.quantize(Decimal('0.0001')))}"
+        f"  (customer CV {points_str(e.customer_cv)} + own CV {points_str(e.own_cv)}"
+        f" × share {points_str(e.own_cv_share.quantize(Decimal('0.0001')))})",
+        "",
+        f"Activity: {e.activity}",
+        "Customer requirement: " + ("met" if e.customer_requirement_met else "NOT met")
+        + "".join(f"\n  {r}" for r in e.customer_requirement),
+        "Override eligibility: " + ("yes" if e.override_eligible else "NO")
+        + "".join(f"\n  {r}" for r in e.eligibility),
+    ]  # fmt: skip
+    if e.legs:
+        out += ["", f"Frontline legs ({e.active_frontline} active)"]
+        for leg in e.legs:
+            out.append(
+                f"  {leg.external_id:<12} {leg.name:<24} {'active' if leg.active else 'inactive':<9}"
+                f"rank {leg.paid_as_rank}  GV {points_str(leg.gv)}  highest rank in leg {leg.highest_rank}"
+            )
+    if e.ranks:
+        out += ["", f"Paid-as rank: {e.paid_as_rank} ({e.paid_as_name}); title {e.title}"]
+        for check in e.ranks:
+            out.append(f"  rank {check.number} {check.name}: {'met' if check.met else 'NOT met'}")
+            out += [f"    {r}" for r in check.requirements]
+        if e.next_rank is not None:
+            out.append(
+                f"Next rank {e.next_rank.number} ({e.next_rank.name}) is missing: "
+                + "; ".join(f"{r.label} {r.actual_text} of {r.required_text}" for r in e.next_rank.missing)
+            )
+    if e.differential is not None:
+        d = e.differential
+        out += [
+            "",
+            f"Group QV {points_str(d.group_qv)}, group CV {points_str(d.group_cv)}:"
+            f" bracket {_rate_text(d.rate)}"
+            f" (schedule: {', '.join(f'{points_str(m)} → {_rate_text(r)}' for m, r in d.brackets)};"
+            f" breakaway {'on' if d.breakaway else 'off'})",
+        ]
+        for leg in d.legs:
+            out.append(
+                f"  leg {leg.leg.external_id}: group QV {points_str(leg.leg.group_qv)},"
+                f" rate {_rate_text(leg.rate)}" + (" — broke away" if leg.broke_away else "")
+            )
+    out += ["", "Money"]
+    if not e.money:
+        out.append("  no lines in this run")
+    for group in e.money:
+        out.append(f"  {group.label}: {money_str(group.total)}")
+        for line in group.lines:
+            source = f"from {line.source_name} ({line.source_external_id})" if line.source_external_id else ""
+            parts = [f"    {money_str(line.amount):>10}"]
+            if line.level:
+                parts.append(f"level {line.level}")
+            if source:
+                parts.append(source)
+            if line.kind != LedgerKind.ADJUSTMENT:
+                parts.append(
+                    f"{_rate_text(line.rate)} of {points_str(line.base.quantize(Decimal('0.0001')))}"
+                )
+            if line.original_period:
+                parts.append(f"reverses {line.original_period}")
+            if line.reason:
+                parts.append(line.reason)
+            out.append("  ".join(parts))
+    out += [
+        f"  carried in {money_str(e.carried_in)}, net {money_str(e.net)}, payout {money_str(e.payout)}, "
+        f"carried out {money_str(e.carried_out)}",
+    ]
+    out += [f"Note: {note}" for note in e.notes]
+    return "\n".join(out)
