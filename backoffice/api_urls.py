@@ -1,9 +1,10 @@
 """The REST API for mobile clients, under /api/v1/ (docs/api.md): auth, schema, docs, then each app."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.api.auth import TokenBlacklistView, TokenObtainView, TokenRefreshView
+from core.api.views import NoSuchEndpointApi
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token-obtain"),
@@ -15,4 +16,6 @@ urlpatterns = [
     path("", include("distributors.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("commissions.api.urls")),
+    # Last: any other path under /api/v1/ (also an id that is not a number) is a JSON 404.
+    re_path(r"^.*$", NoSuchEndpointApi.as_view(), name="api-not-found"),
 ]

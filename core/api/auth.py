@@ -6,6 +6,7 @@ attempt, so a locked-out username/IP pair gets 429 with the cool-off in the mess
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -61,8 +62,13 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
         responses={200: TokenPairSerializer, **error_responses(400, 401, 429)},
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        username_field = get_user_model().USERNAME_FIELD
-        credentials = {"username": request.data.get(username_field)} if hasattr(request.data, "get") else {}
+        if not isinstance(request.data, Mapping):
+            raise exceptions.ValidationError("Send a JSON object with username and password.")
+        username = request.data.get(get_user_model().USERNAME_FIELD)
+        if not isinstance(username, str) or not username:
+            # Not a login attempt at all: the serializer answers 400 with field messages.
+            return super().post(request, *args, **kwargs)
+        credentials = {"username": username}
         if not AxesProxyHandler.is_allowed(request, credentials):
             raise LockedOut()
         try:
