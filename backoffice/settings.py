@@ -224,3 +224,6 @@ COMPLIANCE_THRESHOLDS = {
 }
 BUYBACK_WINDOW_MONTHS_BY_COUNTRY: dict[str, int] = {}  # e.g. {"US": 12}
 BUYBACK_REFUND_SHARE_BY_COUNTRY: dict[str, str] = {}  # e.g. {"US": "0.90"}
+# Cooling-off days per market (distributor country), e.g. COOLING_OFF_DAYS_BY_COUNTRY=US=3;
+# unset markets use the plan document's cooling_off_days (14 in the EU default).
+COOLING_OFF_DAYS_BY_COUNTRY = env.dict("COOLING_OFF_DAYS_BY_COUNTRY", cast={"value": int}, default={})

@@ -593,3 +593,7 @@ class HostCreditAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Buy-back requests have their own admin module (decisions go through orders.services.buyback).
+from orders import admin_buyback  # noqa: E402, F401
