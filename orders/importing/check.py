@@ -375,8 +375,10 @@ class Checker:
         self.plan.customer_ids = {ext: values[0] for ext, values in existing.items()}
         for ext, values in existing.items():
             self.customer_owner[ext] = (values[2], "in the database")
+        skipped: set[str] = set()
         for row in rows:
             if not self._check_distributor(row.distributor, CUSTOMERS, row.line):
+                skipped.add(row.external_id)
                 continue
             current = existing.get(row.external_id)
             if current is None:
@@ -401,7 +403,8 @@ class Checker:
                 )
             else:
                 self.plan.present["customers"] += 1
-        self.seen_customer_rows = p.seen_customers - {r.external_id for r in rows}
+        # Customers whose own row is malformed (already reported): references to them are not new.
+        self.seen_customer_rows = (p.seen_customers - {r.external_id for r in rows}) | skipped
 
     def _refer_to_customer(self, ext: str, distributor: str, file: str, line: int) -> None:
         """A customer referred to by a distributor's order or demonstration belongs to them."""
@@ -445,8 +448,10 @@ class Checker:
                 values[2],
                 values[5] if values[6] == DemonstrationStatus.CLOSED else None,
             )
+        skipped: set[str] = set()
         for row in rows:
             if not self._check_distributor(row.distributor, DEMONSTRATIONS, row.line):
+                skipped.add(row.external_id)
                 continue
             current = existing.get(row.external_id)
             if current is None:
@@ -469,7 +474,7 @@ class Checker:
                 )
             else:
                 self.plan.present["demonstrations"] += 1
-        self.seen_demonstration_rows = p.seen_demonstrations - {r.external_id for r in rows}
+        self.seen_demonstration_rows = (p.seen_demonstrations - {r.external_id for r in rows}) | skipped
 
     # --- orders ----------------------------------------------------------------------------
 

@@ -451,6 +451,7 @@ def test_a_customer_of_another_distributor(tmp_path):
         customers_csv=CUSTOMERS + "c1,B,,,,retail\nc9,Q,,,,retail\n",
         orders_csv=ORDERS
         + "O1,A,c1,customer,2026-10-10T12:00:00+02:00,TM1,1,,\n"
+        + "O9,A,c9,customer,2026-10-10T12:00:00+02:00,TM1,1,,\n"
         + "O2,A,n1,customer,2026-10-10T12:00:00+02:00,TM1,1,,\n"
         + "O3,B,n1,customer,2026-10-10T12:00:00+02:00,TM1,1,,\n",
     )
@@ -459,7 +460,7 @@ def test_a_customer_of_another_distributor(tmp_path):
         [
             "customers.csv:3: unknown distributor Q",
             "orders.csv:2: customer c1 belongs to distributor B (customers.csv:2), not to A",
-            "orders.csv:4: customer n1 belongs to distributor A (orders.csv:3), not to B",
+            "orders.csv:5: customer n1 belongs to distributor A (orders.csv:4), not to B",
         ],
     )
 
@@ -671,3 +672,28 @@ def test_a_larger_import_runs_a_bounded_number_of_queries(tmp_path, django_asser
     with django_assert_max_num_queries(40):
         again = import_network(directory=directory)
     assert sum(again.created.values()) == 0
+
+
+def test_demonstration_errors(tmp_path):
+    directory = make_dir(
+        tmp_path,
+        demonstrations_csv=DEMONSTRATIONS
+        + "P1,A,h1,2026-10-01T19:00:00+02:00,2026-09-30T10:00:00+02:00\n"
+        + "P2,Q,h2,2026-10-01T19:00:00+02:00,\n"
+        + "P3,A,h3,2026-10-01T19:00:00+02:00,2026-10-05T10:00:00+02:00\n",
+        orders_csv=ORDERS
+        + "O1,B,g1,customer,2026-10-01T21:00:00+02:00,TM1,1,,P3\n"
+        + "O2,A,,personal,2026-10-01T21:00:00+02:00,TM1,1,,P3\n"
+        + "O3,A,g3,customer,2026-10-01T21:00:00+02:00,TM1,1,,P2\n",
+        returns_csv=RETURNS + "O4,TM1,1,2026-10-20T12:00:00+02:00\n",
+    )
+    assert_rejected(
+        directory,
+        [
+            "demonstrations.csv:2: closed_at is before held_at",
+            "demonstrations.csv:3: unknown distributor Q",
+            "orders.csv:2: order O1 is at demonstration P3 of distributor A, not of B",
+            "orders.csv:3: order O2 at a demonstration must be a customer order",
+            "returns.csv:2: unknown order O4",
+        ],
+    )
