@@ -60,6 +60,14 @@ class Leg:
     group_qv: Decimal  # differential plans: the leg's group volume after breakaways
     group_cv: Decimal
 
+    @property
+    def gv_text(self) -> str:
+        return _volume_text(self.gv)
+
+    @property
+    def group_qv_text(self) -> str:
+        return _volume_text(self.group_qv)
+
 
 @dataclass(frozen=True, slots=True)
 class LegContribution:
@@ -95,6 +103,22 @@ class MoneyLine:
     original_period: str | None  # clawbacks: the period whose line is reversed (YYYY-MM)
     reason: str  # adjustments: the admin's reason
 
+    @property
+    def rate_text(self) -> str:
+        return "" if self.kind == LedgerKind.ADJUSTMENT else _rate_text(self.rate)
+
+    @property
+    def base_text(self) -> str:
+        return _volume_text(self.base)
+
+    @property
+    def source_text(self) -> str:
+        if self.source_external_id:
+            return f"{self.source_name} ({self.source_external_id})"
+        if self.kind == LedgerKind.ADJUSTMENT:
+            return "adjustment"
+        return "own customers"
+
 
 @dataclass(frozen=True, slots=True)
 class MoneyGroup:
@@ -110,6 +134,10 @@ class DifferentialLeg:
     rate: Decimal  # the bracket rate of the leg's group
     broke_away: bool  # the leg reached the top bracket and left the group (breakaway on)
 
+    @property
+    def rate_text(self) -> str:
+        return _rate_text(self.rate)
+
 
 @dataclass(frozen=True, slots=True)
 class Differential:
@@ -121,6 +149,18 @@ class Differential:
     brackets: tuple[tuple[Decimal, Decimal], ...]  # (min group QV, rate), ascending
     breakaway: bool
     legs: tuple[DifferentialLeg, ...]
+
+    @property
+    def rate_text(self) -> str:
+        return _rate_text(self.rate)
+
+    @property
+    def group_text(self) -> str:
+        return f"Group QV {_volume_text(self.group_qv)}, group CV {_volume_text(self.group_cv)}"
+
+    @property
+    def schedule_text(self) -> str:
+        return ", ".join(f"{points_str(m)} QV → {_rate_text(r)}" for m, r in self.brackets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +212,37 @@ class Explanation:
     def total_earned(self) -> Decimal:
         return sum((group.total for group in self.money), ZERO)
 
+    @property
+    def volume_rows(self) -> list[tuple[str, str]]:
+        """(label, value) of each volume (§2), as every page and the command show them."""
+        ppc = _volume_text(self.ppc)
+        if self.consumption_cap is not None:
+            ppc += (
+                f" (counted up to {_volume_text(self.consumption_cap)};"
+                f" left out: {_volume_text(self.ppc_left_out)})"
+            )
+        return [
+            ("PCV (customer orders)", _volume_text(self.pcv)),
+            ("PPC (own orders)", ppc),
+            ("PV", _volume_text(self.pv)),
+            ("GV", _volume_text(self.gv)),
+            (
+                "Rewardable CV",
+                f"{_volume_text(self.rewardable_cv)} = customer CV {_volume_text(self.customer_cv)}"
+                f" + own CV {_volume_text(self.own_cv)} × share {_volume_text(self.own_cv_share)}",
+            ),
+        ]
+
 
 def _number_text(value: Decimal | int | str) -> str:
     if isinstance(value, Decimal):
         return points_str(value)
     return str(value)
+
+
+def _volume_text(value: Decimal) -> str:
+    # Shares and CV keep 12 decimals in the run; four are what a person can read.
+    return points_str(value.quantize(Decimal("0.0001")))
 
 
 # --- queries -------------------------------------------------------------------------------------
@@ -254,11 +320,8 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
                     part = cap if leg.gv > cap else leg.gv
                     qualifying += part
                     contributions.append(LegContribution(leg, part, leg.gv > cap))
-                detail = (
-                    f"PV {points_str(pv)} + "
-                    + (" + ".join(points_str(c.contribution) for c in contributions) or "0")
-                    + f"; at most {points_str(cap)} from any one leg"
-                )
+                detail = f"PV {points_str(pv)} + {' + '.join(_leg_parts(contributions)) or '0'}"
+                detail += f"; at most {points_str(cap)} from any one leg"
                 requirements.append(
                     Requirement("Qualifying GV", rank.min_gv, qualifying, qualifying >= rank.min_gv, detail)
                 )
@@ -290,6 +353,14 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
             )
         )
     return checks
+
+
+def _leg_parts(contributions: list[LegContribution]) -> list[str]:
+    return [
+        f"{c.leg.external_id} {points_str(c.contribution)}"
+        + (f" (of {points_str(c.leg.gv)})" if c.capped else "")
+        for c in contributions
+    ]
 
 
 def paid_as_from_checks(checks: list[RankCheck]) -> int:
@@ -500,18 +571,7 @@ def explanation_text(e: Explanation) -> str:
         f"run {e.run_id}, plan {e.plan_version} ({e.plan_type})",
         "",
         "Volumes",
-        f"  PCV (customer orders)       {points_str(e.pcv)}",
-        f"  PPC (own orders)            {points_str(e.ppc)}"
-        + (
-            f"  (cap {points_str(e.consumption_cap)}: {points_str(e.ppc_left_out)} left out)"
-            if e.consumption_cap is not None
-            else "  (no cap)"
-        ),
-        f"  PV                          {points_str(e.pv)}",
-        f"  GV                          {points_str(e.gv)}",
-        f"  rewardable CV               {points_str(e.rewardable_cv.quantize(Decimal('0.0001')))}"
-        f"  (customer CV {points_str(e.customer_cv)} + own CV {points_str(e.own_cv)}"
-        f" × share {points_str(e.own_cv_share.quantize(Decimal('0.0001')))})",
+        *(f"  {label:<28}{value}" for label, value in e.volume_rows),
         "",
         f"Activity: {e.activity}",
         "Customer requirement: " + ("met" if e.customer_requirement_met else "NOT met")
@@ -540,15 +600,13 @@ def explanation_text(e: Explanation) -> str:
         d = e.differential
         out += [
             "",
-            f"Group QV {points_str(d.group_qv)}, group CV {points_str(d.group_cv)}:"
-            f" bracket {_rate_text(d.rate)}"
-            f" (schedule: {', '.join(f'{points_str(m)} → {_rate_text(r)}' for m, r in d.brackets)};"
-            f" breakaway {'on' if d.breakaway else 'off'})",
+            f"{d.group_text}: bracket {d.rate_text}"
+            f" (schedule: {d.schedule_text}; breakaway {'on' if d.breakaway else 'off'})",
         ]
         for leg in d.legs:
             out.append(
-                f"  leg {leg.leg.external_id}: group QV {points_str(leg.leg.group_qv)},"
-                f" rate {_rate_text(leg.rate)}" + (" — broke away" if leg.broke_away else "")
+                f"  leg {leg.leg.external_id}: group QV {leg.leg.group_qv_text}, rate {leg.rate_text}"
+                + (" — broke away" if leg.broke_away else "")
             )
     out += ["", "Money"]
     if not e.money:

@@ -6,11 +6,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.urls import include, path, reverse
 
+from commissions.admin_views import admin_urls
 from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, plan_differences, run_comparison
 from commissions.models import Adjustment, Plan
 from commissions.services.compare import compare_plans
@@ -181,3 +184,52 @@ def test_compare_runs_command_compares_two_plan_versions_of_a_period(s1):
         call_command("compare_runs", "--period", "2026-10", "--plans", s1.version, "2026.1-nc", stdout=out)
     assert "losers 2" in out.getvalue()
     assert "A  " in out.getvalue()
+
+
+# --- the staff page -------------------------------------------------------------------------------
+
+urlpatterns = [
+    path("admin/commissions/", include(admin_urls())),
+    path("admin/", admin.site.urls),
+]
+
+
+@pytest.mark.urls("tests.commissions.test_compare")
+def test_compare_page_shows_totals_plan_changes_and_each_distributors_why(s1, admin_client):
+    first = close("2026-10", preview=True)
+    second = close("2026-10", plan=no_compression_plan(s1), preview=True)
+
+    response = admin_client.get(reverse("commissions_compare"), {"a": first.pk, "b": second.pk})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<code>$.unilevel.compression: not_eligible → none</code>" in page
+    assert "<dt>Losers</dt><dd>2</dd>" in page
+    assert "<dt>Total paid</dt><dd>1097.50 → 1084.00 (-13.50)</dd>" in page
+    assert "lost 1 level-1 override source (−7.50)" in page
+    assert page.index("Bram B (B)") < page.index("Anna A (A)")
+    assert f"/admin/commissions/runs/{second.pk}/explain/?distributor=A" in page
+
+
+@pytest.mark.urls("tests.commissions.test_compare")
+def test_compare_page_picks_the_two_newest_runs_of_a_period_and_downloads_csv(s1, admin_client):
+    first = close("2026-10", preview=True)
+    second = close("2026-10", plan=no_compression_plan(s1), preview=True)
+
+    page = admin_client.get(reverse("commissions_compare"), {"period": "2026-10"}).content.decode()
+    assert f"A: preview {first.pk} of 2026-10 (plan 2026.1)" in page
+    assert f"B: preview {second.pk} of 2026-10 (plan 2026.1-nc)" in page
+
+    response = admin_client.get(
+        reverse("commissions_compare"), {"a": first.pk, "b": second.pk, "format": "csv"}
+    )
+    assert response["Content-Type"] == "text/csv"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == list(CSV_COLUMNS)
+    assert [row[0] for row in rows[1:]] == ["B", "A"]
+
+
+@pytest.mark.urls("tests.commissions.test_compare")
+def test_compare_page_reports_an_unknown_run(admin_client):
+    page = admin_client.get(reverse("commissions_compare"), {"a": "999", "b": "998"}).content.decode()
+    assert "Run 999 does not exist or has not succeeded." in page

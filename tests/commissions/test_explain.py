@@ -4,10 +4,13 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import include, path, reverse
 
+from commissions.admin_views import admin_urls
 from commissions.explain import explain_distributor, leg_highest_ranks, paid_as_from_checks
 from commissions.models import Plan
 from distributors.models import Distributor
@@ -54,7 +57,10 @@ def test_a_is_team_leader_with_the_leg_cap_applied_per_leg(s1_run):
         ("Active frontline", "3", "3", True),
         ("Qualifying GV", "1500", "2250", True),
     ]
-    assert rank3.requirements[2].detail == "PV 600 + 750 + 750 + 150; at most 750 from any one leg"
+    assert (
+        rank3.requirements[2].detail
+        == "PV 600 + B 750 (of 1575) + C 750 (of 875) + K 150; at most 750 from any one leg"
+    )
 
 
 def test_a_misses_manager_on_frontline_gv_and_a_rank_3_leg(s1_run):
@@ -171,7 +177,7 @@ def test_explain_command_prints_the_rank_table_and_the_money(s1_run):
     call_command("explain", "A", "2026-10", stdout=out)
     text = out.getvalue()
     assert "Paid-as rank: 3 (Team Leader)" in text
-    assert "Qualifying GV: 2250 (needs 1500) — met; PV 600 + 750 + 750 + 150" in text
+    assert "Qualifying GV: 2250 (needs 1500) — met; PV 600 + B 750 (of 1575) + C 750 (of 875) + K 150" in text
     assert "Next rank 4 (Manager) is missing: Active frontline 3 of 4; Qualifying GV 3200 of 4000" in text
     assert "Overrides" in text or "Override: 92.50" in text
     assert "6.00  level 2  from Henk H (H)  4% of 150" in text
@@ -236,3 +242,45 @@ def test_differential_plan_shows_group_volumes_brackets_and_leg_differentials(tm
     out = io.StringIO()
     call_command("explain", "X", "2026-10", "--preview", stdout=out)
     assert "Group QV 1000, group CV 2000: bracket 6%" in out.getvalue()
+
+
+# --- the staff page -------------------------------------------------------------------------------
+
+# The lead mounts these URLs in backoffice/urls.py; the tests mount them the same way here.
+urlpatterns = [
+    path("admin/commissions/", include(admin_urls())),
+    path("admin/", admin.site.urls),
+]
+
+
+@pytest.mark.urls("tests.commissions.test_explain")
+def test_explain_page_shows_the_rank_table_and_the_money_lines(s1_run, admin_client):
+    url = reverse("commissions_explain", args=[s1_run.pk])
+    assert url == f"/admin/commissions/runs/{s1_run.pk}/explain/"
+
+    response = admin_client.get(url, {"distributor": "A"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Paid-as rank: <strong>3 – Team Leader</strong>" in page
+    assert "PV 600 + B 750 (of 1575) + C 750 (of 875) + K 150; at most 750 from any one leg" in page
+    assert "<td>Legs with a rank ≥ 3</td>" in page
+    assert "<h4>Override: 92.50</h4>" in page
+    assert "<td>Henk H (H)</td>" in page
+    assert "<h4>Personal commission: 200.00</h4>" in page
+
+
+@pytest.mark.urls("tests.commissions.test_explain")
+def test_explain_page_says_what_is_wrong_with_an_unknown_distributor(s1_run, admin_client):
+    response = admin_client.get(reverse("commissions_explain", args=[s1_run.pk]), {"distributor": "Z"})
+    assert response.status_code == 404
+    assert "There is no distributor with id &#x27;Z&#x27;." in response.content.decode()
+
+
+@pytest.mark.urls("tests.commissions.test_explain")
+def test_explain_page_is_for_staff_only(s1_run, client, django_user_model):
+    url = reverse("commissions_explain", args=[s1_run.pk])
+    assert client.get(url).status_code == 302  # to the admin login
+    user = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
+    client.force_login(user)
+    assert client.get(url, {"distributor": "A"}).status_code == 403  # staff without the view permission

@@ -1,0 +1,175 @@
+"""Staff pages beside the admin: compare two runs of a period, explain a distributor in a run.
+
+Plain Django views, thin: parse the query string, call one selector, render. Mounted by
+`backoffice/urls.py` (before the admin's own URLs):
+
+    path("admin/commissions/", include(commissions_admin_urls())),
+
+with `from commissions.admin_views import admin_urls as commissions_admin_urls`. Link targets:
+`reverse("commissions_compare") + "?a=RUN&b=RUN"` and `reverse("commissions_explain", args=[RUN])`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+
+from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, run_comparison, run_label
+from commissions.explain import explain_distributor
+from commissions.models import CloseRun, CloseRunStatus, Period
+from core.errors import ApplicationError
+from core.periods import parse_period, period_label
+
+PAGE_ROWS = 500  # rows shown on the page; the CSV has every changed distributor
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not request.user.has_perm("commissions.view_closerun"):
+        raise PermissionDenied
+
+
+def _context(request: HttpRequest, title: str) -> dict:
+    return {**admin.site.each_context(request), "title": title, "opts": CloseRun._meta}
+
+
+def _run_or_none(value: str | None) -> CloseRun | None:
+    if not value or not value.isdigit():
+        return None
+    return (
+        CloseRun.objects.select_related("period", "plan")
+        .filter(pk=int(value), status=CloseRunStatus.SUCCEEDED)
+        .first()
+    )
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for a streamed CSV."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_stream(comparison) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    yield writer.writerow(CSV_COLUMNS)
+    for row in comparison_csv_rows(comparison):
+        yield writer.writerow(row)
+
+
+@staff_member_required
+def compare_view(request: HttpRequest) -> HttpResponse:
+    """Pick a period and two of its runs; the table of who gains and who loses, totals on top."""
+    _require_view(request)
+    run_a = _run_or_none(request.GET.get("a"))
+    run_b = _run_or_none(request.GET.get("b"))
+    errors = []
+    period_text = request.GET.get("period", "").strip()
+    period = None
+    if period_text:
+        try:
+            period = Period.objects.filter(start=parse_period(period_text)).first()
+        except ApplicationError as exc:
+            errors.append(str(exc))
+    if period is None and (run_a or run_b):
+        period = (run_a or run_b).period
+    if request.GET.get("a") and run_a is None:
+        errors.append(f"Run {request.GET['a']} does not exist or has not succeeded.")
+    if request.GET.get("b") and run_b is None:
+        errors.append(f"Run {request.GET['b']} does not exist or has not succeeded.")
+
+    runs = []
+    if period is not None:
+        runs = list(
+            CloseRun.objects.filter(period=period, status=CloseRunStatus.SUCCEEDED)
+            .select_related("period", "plan")
+            .order_by("-created_at", "-id")
+        )
+        # By default: the final close (or the older preview) against the newest preview.
+        if run_a is None and run_b is None and len(runs) >= 2:
+            final = next((run for run in runs if run.kind == "final"), None)
+            run_b = runs[0] if final is None or runs[0].pk != final.pk else runs[1]
+            run_a = final if final is not None and final.pk != run_b.pk else runs[1]
+
+    comparison = None
+    if run_a is not None and run_b is not None and not errors:
+        if request.GET.get("format") == "csv":
+            response = StreamingHttpResponse(
+                _csv_stream(run_comparison(run_a, run_b)), content_type="text/csv"
+            )
+            response["Content-Disposition"] = (
+                f'attachment; filename="compare-run-{run_a.pk}-run-{run_b.pk}.csv"'
+            )
+            return response
+        comparison = run_comparison(run_a, run_b, limit=PAGE_ROWS)
+
+    periods = [
+        period_label(start)
+        for start in Period.objects.filter(runs__status=CloseRunStatus.SUCCEEDED)
+        .distinct()
+        .order_by("-start")
+        .values_list("start", flat=True)[:36]
+    ]
+    context = {
+        **_context(request, "Compare two runs of the close"),
+        "periods": periods,
+        "period": period_label(period.start) if period else "",
+        "runs": [(run.pk, run_label(run)) for run in runs],
+        "run_a": run_a,
+        "run_b": run_b,
+        "label_a": run_label(run_a) if run_a else "",
+        "label_b": run_label(run_b) if run_b else "",
+        "comparison": comparison,
+        "errors": errors,
+        "page_rows": PAGE_ROWS,
+    }
+    return render(request, "admin/commissions/compare.html", context)
+
+
+@staff_member_required
+def explain_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A distributor in a run: the rank table with met / not met, the legs, the money lines."""
+    from distributors.models import Distributor
+
+    _require_view(request)
+    run = CloseRun.objects.select_related("period", "plan").filter(pk=run_id).first()
+    if run is None:
+        raise Http404(f"There is no run {run_id}.")
+    external_id = request.GET.get("distributor", "").strip()
+    explanation = None
+    error = ""
+    if external_id:
+        distributor = Distributor.objects.filter(external_id=external_id).first()
+        if distributor is None:
+            error = f"There is no distributor with id {external_id!r}."
+        else:
+            try:
+                explanation = explain_distributor(distributor, run)
+            except ApplicationError as exc:
+                error = str(exc)
+    title = (
+        f"Explain {explanation.name} ({explanation.external_id})" if explanation else "Explain a distributor"
+    )
+    context = {
+        **_context(request, title),
+        "run": run,
+        "run_label": run_label(run),
+        "distributor": external_id,
+        "e": explanation,
+        "error": error,
+    }
+    return render(request, "admin/commissions/explain.html", context, status=404 if error else 200)
+
+
+def admin_urls() -> list[URLPattern]:
+    """The staff pages, to include under /admin/commissions/ before the admin's own URLs."""
+    return [
+        path("compare/", compare_view, name="commissions_compare"),
+        path("runs/<int:run_id>/explain/", explain_view, name="commissions_explain"),
+    ]
