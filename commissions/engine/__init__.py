@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 from commissions.engine.differential import differential
 from commissions.engine.network import ZERO, EngineInputError, Network
@@ -54,42 +54,42 @@ def _compute(plan: PlanDocument, inputs: Iterable[DistributorInput]) -> PeriodRe
     lines = _personal_lines(plan, net)
     lines.extend(bonus_lines)
 
-    results: dict[int, DistributorResult] = {}
+    new = tuple.__new__  # the NamedTuples' own __new__ is Python code: too slow a million times
     pv, share, rewardable, active = net.pv, net.own_cv_share, net.rewardable_cv, net.active
-    met, eligible = net.requirement_met, net.eligible
-    for i, row in enumerate(net.rows):
-        paid_as = rank[i]
-        results[row.id] = DistributorResult(
-            row.id,
-            row.customer_qv,
-            row.own_qv,
-            pv[i],
-            gv[i],
-            share[i],
-            rewardable[i],
-            active[i],
-            met[i],
-            eligible[i],
-            paid_as,
-            paid_as if paid_as > row.prior_title else row.prior_title,
-            active_frontline[i],
-            subtree_max[i],
-            group_qv[i],
-            group_cv[i],
-        )
+    columns = zip(
+        net.ids,
+        net.customer_qv,
+        net.own_qv,
+        pv,
+        gv,
+        share,
+        rewardable,
+        active,
+        net.requirement_met,
+        net.eligible,
+        rank,
+        (paid_as if paid_as > prior else prior for paid_as, prior in zip(rank, net.prior_title, strict=True)),
+        active_frontline,
+        subtree_max,
+        group_qv,
+        group_cv,
+        strict=True,
+    )
+    results: dict[int, DistributorResult] = {values[0]: new(DistributorResult, values) for values in columns}
     return PeriodResult(results, lines, sum(rewardable, ZERO), breakage)
 
 
 def _personal_lines(plan: PlanDocument, net: Network) -> list[EngineLine]:
     """Personal commission (§5): one line per distributor on what their customers paid."""
     rate = plan.personal_commission_rate
-    lines = []
-    for row in net.rows:
-        paid = row.customer_paid
-        if paid > 0:
-            amount = (rate * paid).quantize(CENT, rounding="ROUND_HALF_UP")
+    lines: list[EngineLine] = []
+    add = lines.append
+    new = tuple.__new__
+    for distributor_id, paid in zip(net.ids, net.customer_paid, strict=True):
+        if paid > ZERO:
+            amount = (rate * paid).quantize(CENT, ROUND_HALF_UP)
             if amount:
-                lines.append(EngineLine("personal", row.id, None, 0, rate, paid, amount))
+                add(new(EngineLine, ("personal", distributor_id, None, 0, rate, paid, amount)))
     return lines
 
 

@@ -31,22 +31,23 @@ class Network:
     """
 
     __slots__ = (
-        "rows", "n", "ids", "parent", "first_child", "next_sibling", "order",
+        "n", "ids", "customer_qv", "own_qv", "customer_paid", "prior_title",
+        "parent", "first_child", "next_sibling", "order",
         "pv", "own_cv_share", "rewardable_cv", "active", "requirement_met", "eligible",
     )  # fmt: skip
 
     def __init__(self, plan: PlanDocument, inputs: Iterable[DistributorInput]):
         rows = inputs if isinstance(inputs, list) else list(inputs)
-        self.rows = rows
         n = self.n = len(rows)
         if n == 0:
             columns: list[tuple] = [()] * 10
         else:
             columns = list(zip(*rows, strict=True))
-        ids, sponsors, statuses, customer_qv, customer_cv, _paid, own_qv, own_cv, customer_count, _title = (
+        ids, sponsors, statuses, customer_qv, customer_cv, paid, own_qv, own_cv, customer_count, title = (
             columns
         )
-        self.ids = ids
+        self.ids, self.customer_qv, self.own_qv = ids, customer_qv, own_qv
+        self.customer_paid, self.prior_title = paid, title
 
         position = {distributor_id: i for i, distributor_id in enumerate(ids)}
         if len(position) != n:

@@ -114,35 +114,61 @@ def overrides(plan: PlanDocument, net: Network, rank: list[int]) -> tuple[list[E
                     stop[v] = stop[u] if u >= 0 else -1
             stops[k] = stop
     level_stops = [stops.get(min_rank) for _, _, min_rank in levels]
+    roll_up = plan.roll_up
 
     lines: list[EngineLine] = []
     add = lines.append
-    breakage = ZERO
-    rewardable_cv = net.rewardable_cv
+    new_line = tuple.__new__  # EngineLine's own __new__ is Python code: too slow a million times
+    numbers = [number for number, _, _ in levels]
+    rates = [rate for _, rate, _ in levels]
+    min_ranks = [min_rank for _, _, min_rank in levels]
     level_count = len(levels)
-    for s in range(n):
-        cv = rewardable_cv[s]
-        if not cv > 0:
+    # The rank an upline can be paid with: -1 when not override-eligible (never enough).
+    payable = [r if e else -1 for r, e in zip(rank, eligible, strict=True)]
+    # Volumes repeat (product CVs add up to the same sums): round each value's levels once.
+    amounts_of: dict[Decimal, list] = {}  # cv -> [amount per level, their sum, sources with this cv]
+    paid = ZERO
+    for s, cv in enumerate(net.rewardable_cv):
+        if not cv > ZERO:
             continue
-        amounts = [(cv * rate).quantize(CENT, ROUND_HALF_UP) for _, rate, _ in levels]
+        entry = amounts_of.get(cv)
+        if entry is None:
+            amounts = [(cv * rate).quantize(CENT, ROUND_HALF_UP) for rate in rates]
+            entry = amounts_of[cv] = [amounts, sum(amounts, ZERO), 0]
+        entry[2] += 1
+        amounts = entry[0]
         u = up[s]
         index = 0
-        while index < level_count:
-            if u >= 0:
-                stop = level_stops[index]
-                if stop is not None:
-                    u = stop[u]
-            if u < 0:
-                for amount in amounts[index:]:
-                    breakage += amount
-                break
-            number, rate, min_rank = levels[index]
-            if eligible[u] and rank[u] >= min_rank:
+        if roll_up:
+            while u >= 0 and index < level_count:
+                u = level_stops[index][u]
+                if u < 0:
+                    break
+                if payable[u] >= min_ranks[index]:
+                    amount = amounts[index]
+                    if amount:
+                        paid += amount
+                        add(
+                            new_line(
+                                EngineLine,
+                                ("override", ids[u], ids[s], numbers[index], rates[index], cv, amount),
+                            )
+                        )
+                u = up[u]
+                index += 1
+            continue
+        while u >= 0 and index < level_count:
+            if payable[u] >= min_ranks[index]:
                 amount = amounts[index]
                 if amount:
-                    add(EngineLine("override", ids[u], ids[s], number, rate, cv, amount))
-            else:
-                breakage += amounts[index]
+                    paid += amount
+                    add(
+                        new_line(
+                            EngineLine, ("override", ids[u], ids[s], numbers[index], rates[index], cv, amount)
+                        )
+                    )
             u = up[u]
             index += 1
-    return lines, breakage
+    # Breakage is what every level of every source could pay minus what was paid.
+    potential = sum((total * count for _, total, count in amounts_of.values()), ZERO)
+    return lines, potential - paid
