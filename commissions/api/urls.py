@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("periods/", views.PeriodListApi.as_view(), name="api-periods"),
+    path("statements/", views.StatementListApi.as_view(), name="api-statements"),
+    path("statements/<str:period>/", views.StatementDetailApi.as_view(), name="api-statement"),
+    path("me/progress/", views.ProgressApi.as_view(), name="api-me-progress"),
+    path("payouts/", views.PayoutListApi.as_view(), name="api-payouts"),
+]
