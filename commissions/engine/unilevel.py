@@ -126,20 +126,18 @@ def overrides(plan: PlanDocument, net: Network, rank: list[int]) -> tuple[list[E
     # The rank an upline can be paid with: -1 when not override-eligible (never enough).
     payable = [r if e else -1 for r, e in zip(rank, eligible, strict=True)]
     # Volumes repeat (product CVs add up to the same sums): round each value's levels once.
-    amounts_of: dict[Decimal, list] = {}  # cv -> [amount per level, their sum, sources with this cv]
+    rewardable_cv = net.rewardable_cv
+    sources = [s for s, cv in enumerate(rewardable_cv) if cv > ZERO]
+    cvs = [rewardable_cv[s] for s in sources]
+    # Volumes repeat (product CVs add up to the same sums): round each value's levels once.
+    amounts_of = {cv: [(cv * rate).quantize(CENT, ROUND_HALF_UP) for rate in rates] for cv in set(cvs)}
     paid = ZERO
-    for s, cv in enumerate(net.rewardable_cv):
-        if not cv > ZERO:
-            continue
-        entry = amounts_of.get(cv)
-        if entry is None:
-            amounts = [(cv * rate).quantize(CENT, ROUND_HALF_UP) for rate in rates]
-            entry = amounts_of[cv] = [amounts, sum(amounts, ZERO), 0]
-        entry[2] += 1
-        amounts = entry[0]
-        u = up[s]
-        index = 0
-        if roll_up:
+
+    if roll_up:
+        for s, cv in zip(sources, cvs, strict=True):
+            amounts = amounts_of[cv]
+            u = up[s]
+            index = 0
             while u >= 0 and index < level_count:
                 u = level_stops[index][u]
                 if u < 0:
@@ -156,19 +154,23 @@ def overrides(plan: PlanDocument, net: Network, rank: list[int]) -> tuple[list[E
                         )
                 u = up[u]
                 index += 1
-            continue
-        while u >= 0 and index < level_count:
-            if payable[u] >= min_ranks[index]:
-                amount = amounts[index]
+    else:
+        # Level by level for all sources at once: `at[j]` is the upline source j reached at this
+        # level (n past the top, a sentinel who is never payable and is its own upline).
+        step = [u if u >= 0 else n for u in up]
+        step.append(n)
+        payable.append(-1)
+        at = [step[s] for s in sources]
+        for index in range(level_count):
+            min_rank, number, rate = min_ranks[index], numbers[index], rates[index]
+            for j in [j for j, u in enumerate(at) if payable[u] >= min_rank]:
+                u, cv = at[j], cvs[j]
+                amount = amounts_of[cv][index]
                 if amount:
                     paid += amount
-                    add(
-                        new_line(
-                            EngineLine, ("override", ids[u], ids[s], numbers[index], rates[index], cv, amount)
-                        )
-                    )
-            u = up[u]
-            index += 1
+                    add(new_line(EngineLine, ("override", ids[u], ids[sources[j]], number, rate, cv, amount)))
+            at = [step[u] for u in at]
     # Breakage is what every level of every source could pay minus what was paid.
-    potential = sum((total * count for _, total, count in amounts_of.values()), ZERO)
+    totals = {cv: sum(amounts, ZERO) for cv, amounts in amounts_of.items()}
+    potential = sum((totals[cv] for cv in cvs), ZERO)
     return lines, potential - paid
