@@ -156,6 +156,27 @@ def test_a_money_lines_name_each_source_level_and_rate(s1_run):
     assert (e.net, e.payout, e.total_earned) == (Decimal("292.50"), Decimal("292.50"), Decimal("292.50"))
 
 
+def test_clawback_lines_name_the_period_they_reverse():
+    call_command("import_network", str(EXAMPLES / "s4"))
+    default_plan()
+    assert close("2026-10").status == "succeeded"
+    november = close("2026-11")
+    assert november.status == "succeeded", november.error
+
+    (p_clawbacks,) = explain("P", november).money
+    assert p_clawbacks.label == "Clawback"
+    assert [
+        (m.source_external_id, m.level, m.rate, m.amount, m.original_period) for m in p_clawbacks.lines
+    ] == [("S", 1, Decimal("0.05"), Decimal("-0.63"), "2026-10")]
+    (s_clawbacks,) = explain("S", november).money
+    assert [(m.source_text, m.amount, m.original_period) for m in s_clawbacks.lines] == [
+        ("own customers", Decimal("-3.75"), "2026-10")
+    ]
+    out = io.StringIO()
+    call_command("explain", "P", "2026-11", stdout=out)
+    assert "-0.63  level 1  from S S (S)  5% of 12.5  reverses 2026-10" in out.getvalue()
+
+
 def test_leg_highest_ranks_is_one_query_over_the_whole_downline(s1_run):
     a = Distributor.objects.get(external_id="A")
     ids = dict(Distributor.objects.values_list("external_id", "id"))
