@@ -29,8 +29,9 @@ from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.pagination import PAGE_PARAMETERS, paginate_queryset, paginated
 from core.api.permissions import IsDistributor, actor
-from core.errors import ApplicationError, NotFound
-from core.periods import parse_period, period_bounds, period_label, period_of
+from core.api.serializers import period_or_404
+from core.errors import NotFound
+from core.periods import period_bounds, period_label, period_of
 
 PERMISSION_NOTE = "Only for a logged-in distributor, and only their own results and money."
 PERIOD_PATH = OpenApiParameter(
@@ -217,10 +218,7 @@ class ExplanationSerializer(serializers.Serializer):
 
 
 def _explanation_data(me, period_text: str) -> dict:
-    try:
-        start = parse_period(period_text)
-    except ApplicationError:
-        raise NotFound("No such period; write it as YYYY-MM.") from None
+    start = period_or_404(period_text)
     try:
         run = close_run_for_export(period=start)
     except NotFound:

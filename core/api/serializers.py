@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.errors import ApplicationError, NotFound
+from core.periods import parse_period, period_label
 
 UNKNOWN_FIELD = "Unknown field: it cannot be set through this endpoint."
 
@@ -31,3 +35,29 @@ class NamedContactSerializer(serializers.Serializer):
     last_name = serializers.CharField()
     email = serializers.EmailField()
     phone = serializers.CharField()
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-10"})
+class PeriodField(serializers.Field):
+    """A commission period written YYYY-MM (e.g. 2026-10), as the first day of that month."""
+
+    default_error_messages = {"invalid": "Write the period as YYYY-MM, e.g. 2026-10 (years 1-9998)."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return parse_period(data)
+        except (ApplicationError, ValueError):
+            self.fail("invalid")
+
+    def to_representation(self, value: Any) -> str:
+        return period_label(value)
+
+
+def period_or_404(text: str) -> Any:
+    """The period named in a URL, or 404 (a path that names no period names nothing)."""
+    try:
+        return parse_period(text)
+    except (ApplicationError, ValueError):
+        raise NotFound("No such period; write it as YYYY-MM, e.g. 2026-10.") from None

@@ -21,9 +21,8 @@ from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.pagination import PAGE_PARAMETERS, page_request, paged_response, paginate_queryset, paginated
 from core.api.permissions import IsDistributor, actor
-from core.api.serializers import StrictInputSerializer
+from core.api.serializers import PeriodField, StrictInputSerializer
 from core.errors import NotFound
-from core.periods import parse_period
 from distributors.models import Distributor
 from orders import buyback_selectors, selectors, services
 from orders.models import (
@@ -326,7 +325,7 @@ class OrderListApi(DistributorApi):
 
         status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
         purpose = serializers.ChoiceField(choices=OrderPurpose.choices, required=False)
-        period = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+        period = PeriodField(required=False)
         customer = serializers.IntegerField(required=False, min_value=1)
         demonstration = serializers.IntegerField(required=False, min_value=1)
         page = serializers.IntegerField(required=False, min_value=1)
@@ -372,7 +371,7 @@ class OrderListApi(DistributorApi):
             distributor=me,
             status=f.get("status"),
             purpose=f.get("purpose"),
-            period=parse_period(f["period"]) if f.get("period") else None,
+            period=f.get("period"),
             customer=_my_customer(me, f["customer"], field="customer") if f.get("customer") else None,
             demonstration=_my_demonstration(me, f["demonstration"], field="demonstration")
             if f.get("demonstration")

@@ -255,3 +255,34 @@ def test_schema_validates_without_warnings(tmp_path):
 def test_schema_and_docs_are_served(net, api):
     assert api(None).get("/api/v1/schema/").status_code == 200
     assert api(None).get("/api/v1/docs/").status_code == 200
+
+
+def test_every_endpoint_wants_a_distributor(net, api):
+    """Walk the schema: anonymous callers get 401 and staff without a distributor profile 403,
+    on every operation (the auth endpoints aside)."""
+    paths = api(None).get("/api/v1/schema/?format=json").json()["paths"]
+    checked = 0
+    for template, operations in paths.items():
+        if template.startswith("/api/v1/auth/"):
+            continue
+        path = template
+        for name in ("member_id", "customer_id", "order_id", "demonstration_id", "request_id"):
+            path = path.replace("{" + name + "}", "1")
+        path = path.replace("{period}", "2026-10")
+        for method in operations:
+            anonymous = getattr(api(None), method)(path, {}, format="json")
+            staff = getattr(api("admin"), method)(path, {}, format="json")
+            assert (anonymous.status_code, staff.status_code) == (401, 403), (method, path)
+            checked += 1
+    assert checked >= 30
+
+
+@pytest.mark.parametrize("period", ["0000-01", "2026-1", "202610", "x"])
+def test_impossible_periods_are_client_errors(net, api, period):
+    assert api("anna").get(f"/api/v1/orders/?period={period}").status_code == 400
+    assert api("anna").get(f"/api/v1/statements/{period}/").status_code == 404
+
+
+def test_far_periods_are_just_empty(net, api):
+    assert api("anna").get("/api/v1/orders/?period=9999-12").json()["count"] == 0
+    assert api("anna").get("/api/v1/statements/9999-12/").status_code == 404

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from commissions.services.payouts import payout_batch_create, payout_batch_mark_paid
+from core.periods import parse_period
 from distributors.models import Distributor
 from tests.commissions.closing import EXAMPLES, close, default_plan
 
@@ -98,10 +100,14 @@ def test_period_calendar(s1):
     assert sum(row["is_current"] for row in rows.values()) == 1
 
 
-def test_payouts_are_mine_only(s1):
-    body = s1["A"].get("/api/v1/payouts/").json()
-    assert body["count"] == 0
-    assert body["results"] == []
+def test_payouts_are_mine_only(s1, admin_user):
+    assert s1["A"].get("/api/v1/payouts/").json()["count"] == 0
+    batch = payout_batch_create(period=parse_period("2026-10"), actor=admin_user)
+    payout_batch_mark_paid(batch=batch, actor=admin_user)
+    mine = s1["A"].get("/api/v1/payouts/").json()["results"]
+    assert [(p["period"], p["amount"], p["status"]) for p in mine] == [("2026-10", "292.50", "paid")]
+    k = s1["K"].get("/api/v1/payouts/").json()["results"]
+    assert [p["amount"] for p in k] == ["50.00"]
 
 
 def test_no_results_before_the_first_close(db, settings):
