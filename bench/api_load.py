@@ -183,8 +183,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load (at most 300)")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's requests")
     parser.add_argument("--logins", type=int, default=10, help="distributors with the biggest downlines")
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
 
@@ -200,8 +200,16 @@ def main() -> None:
     port = free_port()
     server = start_gunicorn(port, args.workers, args.threads)
     try:
-        warm = Recorder()
-        app_user(port, logins, warm, time.monotonic() + 3, 0, 0)  # warm caches and connections
+        # Warm every worker thread (imports, URL resolver, database connection) before measuring.
+        warm, warm_until = Recorder(), time.monotonic() + 5
+        warmers = [
+            threading.Thread(target=app_user, args=(port, logins, warm, warm_until, 0, i), daemon=True)
+            for i in range(args.workers * args.threads * 2)
+        ]
+        for warmer in warmers:
+            warmer.start()
+        for warmer in warmers:
+            warmer.join(timeout=60)
         recorder = Recorder()
         stop_at = time.monotonic() + duration
         users = [
