@@ -368,3 +368,9 @@ def test_a_chain_ten_thousand_deep_needs_no_recursion():
 def test_inputs_that_are_not_a_forest_are_refused(rows, message):
     with pytest.raises(EngineInputError, match=message):
         compute_period(plan_with(), rows)
+
+
+def test_an_empty_period_and_a_generator_of_inputs():
+    assert compute_period(plan_with(), iter([])) == ({}, [], D(0), D(0))
+    result = compute_period(plan_with(), (row for row in s1_inputs()))
+    assert total(result, S1["A"]) == D("92.50")
