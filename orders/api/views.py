@@ -73,7 +73,7 @@ def _my_demonstration(me: Distributor, demonstration_id: int, *, field: str | No
 
 
 def _my_order(me: Distributor, order_id: int) -> Order:
-    order = Order.objects.filter(pk=order_id, distributor=me).first()
+    order = selectors.orders_of_distributor(distributor=me).filter(pk=order_id).first()
     if order is None:
         raise NotFound("No such order among yours.")
     return order
