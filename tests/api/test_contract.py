@@ -286,3 +286,21 @@ def test_impossible_periods_are_client_errors(net, api, period):
 def test_far_periods_are_just_empty(net, api):
     assert api("anna").get("/api/v1/orders/?period=9999-12").json()["count"] == 0
     assert api("anna").get("/api/v1/statements/9999-12/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "most"),
+    [
+        ("root", "/api/v1/downline/?page_size=100", 5),
+        ("anna", "/api/v1/me/", 5),
+        ("anna", "/api/v1/customers/", 4),
+        ("anna", "/api/v1/orders/", 4),
+        ("anna", "/api/v1/demonstrations/", 4),
+        ("anna", "/api/v1/buyback-requests/", 7),
+    ],
+)
+def test_pages_take_a_fixed_number_of_queries(net, api, who, path, most, django_assert_max_num_queries):
+    client = api(who)
+    with django_assert_max_num_queries(most):
+        response = client.get(path)
+    assert response.status_code == 200
