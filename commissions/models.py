@@ -178,8 +178,9 @@ class CloseChunk(models.Model):
 class DistributorPeriod(models.Model):
     """A distributor's volumes, activity, eligibility and rank in one run of a period."""
 
-    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="results")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    # run and period are served by the composite indexes below (no single-column FK index).
+    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="results", db_index=False)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", db_index=False)
     distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
     sponsor_id_in_period = models.BigIntegerField(null=True, blank=True)
     pcv = models.DecimalField(**VOLUME)
@@ -225,13 +226,18 @@ class LedgerLine(models.Model):
     re-run chunk unable to write a line twice.
     """
 
-    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="ledger_lines")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="ledger_lines", db_index=False)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", db_index=False)
     distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=LedgerKind.choices)
     key = models.CharField(max_length=120)
     source = models.ForeignKey(
-        "distributors.Distributor", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "distributors.Distributor",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     level = models.PositiveSmallIntegerField(default=0)
     rate = models.DecimalField(**RATE)
@@ -240,10 +246,15 @@ class LedgerLine(models.Model):
     # Clawbacks: the period whose line is reversed, and that line.
     original_period = models.DateField(null=True, blank=True)
     reversed_line = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", db_index=False
     )
     adjustment = models.ForeignKey(
-        "commissions.Adjustment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "commissions.Adjustment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -256,6 +267,17 @@ class LedgerLine(models.Model):
         indexes = [
             models.Index(fields=["period", "distributor"], name="ledger_period_dist_idx"),
             models.Index(fields=["run", "kind", "source"], name="ledger_run_kind_source_idx"),
+            # Few lines reverse a line or carry an adjustment: partial indexes stay tiny.
+            models.Index(
+                fields=["reversed_line"],
+                name="ledger_reversed_line_idx",
+                condition=models.Q(reversed_line__isnull=False),
+            ),
+            models.Index(
+                fields=["adjustment"],
+                name="ledger_adjustment_idx",
+                condition=models.Q(adjustment__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -265,8 +287,8 @@ class LedgerLine(models.Model):
 class Statement(models.Model):
     """carried in + the period's lines = net; paid when net >= the plan's minimum, else carried."""
 
-    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="statements")
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="statements", db_index=False)
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", db_index=False)
     distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
     carried_in = models.DecimalField(**MONEY)
     personal = models.DecimalField(**MONEY)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 
 from commissions.engine.types import DistributorInput
 from core.periods import period_bounds
@@ -40,37 +41,36 @@ _COUNTS = """
     AND NOT (o.status = 'cancelled' AND (o.cancelled_at IS NULL OR o.cancelled_at < %(period_end)s))
 """
 
+# One pass over the period's order lines: first per (distributor, customer), then per distributor.
+# A paying customer is a real one (no household link to a distributor) who kept and paid for some
+# commissionable product in the period.
 VOLUMES_SQL = f"""
-WITH returned AS ({_RETURNED})
-SELECT o.distributor_id,
-    SUM(CASE WHEN o.purpose = 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv ELSE 0 END),
-    SUM(CASE WHEN o.purpose = 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_cv ELSE 0 END),
-    SUM(CASE WHEN o.purpose = 'customer' AND l.commissionable
-             THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_price ELSE 0 END),
-    SUM(CASE WHEN o.purpose <> 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv ELSE 0 END),
-    SUM(CASE WHEN o.purpose <> 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_cv ELSE 0 END)
-FROM orders_orderline l
-JOIN orders_order o ON o.id = l.order_id
-LEFT JOIN returned rt ON rt.order_line_id = l.id
-WHERE {_COUNTS}
-GROUP BY o.distributor_id
-"""
-
-# Distinct paying customers: a real customer (no household link to a distributor) who kept and
-# paid for at least some commissionable product in the period.
-CUSTOMERS_SQL = f"""
-WITH returned AS ({_RETURNED})
-SELECT paying.distributor_id, COUNT(*) FROM (
-    SELECT o.distributor_id, o.customer_id
+WITH returned AS ({_RETURNED}),
+per_customer AS (
+    SELECT o.distributor_id,
+        o.purpose = 'customer' AS for_customer,
+        o.customer_id IS NOT NULL AND o.customer_id NOT IN (
+            SELECT h.id FROM orders_customer h WHERE h.household_of_id IS NOT NULL
+        ) AS real_customer,
+        SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv) AS qv,
+        SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_cv) AS cv,
+        SUM(CASE WHEN l.commissionable THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_price ELSE 0 END)
+            AS paid
     FROM orders_orderline l
     JOIN orders_order o ON o.id = l.order_id
-    JOIN orders_customer c ON c.id = o.customer_id
     LEFT JOIN returned rt ON rt.order_line_id = l.id
-    WHERE {_COUNTS} AND o.purpose = 'customer' AND l.commissionable AND c.household_of_id IS NULL
-    GROUP BY o.distributor_id, o.customer_id
-    HAVING SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_price) > 0
-) AS paying
-GROUP BY paying.distributor_id
+    WHERE {_COUNTS}
+    GROUP BY o.distributor_id, o.customer_id, o.purpose = 'customer'
+)
+SELECT distributor_id,
+    SUM(CASE WHEN for_customer THEN qv ELSE 0 END),
+    SUM(CASE WHEN for_customer THEN cv ELSE 0 END),
+    SUM(CASE WHEN for_customer THEN paid ELSE 0 END),
+    SUM(CASE WHEN for_customer THEN 0 ELSE qv END),
+    SUM(CASE WHEN for_customer THEN 0 ELSE cv END),
+    SUM(CASE WHEN for_customer AND real_customer AND paid > 0 THEN 1 ELSE 0 END)
+FROM per_customer
+GROUP BY distributor_id
 """
 
 
@@ -96,18 +96,9 @@ def order_volumes(period: dt.date) -> dict[int, tuple[Decimal, Decimal, Decimal,
     params = {"period": period, "period_end": period_end}
     volumes: dict[int, tuple[Decimal, Decimal, Decimal, Decimal, Decimal, int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(CUSTOMERS_SQL, params)
-        customers = dict(cursor.fetchall())
         cursor.execute(VOLUMES_SQL, params)
-        for distributor_id, cqv, ccv, paid, oqv, ocv in cursor.fetchall():
-            volumes[distributor_id] = (
-                _dec(cqv),
-                _dec(ccv),
-                _dec(paid),
-                _dec(oqv),
-                _dec(ocv),
-                int(customers.get(distributor_id, 0)),
-            )
+        for distributor_id, cqv, ccv, paid, oqv, ocv, customers in cursor.fetchall():
+            volumes[distributor_id] = (_dec(cqv), _dec(ccv), _dec(paid), _dec(oqv), _dec(ocv), int(customers))
     return volumes
 
 
@@ -152,16 +143,20 @@ def period_inputs(period: dt.date) -> PeriodInputs:
     volumes = order_volumes(period)
     rows = []
     details: dict[int, tuple[str, int]] = {}
-    for node_id, sponsor_id, status, title, enrolled_at, terminated_at in Distributor.objects.values_list(
-        "id", "sponsor_id", "status", "title", "enrolled_at", "terminated_at"
-    ).iterator(chunk_size=50_000):
-        existed = node_id in volumes or (
-            enrolled_at < end and (terminated_at is None or terminated_at >= start)
-        )
+    # Who existed, and who was terminated only after the period, decided in SQL (no datetimes to load).
+    query = Distributor.objects.annotate(
+        enrolled_in_time=Q(enrolled_at__lt=end)
+        & (Q(terminated_at__isnull=True) | Q(terminated_at__gte=start)),
+        terminated_later=Q(terminated_at__gte=end),
+    ).values_list("id", "sponsor_id", "status", "title", "enrolled_in_time", "terminated_later")
+    for node_id, sponsor_id, status, title, enrolled_in_time, terminated_later in query.iterator(
+        chunk_size=50_000
+    ):
+        existed = enrolled_in_time or node_id in volumes
         rows.append((node_id, sponsor_id, existed))
         if existed:
             # Status at the end of the period: a termination after it did not affect it.
-            if status == "terminated" and terminated_at is not None and terminated_at >= end:
+            if status == "terminated" and terminated_later:
                 status = "active"
             details[node_id] = (status, title)
     sponsors = _period_sponsors(rows)

@@ -459,23 +459,17 @@ def build_statements(
         totals[line.distributor_id][slot[line.kind]] += line.amount
     everyone = set(existing) | set(totals) | set(carried_in)
     statements = []
+    nothing = (ZERO, ZERO, ZERO, ZERO)
+    # Lines are rounded to cents and balances are cents: every sum below is exact, no rounding.
     for distributor_id in sorted(everyone):
-        personal, override, clawbacks, adjustments = totals.get(distributor_id, (ZERO, ZERO, ZERO, ZERO))
+        personal, override, clawbacks, adjustments = totals.get(distributor_id, nothing)
         carried = carried_in.get(distributor_id, ZERO)
-        net = round_cents(carried + personal + override + clawbacks + adjustments)
+        net = carried + personal + override + clawbacks + adjustments
         payout = net if net >= minimum else ZERO
         statements.append(
             StatementRow(
-                distributor_id,
-                round_cents(carried),
-                round_cents(personal),
-                round_cents(override),
-                round_cents(clawbacks),
-                round_cents(adjustments),
-                net,
-                round_cents(payout),
-                net - round_cents(payout),
-            )  # fmt: skip
+                distributor_id, carried, personal, override, clawbacks, adjustments, net, payout, net - payout
+            )
         )
     return statements
 

@@ -13,23 +13,14 @@ from django.test import TestCase
 from commissions.models import CloseRun, LedgerLine, Plan
 from core.periods import parse_period
 
-EXAMPLES = Path("/work/shared/spec/examples")
-if not EXAMPLES.exists():  # the examples also ship inside the repository
-    EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+# The worked examples of compensation-plan.md §11 (import files and expected statements), as shipped
+# with the specification.
+EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 def default_plan() -> Plan:
-    try:
-        from commissions.services.plans import plan_ensure_default
-    except ImportError:  # TEMPORARY until the plans service lands
-        import json
+    from commissions.services.plans import plan_ensure_default
 
-        doc = json.loads(
-            (Path(__file__).resolve().parents[2] / "commissions" / "default_plan.json").read_text()
-        )
-        return Plan.objects.get_or_create(
-            version=doc["version"], defaults={"name": doc["name"], "plan_type": doc["type"], "document": doc}
-        )[0]
     return plan_ensure_default()
 
 
@@ -37,7 +28,6 @@ def close(label: str, **kwargs) -> CloseRun:
     """Run a close (or preview) in-process and return the refreshed run."""
     from commissions.services.close import close_start
 
-    kwargs.setdefault("plan", Plan.objects.order_by("-loaded_at", "-id").first())
     # Inside a test transaction nothing commits: run the scheduled tasks as a commit would.
     with TestCase.captureOnCommitCallbacks(execute=True):
         run = close_start(period=parse_period(label), **kwargs)

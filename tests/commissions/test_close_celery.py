@@ -63,16 +63,25 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
         worker.wait()
 
 
+def _drop_connection_pools() -> None:
+    # Eager tasks earlier in the session may have built pools for the empty broker URL.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker_configured():
     saved = (app.conf.task_always_eager, app.conf.broker_url)
+    _drop_connection_pools()
     app.conf.task_always_eager = False
     app.conf.broker_url = BROKER
     try:
         yield
     finally:
         app.conf.task_always_eager, app.conf.broker_url = saved
-        app.pool.force_close_all()
+        _drop_connection_pools()
 
 
 @pytest.mark.celery_worker
