@@ -285,7 +285,11 @@ class LedgerLine(models.Model):
 
 
 class Statement(models.Model):
-    """carried in + the period's lines = net; paid when net >= the plan's minimum, else carried."""
+    """carried in + the period's lines = net; paid when net >= the plan's minimum, else carried.
+
+    Both equations are CHECK constraints on PostgreSQL (migration 0006; SQLite stores decimals as
+    floats, where an equality of sums is not exact).
+    """
 
     run = models.ForeignKey(CloseRun, on_delete=models.PROTECT, related_name="statements", db_index=False)
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -303,20 +307,6 @@ class Statement(models.Model):
         ordering = ["run", "distributor"]
         constraints = [
             models.UniqueConstraint(fields=["run", "distributor"], name="statement_unique_per_run"),
-            models.CheckConstraint(
-                condition=models.Q(
-                    net=models.F("carried_in")
-                    + models.F("personal")
-                    + models.F("override")
-                    + models.F("clawbacks")
-                    + models.F("adjustments")
-                ),
-                name="statement_net_is_sum",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(carried_out=models.F("net") - models.F("payout")),
-                name="statement_carried_out_is_net_minus_payout",
-            ),
         ]
         indexes = [models.Index(fields=["period", "distributor"], name="statement_period_dist_idx")]
 
