@@ -125,3 +125,21 @@ def test_preview_lines_can_be_pruned_but_never_edited(closed_october):
     LedgerLine.objects.filter(run=preview).delete()
     assert not LedgerLine.objects.filter(run=preview).exists()
     assert CloseRun.objects.get(pk=preview.pk).period.status == "open"
+
+
+def test_an_order_cannot_be_dated_into_a_period_while_its_close_runs():
+    call_command("import_network", str(EXAMPLES / "s4"), stdout=io.StringIO())
+    default_plan()
+    from django.test import TestCase
+
+    from commissions.services.close import close_start
+
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        close_start(period=period("2026-10"))  # started, not yet run: the period is closing
+    assert Period.objects.get(start=period("2026-10")).status == "closing"
+    with refused("that period is closed"):
+        Order.objects.create(
+            number="DURING-CLOSE", distributor=Distributor.objects.get(external_id="T"),
+            purpose="personal", status="paid", paid_at=OCTOBER_NOON, commission_date=OCTOBER_NOON,
+            commission_period=period("2026-10"),
+        )  # fmt: skip
