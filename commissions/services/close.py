@@ -604,7 +604,7 @@ def _insert(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
 def close_run_finalize(*, run_id: int) -> bool:
     """Finish the run once every chunk is written; True when the run has succeeded."""
     with transaction.atomic():
-        run = CloseRun.objects.select_for_update().select_related("period", "plan").get(pk=run_id)
+        run = CloseRun.objects.select_for_update(no_key=True).select_related("period", "plan").get(pk=run_id)
         if run.status == CloseRunStatus.SUCCEEDED:
             return True
         if (
