@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from kombu import pools
 
 from backoffice.celery import app
 from commissions.models import CloseRun
@@ -64,10 +65,10 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
 
 
 def _drop_connection_pools() -> None:
-    # Eager tasks earlier in the session may have built pools for the empty broker URL.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Pools are built for the broker URL of their time: close them all and forget them (kombu keeps
+    # a global registry), so the next task builds pools for the URL configured now.
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
