@@ -169,3 +169,40 @@ def test_close_period_prints_progress_and_the_period_report(s1):
     run = CloseRun.objects.get(kind="final")
     assert run.summary["total_rewardable_cv"] == "3200.00"
     assert run.period.plan == s1 and run.period.closed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_final_closes_started_at_the_same_moment_make_one_run_and_one_ledger(settings):
+    import threading
+
+    from django.db import connection as main_connection
+
+    settings.COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = 3
+    call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
+    default_plan()
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+
+    def start() -> None:
+        from django.db import connection
+
+        try:
+            barrier.wait()
+            outcomes.append(close_service.close_start(period=period("2026-10")).pk)
+        except Conflict as exc:
+            outcomes.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run = CloseRun.objects.get(kind="final")
+    # The second start joined the run, or found it already closed: never a second run.
+    assert all(outcome == run.pk or "already closed" in str(outcome) for outcome in outcomes), outcomes
+    assert run.status == "succeeded" and run.period.status == "closed"
+    assert LedgerLine.objects.filter(run=run).count() == 20
+    assert Statement.objects.filter(run=run).count() == 11
+    main_connection.close()
