@@ -300,21 +300,21 @@ def _compute_phase(run_id: int) -> bool:
         ):
             for row in rows:
                 parts[chunk_of[row[0]]][name].append(row)
-        chunks = [
-            CloseChunk(
-                run=run,
-                number=number,
-                distributors=len(part["statements"]),
-                lines=len(part["lines"]),
+        summary = computed.summary
+        del computed, chunk_of  # the rows now live in the parts only
+        # Encode and store one chunk at a time, releasing its rows as it goes (peak memory).
+        parts.reverse()
+        for number in range(count):
+            part = parts.pop()
+            CloseChunk.objects.create(
+                run=run, number=number, distributors=len(part["statements"]), lines=len(part["lines"]),
                 payload=encode_payload(part),
             )  # fmt: skip
-            for number, part in enumerate(parts)
-        ]
-        CloseChunk.objects.bulk_create(chunks, batch_size=100)
+            del part
         run.chunks_total = count
         run.phase = ClosePhase.WRITE
         run.compute_seconds = time.monotonic() - started
-        run.summary = computed.summary
+        run.summary = summary
         run.save(update_fields=["chunks_total", "phase", "compute_seconds", "summary"])
     return True
 
