@@ -304,3 +304,10 @@ def test_pages_take_a_fixed_number_of_queries(net, api, who, path, most, django_
     with django_assert_max_num_queries(most):
         response = client.get(path)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing/", "/api/v1/customers/%F3%B2%0A%C3%BD/", "/api/v1/me"])
+def test_unknown_paths_are_json_404(net, api, path):
+    response = api("anna").get(path)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
