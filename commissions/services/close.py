@@ -630,6 +630,11 @@ def close_run_finalize(*, run_id: int) -> bool:
         run.finished_at = now
         run.save(update_fields=["summary", "status", "phase", "finished_at"])
         CloseChunk.objects.filter(run=run).exclude(payload=None).update(payload=None)
+        # Every close gets its compliance report (compliance.md item 5), once the run is committed.
+        from compliance.tasks import compliance_report_for_run
+
+        run_pk = run.pk
+        transaction.on_commit(lambda: compliance_report_for_run.delay(run_pk))
         if run.kind == CloseRunKind.FINAL:
             _update_ranks_and_titles(run)
             closed = Period.objects.filter(pk=run.period_id, status=PeriodStatus.CLOSING).update(
