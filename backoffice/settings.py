@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissions.tasks.scheduled_monthly_close",
         "schedule": crontab(minute=0, hour=COMMISSION_CLOSE_HOUR, day_of_month=1),
     },
+    "purge-idempotency-keys": {
+        "task": "core.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 
 # --- Compliance (compliance.md): warning thresholds of the period compliance report, and the

@@ -12,7 +12,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("target_repr", "target_id", "reason", "actor__username")
     list_select_related = ("actor",)
     date_hierarchy = "created_at"
-    readonly_fields = ("created_at", "actor", "action", "target_type", "target_id", "target_repr", "reason", "data")
+    readonly_fields = (
+        "created_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "reason",
+        "data",
+    )
 
     def has_add_permission(self, request):
         return False

@@ -54,8 +54,13 @@ def parse_period(text: str) -> dt.date:
     """'2026-10' -> date(2026, 10, 1), with a clear error otherwise."""
     match = PERIOD_RE.match(text.strip())
     if not match:
-        raise ApplicationError(f"'{text}' is not a period; write it as YYYY-MM, e.g. 2026-10.", field="period")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+        raise ApplicationError(
+            f"'{text}' is not a period; write it as YYYY-MM, e.g. 2026-10.", field="period"
+        )
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:  # year 0000
+        raise ApplicationError(f"'{text}' is not a period in the calendar.", field="period") from None
 
 
 def period_label(period_start: dt.date) -> str:

@@ -132,7 +132,11 @@ def downline_page(
             | Q(external_id__iexact=word)
             | Q(referral_code__iexact=word)
         )
-    total = qs.count()
+    if max_depth is None and not search.split():
+        # The whole downline: its size is nested-set arithmetic, not a count of 100,000 rows.
+        total = downline_count(distributor)
+    else:
+        total = qs.count()
     offset = (page - 1) * page_size
     items = list(qs.select_related("sponsor").order_by("lft")[offset : offset + page_size])
     return DownlinePage(items=items, total=total, page=page, page_size=page_size)

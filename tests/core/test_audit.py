@@ -8,9 +8,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_audit_entry_records_who_what_and_why(admin_user):
-    entry = audit_record(actor=admin_user, action="test.act", target=admin_user, reason="because", data={"a": 1})
+    entry = audit_record(
+        actor=admin_user, action="test.act", target=admin_user, reason="because", data={"a": 1}
+    )
     entry.refresh_from_db()
-    assert (entry.actor, entry.action, entry.reason, entry.data) == (admin_user, "test.act", "because", {"a": 1})
+    assert (entry.actor, entry.action, entry.reason, entry.data) == (
+        admin_user,
+        "test.act",
+        "because",
+        {"a": 1},
+    )
     assert entry.target_type == "auth.user" and entry.target_id == str(admin_user.pk)
 
 

@@ -21,3 +21,8 @@ def test_october_ends_at_local_midnight_across_the_dst_change():
 def test_a_malformed_period_is_refused_with_the_expected_format(text):
     with pytest.raises(ApplicationError, match="YYYY-MM"):
         parse_period(text)
+
+
+def test_year_zero_is_refused_as_a_period_error_not_a_crash():
+    with pytest.raises(ApplicationError, match="not a period in the calendar"):
+        parse_period("0000-01")

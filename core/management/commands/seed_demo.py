@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed; same seed, same data")
         parser.add_argument("--months", type=int, default=6, help="months of order history (default 6)")
         parser.add_argument(
-            "--if-empty", action="store_true", help="do nothing if distributors exist already (re-runs of make demo)"
+            "--if-empty",
+            action="store_true",
+            help="do nothing if distributors exist already (re-runs of make demo)",
         )
 
     def handle(self, *args, size: int, seed: int, months: int, if_empty: bool, **options):
