@@ -195,6 +195,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # One line per task is noise when tasks run in-process (the demo); workers log their own.
+    "loggers": {"celery.app.trace": {"level": env.str("CELERY_TASK_LOG_LEVEL", default="WARNING")}},
 }
 
 if not DEBUG:
