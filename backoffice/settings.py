@@ -189,6 +189,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 # address never locks out everyone else there, and nobody can lock a user out from elsewhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# No banner on every manage.py command.
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,
