@@ -52,4 +52,4 @@ def test_the_demo_migrates_and_seeds_a_fresh_sqlite_database_and_prints_the_logi
     # A second `make demo` finds the data and only prints the logins again.
     again = manage("seed_demo", "--if-empty")
     assert "not seeding again" in again and "admin login" in again
-    assert "clean" in manage("check_tree")
+    assert "300 distributor(s) in 1 tree(s): OK" in manage("check_tree")
