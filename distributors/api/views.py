@@ -5,6 +5,8 @@ through distributors.selectors and the write through distributors.services.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.db.models import Count
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -12,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from commissions.standing import current_standing
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
@@ -27,6 +30,25 @@ PERMISSION_NOTE = "Only for a logged-in distributor (a user without a distributo
 
 class DistributorApi(APIView):
     permission_classes = [IsDistributor]
+
+
+class CurrentStandingSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "CurrentStanding"
+
+    period = serializers.CharField(help_text="YYYY-MM, in the company time zone.")
+    pcv = serializers.DecimalField(max_digits=16, decimal_places=4, help_text="QV of customer orders.")
+    ppc = serializers.DecimalField(max_digits=16, decimal_places=4, help_text="QV of my own orders.")
+    pv = serializers.DecimalField(max_digits=16, decimal_places=4, help_text="PCV + own QV up to the cap.")
+    gv = serializers.DecimalField(
+        max_digits=16, decimal_places=4, help_text="PV of me and my whole downline."
+    )
+    min_pv = serializers.DecimalField(max_digits=16, decimal_places=4, allow_null=True)
+    active = serializers.BooleanField()
+    customer_count = serializers.IntegerField(help_text="Paying end customers who count.")
+    customer_requirement_met = serializers.BooleanField()
+    override_eligible = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField(), help_text="What is missing, in sentences.")
 
 
 class MeApi(DistributorApi):
@@ -48,11 +70,14 @@ class MeApi(DistributorApi):
         title = serializers.IntegerField(help_text="Highest paid-as rank ever reached.")
         frontline_count = serializers.IntegerField()
         downline_count = serializers.IntegerField(help_text="Everyone below, all levels.")
+        current_period = CurrentStandingSerializer(
+            help_text="Live volumes and eligibility of the open month: an estimate until its close."
+        )
 
     @extend_schema(
         tags=["me"],
         operation_id="me_retrieve",
-        summary="My profile, rank, title and the size of my downline",
+        summary="My profile, rank, title, downline size and this month's standing",
         description=f"{PERMISSION_NOTE} Answers with an ETag; send If-None-Match for a 304.",
         parameters=[IF_NONE_MATCH],
         responses={200: OutputSerializer, 304: None, **error_responses(401, 403, 429)},
@@ -75,6 +100,7 @@ class MeApi(DistributorApi):
                 "title": me.title,
                 "frontline_count": Distributor.objects.filter(sponsor_id=me.pk).aggregate(n=Count("id"))["n"],
                 "downline_count": selectors.downline_count(me),
+                "current_period": asdict(current_standing(me)),
             }
         ).data
         return etag_response(request, data)
