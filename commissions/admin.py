@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from core.errors import ApplicationError
 from core.periods import parse_period
@@ -143,11 +144,62 @@ class CloseRunAdmin(ReadOnlyAdmin):
     list_select_related = ["period", "plan"]
     readonly_fields = [
         "period", "plan", "kind", "status", "phase", "progress", "eta", "chunks_total", "chunks_done",
-        "started_by", "created_at", "started_at", "compute_seconds", "finished_at", "error", "summary",
+        "started_by", "created_at", "started_at", "compute_seconds", "finished_at", "error", "period_report",
+        "explain_and_compare",
     ]  # fmt: skip
     fields = readonly_fields
     inlines = [CloseChunkInline]
     actions = ["resume"]
+
+    # The summary as a non-engineer reads it: one labelled row per figure of the period report.
+    REPORT_ROWS = [
+        ("distributors", "Distributors in the period"),
+        ("total_rewardable_cv", "Total rewardable CV"),
+        (("totals", "personal"), "Personal commission"),
+        (("totals", "override"), "Overrides"),
+        (("totals", "clawbacks"), "Clawbacks"),
+        (("totals", "adjustments"), "Adjustments"),
+        (("totals", "carried_in"), "Carried in from last period"),
+        ("total_paid", "Total paid out"),
+        ("paid_distributors", "Distributors paid"),
+        (("totals", "carried_out"), "Carried forward"),
+        ("breakage", "Breakage (overrides nobody qualified for)"),
+        ("host_credit_issued", "Host credit issued"),
+        ("lines", "Ledger lines"),
+        ("duration_seconds", "Duration (s)"),
+    ]
+
+    @admin.display(description="period report")
+    def period_report(self, obj: CloseRun) -> str:
+        summary = obj.summary or {}
+        if not summary:
+            return "-"
+        rows = []
+        for key, label in self.REPORT_ROWS:
+            value = summary.get(key[0], {}).get(key[1]) if isinstance(key, tuple) else summary.get(key)
+            if value is not None:
+                rows.append(
+                    format_html("<tr><th>{}</th><td style='text-align:right'>{}</td></tr>", label, value)
+                )
+        ranks = summary.get("ranks") or {}
+        if ranks:
+            by_rank = ", ".join(f"rank {rank}: {count}" for rank, count in ranks.items())
+            rows.append(format_html("<tr><th>{}</th><td>{}</td></tr>", "Paid-as ranks", by_rank))
+        return format_html("<table>{}</table>", mark_safe("".join(rows)))
+
+    @admin.display(description="explain and compare")
+    def explain_and_compare(self, obj: CloseRun) -> str:
+        if obj.pk is None:
+            return "-"
+        explain = reverse("commissions_explain", args=[obj.pk])
+        compare = reverse("commissions_compare") + f"?a={obj.pk}"
+        # Links, not a form: this sits inside the admin's own change form.
+        return format_html(
+            '<a href="{}">Explain a distributor in this run…</a> &nbsp; '
+            '<a href="{}">Compare this run with another…</a>',
+            explain,
+            compare,
+        )
 
     @admin.display(description="progress")
     def progress(self, obj: CloseRun) -> str:
