@@ -239,3 +239,7 @@ COOLING_OFF_DAYS_BY_COUNTRY = env.dict("COOLING_OFF_DAYS_BY_COUNTRY", cast={"val
 # chunk claimed by a worker silent for this long is taken over by another (a killed worker).
 COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = env.int("COMMISSION_CLOSE_CHUNK_DISTRIBUTORS", default=25000)
 COMMISSION_CLOSE_STALE_CLAIM_SECONDS = env.int("COMMISSION_CLOSE_STALE_CLAIM_SECONDS", default=120)
+# Cache: in-process by default; CACHE_URL=redis://redis:6379/1 shares it between web workers.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The dashboard's live standing of the open month (PV, GV, eligibility) is cached this long.
+STANDING_CACHE_SECONDS = env.int("STANDING_CACHE_SECONDS", default=300)

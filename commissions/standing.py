@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,8 +60,20 @@ class CurrentStanding:
 
 
 def current_standing(distributor: Distributor, *, at: dt.datetime | None = None) -> CurrentStanding:
-    """Three aggregate queries, whatever the size of the downline."""
-    period = period_of(at or timezone.now())
+    """A handful of aggregate queries, whatever the size of the downline.
+
+    The live answer (no `at`) is cached per distributor for STANDING_CACHE_SECONDS: a leader's GV
+    sums a whole downline's orders, and a dashboard is refreshed far more often than that changes.
+    """
+    if at is None:
+        key = f"standing:{distributor.pk}:{distributor.status}:{period_label(period_of(timezone.now()))}"
+        timeout = getattr(settings, "STANDING_CACHE_SECONDS", 300)
+        return cache.get_or_set(key, lambda: _standing(distributor, timezone.now()), timeout)
+    return _standing(distributor, at)
+
+
+def _standing(distributor: Distributor, at: dt.datetime) -> CurrentStanding:
+    period = period_of(at)
     status = distributor_compliance_status(distributor, period)
     document = plan_document()
     min_pv_text = (document.get("activity") or {}).get("min_pv")
