@@ -1,7 +1,5 @@
 """GET /api/v1/me/ carries the open month's standing (volumes and eligibility, live)."""
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -10,8 +8,9 @@ from rest_framework.test import APIClient
 
 from core.periods import period_label, period_of
 from distributors.models import Distributor
+from tests.commissions.closing import EXAMPLES
 
-S1 = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples" / "s1"
+S1 = EXAMPLES / "s1"
 
 pytestmark = pytest.mark.django_db
 

@@ -2,15 +2,15 @@
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from commissions.standing import current_standing
 from distributors.models import Distributor
+from tests.commissions.closing import EXAMPLES
 
-S1 = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples" / "s1"
+S1 = EXAMPLES / "s1"
 DURING_OCTOBER = dt.datetime(2026, 10, 20, 12, tzinfo=dt.UTC)
 
 pytestmark = pytest.mark.django_db
