@@ -257,6 +257,18 @@ class CustomerDetailApi(DistributorApi):
             customer = services.customer_update(customer=customer, actor=request.user, **changes)
         return Response(CustomerSerializer(customer).data)
 
+    @extend_schema(
+        tags=["customers"],
+        operation_id="customers_destroy",
+        summary="Delete a customer who has no orders and no demonstrations",
+        description=f"{PERMISSION_NOTE} One with orders or demonstrations is kept for the books (409).",
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, customer_id: int) -> Response:
+        customer = _my_customer(actor(request), customer_id)
+        services.customer_delete(customer=customer, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 # --- Orders
 

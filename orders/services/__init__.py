@@ -2,7 +2,7 @@
 
 from .catalogue import product_create, product_set_active, product_update, product_validate
 from .common import order_number
-from .customers import customer_register, customer_update
+from .customers import customer_delete, customer_register, customer_update
 from .demonstrations import (
     demonstration_add_guest,
     demonstration_cancel,
@@ -15,6 +15,7 @@ from .returns import order_return
 __all__ = [
     "LineInput",
     "cooling_off_deadline",
+    "customer_delete",
     "customer_register",
     "customer_update",
     "demonstration_add_guest",

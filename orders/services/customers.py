@@ -108,3 +108,28 @@ def customer_update(*, customer: Customer, actor: Any = None, **changes: Any) ->
         setattr(customer, field, value)
     customer.save(update_fields=[*changes, "updated_at"])
     return customer
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, actor: Any = None) -> None:
+    """Delete a customer the distributor entered by mistake or who asked to be forgotten.
+
+    A customer with orders or demonstrations is refused: those are financial records the company
+    must keep (7 years in the Netherlands); the database's PROTECT foreign keys back this check.
+    """
+    from orders.models import DemonstrationGuest
+
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if (
+        customer.orders.exists()
+        or customer.hosted_demonstrations.exists()
+        or DemonstrationGuest.objects.filter(customer=customer).exists()
+    ):
+        raise Conflict(
+            f"{customer} has orders or took part in a demonstration: those records are kept for the "
+            "books, so the customer cannot be deleted."
+        )
+    audit_record(
+        actor=actor, action="customer.delete", target=customer, data={"distributor": customer.distributor_id}
+    )
+    customer.delete()

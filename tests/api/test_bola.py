@@ -2,8 +2,8 @@
 write and delete, against objects that belong to anna (and anna herself, for the downline view).
 
 Only anna reaches her objects; anyone else is 404 (never 403, which would say it exists), an
-anonymous caller 401, a staff user without a distributor profile 403. DELETE exists nowhere in
-this API (405), whoever asks.
+anonymous caller 401, a staff user without a distributor profile 403. DELETE exists only for a
+customer (refused, 409, while the customer has orders); elsewhere it is 405, whoever asks.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ OPS = [
         lambda n: f"/api/v1/customers/{_o(n).guest.pk}/",
         lambda n: {"phone": "+31 6 9999 0000"},
     ),
-    Op("customer", "delete", "delete", lambda n: f"/api/v1/customers/{_o(n).guest.pk}/", owner_status=405),
+    Op("customer", "delete", "delete", lambda n: f"/api/v1/customers/{_o(n).guest.pk}/", owner_status=409),
     # Orders.
     Op("order", "read", "get", lambda n: f"/api/v1/orders/{_o(n).pending_order.pk}/"),
     Op("order", "write", "post", lambda n: f"/api/v1/orders/{_o(n).pending_order.pk}/pay/"),
@@ -144,7 +144,7 @@ def expected(op: Op, actor: str) -> int:
         return 401
     if actor == "admin":
         return 403
-    if op.action == "delete" or (op.owner_status == 405):
+    if op.owner_status == 405:
         return 405
     if actor == "self":
         return op.owner_status
