@@ -20,6 +20,7 @@ from core.errors import ApplicationError
 
 from .forms import DistributorAddForm, DistributorChangeForm, MoveForm, ReasonForm
 from .models import Distributor, DistributorStatus, SponsorChange
+from .privacy import distributor_erase, distributor_personal_data, personal_data_download
 from .services import distributor_enroll, distributor_move, distributor_set_status, distributor_terminate
 
 # An action renders every selected id into its confirmation form; keep that page small.
@@ -65,7 +66,14 @@ class DistributorAdmin(admin.ModelAdmin):
     date_hierarchy = "enrolled_at"
     # Counting a million rows on every page view costs more than it tells.
     show_full_result_count = False
-    actions = ["move_action", "terminate_action", "hold_action", "reactivate_action"]
+    actions = [
+        "move_action",
+        "terminate_action",
+        "hold_action",
+        "reactivate_action",
+        "export_personal_data_action",
+        "erase_personal_data_action",
+    ]
     readonly_fields = [
         "sponsor",
         "status",
@@ -264,6 +272,31 @@ class DistributorAdmin(admin.ModelAdmin):
             apply=lambda d, data: distributor_set_status(
                 distributor=d, status=status, actor=request.user, reason=data["reason"]
             ),
+        )
+
+    @admin.action(description="Export personal data (JSON)", permissions=["view"])
+    def export_personal_data_action(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one distributor to export.", messages.ERROR)
+            return None
+        distributor = queryset.get()
+        return personal_data_download(distributor_personal_data(distributor), distributor.external_id)
+
+    @admin.action(description="Erase personal data…", permissions=["change"])
+    def erase_personal_data_action(self, request, queryset):
+        return self._action_form(
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="erase_personal_data_action",
+            title="Erase personal data",
+            intro=(
+                "Pseudonymise these terminated distributors: name, e-mail, phone and login are "
+                "erased; the tree, orders, ledger and statements are kept (7 years). This cannot "
+                "be undone. Give the reason (e.g. the request's reference):"
+            ),
+            submit_label="Erase",
+            apply=lambda d, data: distributor_erase(distributor=d, actor=request.user, reason=data["reason"]),
         )
 
 

@@ -19,6 +19,8 @@ from django.utils.html import format_html, format_html_join
 
 from core.errors import ApplicationError
 from core.periods import period_label, period_of, previous_period
+from distributors.forms import ReasonForm
+from distributors.privacy import personal_data_download
 from orders import services
 from orders.forms import (
     CustomerRegisterForm,
@@ -40,6 +42,7 @@ from orders.models import (
     Return,
     ReturnLine,
 )
+from orders.privacy import customer_erase, customer_personal_data
 from orders.selectors import demonstration_summary, with_totals
 
 
@@ -209,6 +212,7 @@ class CustomerAdmin(ServiceAdmin):
         "updated_at",
     )
     show_full_result_count = False
+    actions = ("export_personal_data_action", "erase_personal_data_action")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple:
         return (*self.readonly_fields, "email")
@@ -219,6 +223,50 @@ class CustomerAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.action(description="Export personal data (JSON)", permissions=["view"])
+    def export_personal_data_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one customer to export.", messages.ERROR)
+            return None
+        customer = queryset.get()
+        return personal_data_download(customer_personal_data(customer), f"customer-{customer.pk}")
+
+    @admin.action(description="Erase personal data…", permissions=["change"])
+    def erase_personal_data_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for customer in queryset.order_by("pk"):
+                try:
+                    customer_erase(customer=customer, actor=request.user, reason=form.cleaned_data["reason"])
+                    done += 1
+                except ApplicationError as exc:
+                    self.message_user(request, f"{customer}: {exc.message}", messages.ERROR)
+            if done:
+                self.message_user(
+                    request, f"Erased the personal data of {done} customer(s).", messages.SUCCESS
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Erase personal data",
+            "intro": (
+                "Pseudonymise these customers: name, e-mail and phone are erased; their orders and "
+                "demonstrations are kept for the books (7 years). This cannot be undone. Give the "
+                "reason (e.g. the date of the customer's request):"
+            ),
+            "form": form,
+            # The distributors' confirmation page lists any objects under this name.
+            "distributors": list(queryset.order_by("pk")[:20]),
+            "more": max(queryset.count() - 20, 0),
+            "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)),
+            "action": "erase_personal_data_action",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submit_label": "Erase",
+        }
+        return render(request, "admin/distributors/action_form.html", context)
 
 
 class PeriodFilter(admin.SimpleListFilter):
