@@ -144,7 +144,8 @@ def _pseudonym(pk: int) -> dict[str, str]:
 
 @transaction.atomic
 def customer_erase(*, customer: Customer, actor: Any, reason: str) -> Customer:
-    """Pseudonymise a customer: name, e-mail and phone; orders and demonstrations stay.
+    """Pseudonymise a customer: name, e-mail, phone, and the place of the demonstrations they
+    hosted; orders and demonstrations stay.
 
     Staff, or the customer's own distributor on the customer's request. Erasing an erased
     customer changes nothing and records nothing.
@@ -168,12 +169,16 @@ def customer_erase(*, customer: Customer, actor: Any, reason: str) -> Customer:
     for field, value in pseudonym.items():
         setattr(row, field, value)
     row.save(update_fields=[*pseudonym, "updated_at"])
+    # A demonstration's place is usually the host's home address: it goes with the host.
+    places = (
+        Demonstration.objects.filter(host=row).exclude(place="").update(place="", updated_at=timezone.now())
+    )
     # str(row) is the pseudonym now: the new audit entry does not carry the old name.
     audit_record(
         actor=actor,
         action="customer.erase",
         target=row,
         reason=reason,
-        data={"distributor": row.distributor_id},
+        data={"distributor": row.distributor_id, "demonstration_places_cleared": places},
     )
     return row
