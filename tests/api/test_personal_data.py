@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
 from distributors.privacy import distributor_erase
 from distributors.services import distributor_terminate
 
@@ -66,13 +68,16 @@ def test_the_export_takes_a_fixed_number_of_queries(net, api, django_assert_max_
 def test_an_erased_distributor_can_no_longer_use_the_api(net, api):
     client = api("anton")
     assert client.get(URL).status_code == 200
+    credentials = {"username": "anton@example.nl", "password": PASSWORD}
+    refresh = api(None).post("/api/v1/auth/token/", credentials, format="json").json()["refresh"]
     anton = distributor_terminate(distributor=net.anton, actor=net.admin, reason="Quit")
     distributor_erase(distributor=anton, actor=net.admin, reason="GDPR request 3")
     assert client.get(URL).status_code == 401
-    login = api(None).post(
-        "/api/v1/auth/token/", {"username": "anton@example.nl", "password": PASSWORD}, format="json"
-    )
+    login = api(None).post("/api/v1/auth/token/", credentials, format="json")
     assert login.status_code == 401
+    renewed = api(None).post("/api/v1/auth/token/refresh/", {"refresh": refresh}, format="json")
+    assert renewed.status_code == 401
+    assert BlacklistedToken.objects.filter(token__user=anton.user).count() == 1
 
 
 def test_erasure_is_not_in_the_api(net, api):
