@@ -106,8 +106,8 @@ def audit_entries(
     )
 
 
-def _final(prefix: str = "run") -> dict[str, str]:
-    return {f"{prefix}__kind": CloseRunKind.FINAL, f"{prefix}__status": CloseRunStatus.SUCCEEDED}
+# Rows of the final closes only: previews are not records of anything paid.
+FINAL_RUN = {"run__kind": CloseRunKind.FINAL, "run__status": CloseRunStatus.SUCCEEDED}
 
 
 def _profile(distributor: Distributor) -> dict[str, Any]:
@@ -311,7 +311,7 @@ def distributor_personal_data(distributor: Distributor) -> dict[str, Any]:
         request["lines"] = buyback_lines.get(request["id"], [])
 
     period_results = rows(
-        DistributorPeriod.objects.filter(distributor=me, **_final()).order_by("period__start"),
+        DistributorPeriod.objects.filter(distributor=me, **FINAL_RUN).order_by("period__start"),
         "pcv",
         "ppc",
         "pv",
@@ -328,7 +328,7 @@ def distributor_personal_data(distributor: Distributor) -> dict[str, Any]:
         period="period__start",
     )
     statements = rows(
-        Statement.objects.filter(distributor=me, **_final()).order_by("period__start"),
+        Statement.objects.filter(distributor=me, **FINAL_RUN).order_by("period__start"),
         "carried_in",
         "personal",
         "override",
@@ -342,7 +342,7 @@ def distributor_personal_data(distributor: Distributor) -> dict[str, Any]:
     ledger_lines = [
         {**row, "source": _named(*(row.pop(k) for k in ("source_id", "src_ext", "src_first", "src_last")))}
         for row in rows(
-            LedgerLine.objects.filter(distributor=me, **_final()).order_by("period__start", "kind", "key"),
+            LedgerLine.objects.filter(distributor=me, **FINAL_RUN).order_by("period__start", "kind", "key"),
             "kind",
             "key",
             "level",
