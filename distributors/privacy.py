@@ -32,7 +32,7 @@ from commissions.models import (
 )
 from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from core.models import AuditEntry
-from core.services import audit_record
+from core.services import audit_pseudonymise_target, audit_record
 from orders.models import (
     BuybackLine,
     BuybackRequest,
@@ -477,7 +477,8 @@ def distributor_erase(*, distributor: Distributor, actor: Any, reason: str) -> D
         user.set_unusable_password()
         user.save(update_fields=["username", "email", "first_name", "last_name", "is_active", "password"])
         _revoke_tokens(user)
-    # The entry names the pseudonym only: the old name must not survive in the new record.
+    # Earlier entries about the person show the pseudonym too; the new one names only it.
+    audit_pseudonymise_target(target=node, new_repr=str(node))
     audit_record(
         actor=actor,
         action="distributor.erase",

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import ApplicationError, NotFound, PermissionDenied
-from core.services import audit_record
+from core.services import audit_pseudonymise_target, audit_record
 from distributors.models import Distributor
 from distributors.privacy import ERASED_FIRST_NAME, EXPORT_FORMAT, audit_entries, grouped, plain, rows
 from orders.models import Customer, Demonstration, HostCredit, Order, OrderLine, Return, ReturnLine
@@ -173,7 +173,8 @@ def customer_erase(*, customer: Customer, actor: Any, reason: str) -> Customer:
     places = (
         Demonstration.objects.filter(host=row).exclude(place="").update(place="", updated_at=timezone.now())
     )
-    # str(row) is the pseudonym now: the new audit entry does not carry the old name.
+    # str(row) is the pseudonym now: earlier entries and the new one name only it.
+    audit_pseudonymise_target(target=row, new_repr=str(row))
     audit_record(
         actor=actor,
         action="customer.erase",

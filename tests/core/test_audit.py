@@ -34,3 +34,28 @@ def test_the_database_refuses_to_change_or_delete_an_audit_entry(admin_user):
 def test_the_health_check_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_erasure_may_pseudonymise_the_name_of_earlier_entries_and_nothing_else(admin_user):
+    from core.services import audit_pseudonymise_target
+
+    entry = audit_record(actor=admin_user, action="test.act", target=admin_user, reason="because")
+    with transaction.atomic():
+        assert audit_pseudonymise_target(target=admin_user, new_repr="Erased #1") == 1
+        # The exception ends with the pseudonymisation: the same transaction cannot rewrite more.
+        with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
+            AuditEntry.objects.filter(pk=entry.pk).update(target_repr="Someone else")
+    entry.refresh_from_db()
+    assert (entry.target_repr, entry.reason, entry.action) == ("Erased #1", "because", "test.act")
+
+
+def test_the_erasure_setting_does_not_let_other_columns_change(admin_user):
+    from django.db import connection
+
+    entry = audit_record(actor=admin_user, action="test.act", target=admin_user, reason="because")
+    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL backoffice.audit_erasure = 'on'")
+        AuditEntry.objects.filter(pk=entry.pk).update(reason="rewritten", target_repr="x")
+    entry.refresh_from_db()
+    assert entry.reason == "because"

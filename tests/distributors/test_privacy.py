@@ -394,3 +394,14 @@ def test_admin_erase_reports_an_active_distributor(admin_client, world):
     response = admin_client.post(CHANGELIST, data, follow=True)
     assert "terminate the distributor first" in response.content.decode()
     assert Distributor.objects.get(pk=world["bram"].pk).first_name == "Bram"
+
+
+def test_earlier_audit_entries_about_the_person_lose_the_old_name_too(world):
+    anna = terminated(world)
+    # The termination wrote an entry naming her while she still had her name.
+    assert AuditEntry.objects.filter(target_id=str(anna.pk), target_repr__contains="Anna").exists()
+    distributor_erase(distributor=anna, actor=world["staff"], reason="GDPR request 12")
+    about_her = AuditEntry.objects.filter(target_type="distributors.distributor", target_id=str(anna.pk))
+    assert about_her.count() >= 2
+    assert not about_her.filter(target_repr__contains="Anna").exists()
+    assert set(about_her.values_list("target_repr", flat=True)) == {f"Erased #{anna.pk} ({anna.external_id})"}
