@@ -404,7 +404,7 @@ def distributor_personal_data(distributor: Distributor) -> dict[str, Any]:
 def erased_email(pk: int) -> str:
     # The reserved .invalid name (RFC 2606): no mail goes anywhere, and enrolment's e-mail
     # validation refuses it, so no new distributor can ever take it.
-    return f"erased-{pk}@invalid"
+    return f"erased-{pk}@erased.invalid"
 
 
 def _pseudonym(pk: int) -> dict[str, str]:

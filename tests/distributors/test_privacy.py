@@ -276,10 +276,10 @@ def test_erasure_pseudonymises_and_keeps_the_tree_and_the_books(world):
     assert (stored.first_name, stored.last_name, stored.email, stored.phone) == (
         "Erased",
         f"#{pk}",
-        f"erased-{pk}@invalid",
+        f"erased-{pk}@erased.invalid",
         "",
     )
-    assert (erased.first_name, erased.email) == ("Erased", f"erased-{pk}@invalid")
+    assert (erased.first_name, erased.email) == ("Erased", f"erased-{pk}@erased.invalid")
     assert snapshot() == before
     assert tree_check().ok
     assert Distributor.objects.get(pk=world["bram"].pk).sponsor_id == world["eva"].pk  # rolled up, kept
@@ -291,14 +291,14 @@ def test_the_erased_distributor_can_no_longer_log_in(world, rf):
     distributor_erase(distributor=anna, actor=world["staff"], reason="GDPR request 12")
     user = Distributor.objects.get(pk=anna.pk).user
     assert (user.username, user.email, user.first_name, user.last_name, user.is_active) == (
-        f"erased-{anna.pk}@invalid",
-        f"erased-{anna.pk}@invalid",
+        f"erased-{anna.pk}@erased.invalid",
+        f"erased-{anna.pk}@erased.invalid",
         "Erased",
         f"#{anna.pk}",
         False,
     )
     assert not user.has_usable_password()
-    for username in ("anna@example.nl", f"erased-{anna.pk}@invalid"):
+    for username in ("anna@example.nl", f"erased-{anna.pk}@erased.invalid"):
         assert authenticate(rf.post("/admin/login/"), username=username, password=PASSWORD) is None
 
 
@@ -405,3 +405,11 @@ def test_earlier_audit_entries_about_the_person_lose_the_old_name_too(world):
     assert about_her.count() >= 2
     assert not about_her.filter(target_repr__contains="Anna").exists()
     assert set(about_her.values_list("target_repr", flat=True)) == {f"Erased #{anna.pk} ({anna.external_id})"}
+
+
+def test_an_erased_distributor_s_pseudonymous_email_passes_validation(world):
+    from django.core.validators import validate_email
+
+    anna = terminated(world)
+    erased = distributor_erase(distributor=anna, actor=world["staff"], reason="GDPR request 12")
+    validate_email(erased.email)
