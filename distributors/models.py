@@ -41,7 +41,8 @@ class Distributor(MPTTModel):
     terminated_at = models.DateTimeField(null=True, blank=True)
     referral_code = models.CharField(max_length=16, unique=True)
     # Paid-as rank of the last closed period, and the highest paid-as rank ever (the title).
-    rank = models.PositiveSmallIntegerField(default=0, db_index=True)
+    # Not indexed: only an admin filter reads it, and the close rewrites it for most rows.
+    rank = models.PositiveSmallIntegerField(default=0)
     title = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -49,6 +50,13 @@ class Distributor(MPTTModel):
     # Plain manager first, so ordinary queries carry none of mptt's tree ordering.
     objects = models.Manager()
     tree = TreeManager()
+
+    # mptt's tree fields, declared here so mptt does not add its single-column tree_id index:
+    # the composite (tree_id, lft) index below serves every tree query (ADR 0001).
+    lft = models.PositiveIntegerField(editable=False)
+    rght = models.PositiveIntegerField(editable=False)
+    tree_id = models.PositiveIntegerField(editable=False)
+    level = models.PositiveIntegerField(editable=False)
 
     class MPTTMeta:
         parent_attr = "sponsor"
