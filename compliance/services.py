@@ -29,47 +29,11 @@ from core.periods import period_bounds, period_label
 
 SHARE_PLACES = Decimal("0.0001")
 
-# Per distributor, the period's orders net of returns refunded up to the end of the period
-# (the close's own definition), then one row of totals over everybody.
-ORDERS_SQL = f"""
-WITH returned AS ({RETURNED_SQL}),
-counted AS (
-    SELECT o.distributor_id, o.purpose, l.quantity - COALESCE(rt.qty, 0) AS qty, l.unit_qv, l.unit_price
-    FROM orders_orderline l
-    JOIN orders_order o ON o.id = l.order_id
-    LEFT JOIN returned rt ON rt.order_line_id = l.id
-    WHERE {COUNTS_SQL}
-),
-per_distributor AS (
-    SELECT distributor_id,
-        SUM(CASE WHEN purpose = 'customer' THEN qty * unit_qv ELSE 0 END) AS cqv,
-        SUM(CASE WHEN purpose <> 'customer' THEN qty * unit_qv ELSE 0 END) AS oqv,
-        SUM(CASE WHEN purpose = 'customer' THEN qty * unit_price ELSE 0 END) AS cvalue,
-        SUM(CASE WHEN purpose <> 'customer' THEN qty * unit_price ELSE 0 END) AS ovalue,
-        SUM(CASE WHEN purpose = 'inventory' THEN qty * unit_qv ELSE 0 END) AS iqv,
-        SUM(CASE WHEN purpose = 'inventory' THEN qty * unit_price ELSE 0 END) AS ivalue
-    FROM counted
-    GROUP BY distributor_id
-)
-SELECT
-    COALESCE(SUM(cqv), 0),
-    COALESCE(SUM(oqv), 0),
-    COALESCE(SUM(cvalue), 0),
-    COALESCE(SUM(ovalue), 0),
-    COALESCE(SUM(iqv), 0),
-    COALESCE(SUM(ivalue), 0),
-    COALESCE(SUM(CASE WHEN oqv > %(cap)s THEN oqv - %(cap)s ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN oqv > %(cap)s THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN oqv > 0 THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN iqv > 0 THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN iqv > 0 AND cqv <= 0 THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN iqv > 0 AND cqv <= 0 THEN ivalue ELSE 0 END), 0)
-FROM per_distributor
-"""
-
-# The same row as ORDERS_SQL in one cheaper pass: grouped per distributor only where a figure needs
-# it (own purchases against the cap; customer volume of inventory buyers, for "bought inventory,
-# sold nothing"), every other customer line summed into one group per purpose.
+# The period's orders net of returns refunded up to its end (the close's own definition), in one
+# pass, grouped per distributor only where a figure needs it (own purchases against the cap;
+# customer volume of inventory buyers, for "bought inventory, sold nothing"); every other customer
+# line is summed into one group. The cap is cast: SQLite (the demo) binds a Decimal as text, and a
+# number compares below any text there.
 ORDER_FIGURES_SQL = f"""
 WITH returned AS ({RETURNED_SQL}),
 inventory_buyers AS (
@@ -108,8 +72,8 @@ SELECT
     COALESCE(SUM(ovalue), 0),
     COALESCE(SUM(iqv), 0),
     COALESCE(SUM(ivalue), 0),
-    COALESCE(SUM(CASE WHEN oqv > %(cap)s THEN oqv - %(cap)s ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN oqv > %(cap)s THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN oqv > CAST(%(cap)s AS NUMERIC) THEN oqv - CAST(%(cap)s AS NUMERIC) ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN oqv > CAST(%(cap)s AS NUMERIC) THEN 1 ELSE 0 END), 0),
     COALESCE(SUM(CASE WHEN oqv > 0 THEN 1 ELSE 0 END), 0),
     COALESCE(SUM(CASE WHEN iqv > 0 THEN 1 ELSE 0 END), 0),
     COALESCE(SUM(CASE WHEN iqv > 0 AND cqv <= 0 THEN 1 ELSE 0 END), 0),
