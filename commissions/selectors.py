@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from commissions.models import (
@@ -15,7 +14,6 @@ from commissions.models import (
     CloseRunKind,
     CloseRunStatus,
     DistributorPeriod,
-    LedgerLine,
     Statement,
 )
 from core.errors import NotFound
@@ -148,7 +146,3 @@ def statement_export_rows(run: CloseRun) -> list[list[str]]:
 
 def _bool(value: bool) -> str:
     return "true" if value else "false"
-
-
-def ledger_lines(run: CloseRun) -> QuerySet[LedgerLine]:
-    return LedgerLine.objects.filter(run=run).order_by("distributor_id", "kind", "key")

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 # the report must count exactly what the close counted.
 from commissions.services.aggregation import _COUNTS as COUNTS_SQL
 from commissions.services.aggregation import _RETURNED as RETURNED_SQL
-from compliance.models import ComplianceReport
 from core.money import ZERO, money_str, points_str, round_cents
 from core.periods import period_bounds, period_label
 
@@ -103,10 +102,6 @@ def percent(share: Decimal | None) -> str:
     if share is None:
         return "–"
     return f"{(share * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
-
-
-def compliance_reports() -> QuerySet[ComplianceReport]:
-    return ComplianceReport.objects.select_related("run").order_by("-period_start", "-computed_at", "-id")
 
 
 # --- Income disclosure statement ------------------------------------------------------------------

@@ -206,7 +206,3 @@ def demonstration_summary(
         ),
         voucher=voucher,
     )
-
-
-def host_credits_of(customer: Customer) -> QuerySet[HostCredit]:
-    return HostCredit.objects.filter(host=customer).select_related("demonstration").order_by("-issued_at")

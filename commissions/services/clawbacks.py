@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from django.db import connection
 
 from commissions.models import CloseRun, CloseRunKind, CloseRunStatus, DistributorPeriod, LedgerLine
+from commissions.plan_document import parse_plan_document
 from core.money import ZERO, round_cents
 
 from .aggregation import _dec
@@ -83,8 +84,7 @@ def _reverse_period(
     run: CloseRun, original: dt.date, refunds: list[tuple[int, Decimal, Decimal, Decimal]]
 ) -> list[LineRow]:
     label = original.isoformat()
-    cap_text = (run.plan.document.get("volumes") or {}).get("personal_consumption_cap_qv")
-    cap = Decimal(str(cap_text)) if cap_text is not None else None
+    cap = parse_plan_document(run.plan.document).personal_consumption_cap_qv
     differential = run.plan.plan_type == "differential"
     sources = [distributor_id for distributor_id, *_ in refunds]
 

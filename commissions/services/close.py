@@ -54,7 +54,7 @@ from commissions.models import (
 )
 from core.errors import ApplicationError, Conflict
 from core.locks import advisory_xact_lock, try_advisory_xact_lock
-from core.money import ZERO, round_cents
+from core.money import ZERO, money_str, round_cents
 from core.periods import next_period, period_bounds, period_label, previous_period
 from core.services import audit_record
 
@@ -407,7 +407,7 @@ def compute_close(run: CloseRun) -> ComputedClose:
         "distributors": len(inputs.ids),
         "statements": len(statements),
         "ranks": {str(rank): ranks[rank] for rank in sorted(ranks)},
-        "total_rewardable_cv": str(result.total_rewardable_cv.quantize(Decimal("0.01"))),
+        "total_rewardable_cv": money_str(result.total_rewardable_cv),
         "breakage": str(result.breakage),
         "host_credit_issued": str(host_credit_issued(period)),
         "lines": len(lines),

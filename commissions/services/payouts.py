@@ -4,11 +4,9 @@ admin marks the batch paid once the bank has executed it. A statement is paid at
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from commissions.models import (
@@ -107,7 +105,3 @@ def payout_batch_rows(batch: PayoutBatch) -> list[list[str]]:
     ]
     rows.sort(key=lambda row: row[0])
     return rows
-
-
-def payout_batch_total(batch: PayoutBatch) -> Decimal:
-    return Payout.objects.filter(batch=batch).aggregate(total=Sum("amount"))["total"] or ZERO

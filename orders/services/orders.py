@@ -15,7 +15,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict
@@ -38,6 +37,7 @@ from orders.models import (
     ReturnLine,
 )
 from orders.rules import current_rules
+from orders.selectors import returned_quantities
 
 from .common import (
     ensure_not_future,
@@ -454,7 +454,7 @@ def order_cancel(
             f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}; a paid order can now only be returned.",
         )
     refund_period = ensure_period_open(at, field="at", what="The cancellation date")
-    returned = _returned_quantities(order)
+    returned = returned_quantities(order)
     record = Return.objects.create(
         order=order,
         kind=ReturnKind.CANCELLATION,
@@ -482,12 +482,3 @@ def order_cancel(
     _release_voucher(order)
     audit_record(actor=actor, action="order.cancel", target=order, reason=reason, data={"return": record.pk})
     return order
-
-
-def _returned_quantities(order: Order) -> dict[int, int]:
-    return dict(
-        ReturnLine.objects.filter(order_line__order=order)
-        .values("order_line_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("order_line_id", "total")
-    )

@@ -18,9 +18,10 @@ from core.errors import ApplicationError, Conflict
 from core.money import CENT, ZERO
 from core.services import audit_record
 from orders.models import OrderLine, OrderStatus, Return, ReturnKind, ReturnLine
+from orders.selectors import returned_quantities
 
 from .common import ensure_not_future, ensure_period_open
-from .orders import _locked, _returned_quantities
+from .orders import _locked
 
 
 def _allocate(amounts: list[Decimal], total: Decimal) -> list[Decimal]:
@@ -72,7 +73,7 @@ def order_return(
     refund_period = ensure_period_open(refunded_at, field="refunded_at", what="The refund date")
 
     order_lines = {line.pk: line for line in order.lines.all()}
-    already = _returned_quantities(order)
+    already = returned_quantities(order)
     wanted: dict[int, int] = {}
     for line, quantity in lines:
         line_id = line.pk if isinstance(line, OrderLine) else int(line)
