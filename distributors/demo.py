@@ -33,6 +33,11 @@ HISTORY_DAYS = 900
 DEMO_PASSWORD_PREFIX = "demo-"
 
 
+def demo_password(seed: int, referral_code: str) -> str:
+    """A demo login's password: derived, so a later `seed_demo --if-empty` can print it again."""
+    return f"{DEMO_PASSWORD_PREFIX}{seed}-{referral_code.lower()}"
+
+
 def _grow_tree(size: int, rng: random.Random) -> tuple[list[int | None], list[int]]:
     """Sponsor index and depth of every node; node 0 is the root, 1..7 its leaders."""
     sponsor: list[int | None] = [None]
@@ -156,7 +161,7 @@ def _create_logins(
     User = get_user_model()
     credentials = []
     for distributor in distributors:
-        password = f"{DEMO_PASSWORD_PREFIX}{seed}-{distributor.referral_code.lower()}"
+        password = demo_password(seed, distributor.referral_code)
         user = User.objects.create_user(
             username=distributor.email,
             email=distributor.email,

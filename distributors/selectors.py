@@ -106,6 +106,16 @@ class DownlinePage:
         return self.page < self.num_pages
 
 
+def downline_member(distributor: Distributor | int, member_id: int) -> Distributor | None:
+    """One member of the downline with `depth` (1 = frontline), or None if not below: one query."""
+    return (
+        _downline_qs(distributor)
+        .annotate(depth=F("level") - _own(distributor, "level"))
+        .filter(pk=member_id)
+        .first()
+    )
+
+
 def downline_page(
     distributor: Distributor | int,
     *,

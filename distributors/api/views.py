@@ -177,11 +177,9 @@ class DownlineMemberApi(DistributorApi):
         responses={200: DownlineMemberSerializer, 304: None, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, member_id: int) -> Response:
-        me = actor(request)
-        member = Distributor.objects.filter(pk=member_id).first()
-        if member is None or not selectors.is_in_downline(me, member):
+        member = selectors.downline_member(actor(request), member_id)
+        if member is None:
             raise NotFound("No such distributor in your downline.")
-        member.depth = member.level - me.level
         return etag_response(request, DownlineMemberSerializer(member).data)
 
 

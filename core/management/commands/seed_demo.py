@@ -8,7 +8,7 @@ from django.db import transaction
 
 from commissions.demo import seed_commissions
 from commissions.services.plans import plan_ensure_default
-from distributors.demo import DEMO_PASSWORD_PREFIX, seed_network
+from distributors.demo import demo_password, seed_network
 from distributors.models import Distributor
 from orders.demo import seed_sales
 
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             .order_by("id")
             .values_list("user__username", "referral_code")[:3]
         )
-        return [(username, f"{DEMO_PASSWORD_PREFIX}{seed}-{code.lower()}") for username, code in logins]
+        return [(username, demo_password(seed, code)) for username, code in logins]
 
     def _print_logins(self, logins: list[tuple[str, str]]) -> None:
         self.stdout.write("")
