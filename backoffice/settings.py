@@ -224,13 +224,18 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Compliance (compliance.md): warning thresholds of the period compliance report, and the
 # buy-back terms per market (distributor country); unset markets use the plan document's terms.
+# Only the thresholds set in the environment: the defaults live in compliance.selectors.
 COMPLIANCE_THRESHOLDS = {
-    "min_customer_volume_share": env.str("COMPLIANCE_MIN_CUSTOMER_VOLUME_SHARE", default="0.50"),
-    "min_customer_reward_share": env.str("COMPLIANCE_MIN_CUSTOMER_REWARD_SHARE", default="0.50"),
-    "min_paid_share": env.str("COMPLIANCE_MIN_PAID_SHARE", default="0.20"),
-    "max_over_cap_share": env.str("COMPLIANCE_MAX_OVER_CAP_SHARE", default="0.10"),
-    "min_inventory_resale_ratio": env.str("COMPLIANCE_MIN_INVENTORY_RESALE_RATIO", default="0.70"),
-    "max_buyback_rate": env.str("COMPLIANCE_MAX_BUYBACK_RATE", default="0.05"),
+    key: env.str(variable)
+    for key, variable in [
+        ("min_customer_volume_share", "COMPLIANCE_MIN_CUSTOMER_VOLUME_SHARE"),
+        ("min_customer_reward_share", "COMPLIANCE_MIN_CUSTOMER_REWARD_SHARE"),
+        ("min_paid_share", "COMPLIANCE_MIN_PAID_SHARE"),
+        ("max_over_cap_share", "COMPLIANCE_MAX_OVER_CAP_SHARE"),
+        ("min_inventory_resale_ratio", "COMPLIANCE_MIN_INVENTORY_RESALE_RATIO"),
+        ("max_buyback_rate", "COMPLIANCE_MAX_BUYBACK_RATE"),
+    ]
+    if variable in env
 }
 BUYBACK_WINDOW_MONTHS_BY_COUNTRY: dict[str, int] = {}  # e.g. {"US": 12}
 BUYBACK_REFUND_SHARE_BY_COUNTRY: dict[str, str] = {}  # e.g. {"US": "0.90"}

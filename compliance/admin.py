@@ -211,7 +211,10 @@ class ComplianceReportAdmin(admin.ModelAdmin):
     @admin.action(description="Recompute selected reports")
     def recompute(self, request, queryset):
         for report in queryset.select_related("run__period"):
-            compliance_report_compute(period_start=report.period_start, run=report.run)
+            # An orders-only report stays one: recomputing must not turn into the final run's report.
+            compliance_report_compute(
+                period_start=report.period_start, run=report.run, orders_only=report.run is None
+            )
         self.message_user(request, f"{queryset.count()} report(s) recomputed.", messages.SUCCESS)
 
     def get_urls(self):

@@ -274,14 +274,17 @@ def _statement_figures(run: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
-def compliance_report_compute(*, period_start: dt.date, run: Any = None) -> ComplianceReport:
+def compliance_report_compute(
+    *, period_start: dt.date, run: Any = None, orders_only: bool = False
+) -> ComplianceReport:
     """Compute (or recompute) the report of a period: of `run` when given, else of the period's
-    final close when it has one, else from the orders alone. Idempotent: one report per run."""
+    final close when it has one, else (or with `orders_only`) from the orders alone. Idempotent:
+    one report per run."""
     from orders.models import BuybackRequest, BuybackStatus
 
-    if run is None:
+    if run is None and not orders_only:
         run = _final_run(period_start)
-    elif run.period.start != period_start:
+    elif run is not None and run.period.start != period_start:
         raise ValueError(f"Run {run.pk} is of {run.period}, not of {period_label(period_start)}.")
     document = plan_document(run.plan if run is not None else None)
     cap = consumption_cap(document)

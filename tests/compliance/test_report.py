@@ -163,3 +163,17 @@ def test_paid_share_below_threshold_is_information(march, settings):
     assert paid["level"] == "info"
     # Volume share, over-cap share and buy-back rate; the information is not a warning.
     assert report.warning_count == 3
+
+
+def test_recomputing_an_orders_only_report_keeps_it_orders_only_after_the_close(db):
+    import datetime as dt
+
+    from compliance.services import compliance_report_compute
+    from tests.compliance.factories import make_run
+
+    march = dt.date(2026, 3, 1)
+    before_close = compliance_report_compute(period_start=march)
+    assert before_close.run is None
+    make_run(march)
+    again = compliance_report_compute(period_start=march, orders_only=True)
+    assert (again.pk, again.run) == (before_close.pk, None)
