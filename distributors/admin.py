@@ -21,7 +21,13 @@ from core.errors import ApplicationError
 from .forms import DistributorAddForm, DistributorChangeForm, MoveForm, ReasonForm
 from .models import Distributor, DistributorStatus, SponsorChange
 from .privacy import distributor_erase, distributor_personal_data, personal_data_download
-from .services import distributor_enroll, distributor_move, distributor_set_status, distributor_terminate
+from .services import (
+    distributor_enroll,
+    distributor_move,
+    distributor_set_status,
+    distributor_terminate,
+    distributor_update_profile,
+)
 
 # An action renders every selected id into its confirmation form; keep that page small.
 MAX_ACTION_ROWS = 500
@@ -125,7 +131,13 @@ class DistributorAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            # Profile edits go through the service: the same checks as enrollment, and an audit entry.
+            changes = {name: form.cleaned_data[name] for name in form.changed_data}
+            if changes:
+                try:
+                    distributor_update_profile(distributor=obj, actor=request.user, **changes)
+                except ApplicationError as exc:
+                    self.message_user(request, f"Not saved: {exc}", messages.ERROR)
             return
         data = form.cleaned_data
         try:

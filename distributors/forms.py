@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Distributor, DistributorStatus
-from .selectors import distributor_by_reference
+from .models import Distributor
+from .selectors import distributor_by_reference, email_in_use
 
 
 class DistributorAddForm(forms.ModelForm):
@@ -32,14 +32,9 @@ class DistributorChangeForm(forms.ModelForm):
         fields = ["first_name", "last_name", "email", "phone", "country", "external_id", "user"]
 
     def clean_email(self) -> str:
+        # Early feedback on the form; distributor_update_profile checks it again under the lock.
         email = self.cleaned_data["email"].strip().lower()
-        taken = (
-            Distributor.objects.filter(email__iexact=email)
-            .exclude(pk=self.instance.pk)
-            .exclude(status=DistributorStatus.TERMINATED)
-            .exists()
-        )
-        if taken:
+        if email_in_use(email, exclude_pk=self.instance.pk):
             raise forms.ValidationError("Another distributor has this email address.")
         return email
 

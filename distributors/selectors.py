@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Subquery
 
-from .models import Distributor
+from .models import Distributor, DistributorStatus
 
 
 def _own(distributor: Distributor | int, column: str) -> Subquery:
@@ -104,6 +104,16 @@ class DownlinePage:
     @property
     def has_next(self) -> bool:
         return self.page < self.num_pages
+
+
+def email_in_use(email: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether a distributor who is not terminated has this email address (case-insensitive)."""
+    taken = Distributor.objects.filter(email__iexact=email.strip()).exclude(
+        status=DistributorStatus.TERMINATED
+    )
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    return taken.exists()
 
 
 def downline_member(distributor: Distributor | int, member_id: int) -> Distributor | None:

@@ -25,6 +25,7 @@ from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
 from core.services import audit_record
 
 from .models import Distributor, DistributorStatus, SponsorChange
+from .selectors import email_in_use
 from .tree import renumber_trees
 
 # No 0/O, 1/I/L: a code read aloud or copied from paper cannot be mistyped into another one.
@@ -91,6 +92,86 @@ def _resolve_sponsor(
         ) from None
 
 
+_CLEANERS = {
+    "first_name": lambda v: _clean_text(v, "first_name", "First name"),
+    "last_name": lambda v: _clean_text(v, "last_name", "Last name"),
+    "email": lambda v: _clean_email(v),
+    "phone": lambda v: _clean_phone(v),
+    "country": lambda v: _clean_country(v),
+}
+
+
+def _clean_email(value: str) -> str:
+    email = (value or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ApplicationError("Enter a valid email address.", field="email") from None
+    return email
+
+
+def _clean_phone(value: str) -> str:
+    phone = (value or "").strip()
+    if len(phone) > 32:
+        raise ApplicationError("Phone number is longer than 32 characters.", field="phone")
+    return phone
+
+
+def _clean_country(value: str) -> str:
+    country = (value or "").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise ApplicationError("Country must be a two-letter ISO code, e.g. NL.", field="country")
+    return country
+
+
+def _clean_profile(**fields: str) -> dict[str, str]:
+    """The contact fields of a distributor, cleaned, in the order a form shows them."""
+    return {name: _CLEANERS[name](value) for name, value in fields.items()}
+
+
+@transaction.atomic
+def distributor_update_profile(*, distributor: Distributor, actor: Any, **changes: Any) -> Distributor:
+    """Change a distributor's contact data (names, email, phone, country) or login link.
+
+    Staff only; the same checks as enrollment; the audit entry names the fields changed, not
+    their values (so that erasure leaves no old personal data behind in the trail).
+    """
+    _require_staff(actor)
+    allowed = {*_CLEANERS, "external_id", "user"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    cleaned = _clean_profile(**{k: v for k, v in changes.items() if k in _CLEANERS})
+    if "external_id" in changes:
+        cleaned["external_id"] = _clean_text(
+            changes["external_id"], "external_id", "External id", max_length=64
+        )
+    # The same lock as enrollment, so the email check cannot race an enrollment or another edit.
+    advisory_xact_lock(SPONSOR_TREE_LOCK)
+    node = Distributor.objects.select_for_update(no_key=True).filter(pk=distributor.pk).first()
+    if node is None:
+        raise NotFound("The distributor does not exist.", field="distributor")
+    if "email" in cleaned and email_in_use(cleaned["email"], exclude_pk=node.pk):
+        raise Conflict("Another distributor has this email address.", field="email")
+    if "external_id" in cleaned and (
+        Distributor.objects.filter(external_id=cleaned["external_id"]).exclude(pk=node.pk).exists()
+    ):
+        raise Conflict("A distributor with this external id already exists.", field="external_id")
+    if "user" in changes:
+        user = changes["user"]
+        if user is not None and Distributor.objects.filter(user=user).exclude(pk=node.pk).exists():
+            raise Conflict("That user is already linked to a distributor.", field="user")
+        cleaned["user"] = user
+    changed = [name for name, value in cleaned.items() if getattr(node, name) != value]
+    if not changed:
+        return node
+    for name in changed:
+        setattr(node, name, cleaned[name])
+    node.save(update_fields=[*changed, "updated_at"])
+    audit_record(actor=actor, action="distributor.update_profile", target=node, data={"fields": changed})
+    return node
+
+
 @transaction.atomic
 def distributor_enroll(
     *,
@@ -113,19 +194,11 @@ def distributor_enroll(
     Without any sponsor reference the distributor starts a new tree (the company's root).
     `password` creates a Django login (username = the email); `user` links an existing one.
     """
-    first_name = _clean_text(first_name, "first_name", "First name")
-    last_name = _clean_text(last_name, "last_name", "Last name")
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ApplicationError("Enter a valid email address.", field="email") from None
-    country = (country or "").strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        raise ApplicationError("Country must be a two-letter ISO code, e.g. NL.", field="country")
-    phone = (phone or "").strip()
-    if len(phone) > 32:
-        raise ApplicationError("Phone number is longer than 32 characters.", field="phone")
+    profile = _clean_profile(
+        first_name=first_name, last_name=last_name, email=email, phone=phone, country=country
+    )
+    first_name, last_name, email = profile["first_name"], profile["last_name"], profile["email"]
+    phone, country = profile["phone"], profile["country"]
     if external_id is not None:
         external_id = _clean_text(external_id, "external_id", "External id", max_length=64)
     if user is not None and password is not None:
@@ -141,7 +214,7 @@ def distributor_enroll(
             field="referral_code" if referral_code else ("sponsor" if sponsor else "sponsor_id"),
         )
     # Enrollments are serialised by the tree lock, so this check cannot race another enrollment.
-    if Distributor.objects.filter(email__iexact=email).exclude(status=DistributorStatus.TERMINATED).exists():
+    if email_in_use(email):
         raise Conflict("A distributor with this email address already exists.", field="email")
     if external_id is not None and Distributor.objects.filter(external_id=external_id).exists():
         raise Conflict("A distributor with this external id already exists.", field="external_id")
