@@ -24,3 +24,21 @@ def points_str(points: Decimal) -> str:
     if normalized == normalized.to_integral():
         return str(normalized.quantize(Decimal(1)))
     return format(normalized, "f")
+
+
+def allocate_cents(amounts: list[Decimal], total: Decimal) -> list[Decimal]:
+    """Split `total` over `amounts` in proportion, in whole cents that add up exactly to `total`.
+
+    Each share is the floor of its proportional part; the leftover cents go one by one to the
+    largest remainders (ties: the earlier amount). All zero amounts give all zero shares.
+    """
+    cents = [int(a / CENT) for a in amounts]
+    whole = sum(cents)
+    target = int(total / CENT)
+    if whole == 0:
+        return [ZERO for _ in amounts]
+    shares = [c * target // whole for c in cents]
+    by_remainder = sorted(range(len(cents)), key=lambda i: (-(cents[i] * target % whole), i))
+    for i in by_remainder[: target - sum(shares)]:
+        shares[i] += 1
+    return [Decimal(share) * CENT for share in shares]

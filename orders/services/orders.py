@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict
-from core.money import CENT, ZERO, round_cents
+from core.money import CENT, ZERO, allocate_cents, round_cents
 from core.services import audit_record
 from distributors.models import Distributor, DistributorStatus
 from orders.models import (
@@ -145,14 +145,8 @@ def _spread_credit(lines: list[_PricedLine], credit: Decimal) -> list[tuple[_Pri
     """
     if credit <= 0:
         return [(line, line.quantity, line.unit_price) for line in lines]
-    amounts = [int(line.unit_price * line.quantity / CENT) for line in lines]
-    total = sum(amounts)
-    to_pay = total - int(credit / CENT)
-    shares = [a * to_pay // total for a in amounts]
-    leftover = to_pay - sum(shares)
-    by_remainder = sorted(range(len(lines)), key=lambda i: (-(amounts[i] * to_pay % total), i))
-    for i in by_remainder[:leftover]:
-        shares[i] += 1
+    amounts = [line.unit_price * line.quantity for line in lines]
+    shares = [int(share / CENT) for share in allocate_cents(amounts, sum(amounts) - credit)]
     result = []
     for line, share in zip(lines, shares, strict=True):
         unit, extra = divmod(share, line.quantity)

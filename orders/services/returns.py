@@ -15,28 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict
-from core.money import CENT, ZERO
+from core.money import CENT, ZERO, allocate_cents
 from core.services import audit_record
 from orders.models import OrderLine, OrderStatus, Return, ReturnKind, ReturnLine
 from orders.selectors import returned_quantities
 
 from .common import ensure_not_future, ensure_period_open
 from .orders import _locked
-
-
-def _allocate(amounts: list[Decimal], total: Decimal) -> list[Decimal]:
-    """Split `total` over lines in proportion to `amounts`, in cents that add up exactly."""
-    cents = [int(a / CENT) for a in amounts]
-    whole = sum(cents)
-    target = int(total / CENT)
-    if whole == 0:
-        return [ZERO for _ in amounts]
-    shares = [c * target // whole for c in cents]
-    for i in sorted(range(len(cents)), key=lambda i: (-(cents[i] * target % whole), i))[
-        : target - sum(shares)
-    ]:
-        shares[i] += 1
-    return [Decimal(s) * CENT for s in shares]
 
 
 @transaction.atomic
@@ -108,7 +93,7 @@ def order_return(
                 f"The refund ({refund_amount}) cannot exceed what was paid for these units ({most}).",
                 field="refund_amount",
             )
-        amounts = _allocate(full, refund_amount)
+        amounts = allocate_cents(full, refund_amount)
 
     record = Return.objects.create(
         order=order,
