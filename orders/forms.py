@@ -205,9 +205,7 @@ class OrderRecordForm(ServiceForm):
     def perform(self, *, actor: Any) -> Order:
         data = self.cleaned_data
         demonstration = data["demonstration"]
-        distributor = data["distributor"] or (demonstration.consultant if demonstration else None)
-        if distributor is None:
-            raise ApplicationError("Name the distributor credited with the order.", field="distributor")
+        distributor = data["distributor"]
         lines, half = [], []
         for line in self.lines.cleaned_data:
             if line.get("product"):

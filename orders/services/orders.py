@@ -185,7 +185,7 @@ def _check_voucher(voucher: HostCredit, customer: Customer | None, at: dt.dateti
 @transaction.atomic
 def order_create(
     *,
-    distributor: Distributor,
+    distributor: Distributor | None = None,
     purpose: str,
     lines: Any,
     customer: Customer | None = None,
@@ -203,11 +203,16 @@ def order_create(
     With `paid_at` an ordinary order is recorded paid and counts in the period of paid_at (a
     closed period is refused); a demonstration order stays pending until the close. A host redeems
     her host credit with `host_credit=` and picks her half-price items with `half_price_lines=`
-    ([(product, quantity)], at most the voucher's number of items).
+    ([(product, quantity)], at most the voucher's number of items). An order at a demonstration is
+    credited to its consultant when no distributor is named.
     """
     from django.conf import settings
 
     now = timezone.now()
+    if distributor is None and demonstration is not None:
+        distributor = demonstration.consultant
+    if distributor is None:
+        raise ApplicationError("Name the distributor credited with the order.", field="distributor")
     if purpose not in OrderPurpose.values:
         raise ApplicationError(
             f"Unknown purpose '{purpose}': customer, personal or inventory.", field="purpose"

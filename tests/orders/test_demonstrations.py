@@ -362,3 +362,13 @@ def test_cancelling_a_demonstration_cancels_its_pending_orders(demo, s3):
     demo.refresh_from_db()
     assert demo.status == DemonstrationStatus.CANCELLED
     assert {o.status for o in demo.orders.all()} == {OrderStatus.CANCELLED}
+
+
+def test_an_order_at_a_demonstration_is_credited_to_its_consultant_when_nobody_is_named(demo, host, product):
+    order = order_create(purpose="customer", customer=host, demonstration=demo, lines=[(product, 1)])
+    assert order.distributor == demo.consultant
+
+
+def test_an_order_without_distributor_or_demonstration_is_refused(host, product):
+    with pytest.raises(ApplicationError, match="Name the distributor credited with the order"):
+        order_create(purpose="customer", customer=host, lines=[(product, 1)])
