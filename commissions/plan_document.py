@@ -544,3 +544,17 @@ def _json_type(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def current_plan_document(plan: Any = None) -> PlanDocument:
+    """The parsed document of `plan`, else of the newest plan loaded, else the shipped default.
+
+    Every reader of plan parameters outside the close (order rules, buy-back terms, the
+    dashboard) goes through this, so they read typed, validated values and share one default.
+    """
+    if plan is None:
+        from commissions.models import Plan
+
+        plan = Plan.objects.order_by("-loaded_at", "-id").only("document").first()
+    document = plan.document if plan is not None else load_plan_file(DEFAULT_PLAN_PATH)
+    return parse_plan_document(document)

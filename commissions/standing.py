@@ -17,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissions.plan_document import parse_plan_document
+from commissions.plan_document import current_plan_document
 from commissions.services.aggregation import _COUNTS, _RETURNED
-from compliance.selectors import distributor_compliance_status, plan_document
+from compliance.selectors import distributor_compliance_status
 from core.money import ZERO, points_str
 from core.periods import period_bounds, period_label, period_of
 from distributors.models import Distributor, DistributorStatus
@@ -76,7 +76,7 @@ def current_standing(distributor: Distributor, *, at: dt.datetime | None = None)
 def _standing(distributor: Distributor, at: dt.datetime) -> CurrentStanding:
     period = period_of(at)
     status = distributor_compliance_status(distributor, period)
-    min_pv = parse_plan_document(plan_document()).activity_min_pv
+    min_pv = current_plan_document().activity_min_pv
     pv = status.pcv + status.rewardable_own_qv
     # The same cap the customer-side status used, so PV and GV count own purchases alike.
     gv = _downline_pv(distributor, period, status.cap)

@@ -20,6 +20,7 @@ from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from commissions.plan_document import current_plan_document
 from core.money import round_cents
 from distributors.models import Distributor
 from orders.models import (
@@ -32,8 +33,6 @@ from orders.models import (
     ReturnLine,
 )
 
-DEFAULT_WINDOW_MONTHS = 12
-DEFAULT_REFUND_SHARE = Decimal("0.90")
 OWN_PURPOSES = (OrderPurpose.PERSONAL, OrderPurpose.INVENTORY)
 RETURNABLE_STATUSES = (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
 
@@ -55,12 +54,8 @@ def buyback_terms(country: str | None = None) -> BuybackTerms:
     settings.BUYBACK_WINDOW_MONTHS_BY_COUNTRY = {"US": 12} and BUYBACK_REFUND_SHARE_BY_COUNTRY =
     {"US": "0.90"} override the plan's `buyback` section for distributors of that country.
     """
-    from commissions.models import Plan
-
-    document = Plan.objects.order_by("-loaded_at", "-id").values_list("document", flat=True).first() or {}
-    section = document.get("buyback") or {}
-    window = int(section.get("window_months", DEFAULT_WINDOW_MONTHS))
-    share = Decimal(str(section.get("refund_share", DEFAULT_REFUND_SHARE)))
+    plan = current_plan_document()
+    window, share = plan.buyback_window_months, plan.buyback_refund_share
     code = (country or "").upper()
     windows = {
         str(k).upper(): v

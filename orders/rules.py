@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from commissions.plan_document import current_plan_document
 from core.money import ZERO, round_cents
 
 DEFAULT_TIERS: tuple[tuple[Decimal, Decimal], ...] = (
@@ -41,32 +42,21 @@ class OrderRules:
         return self.cooling_off_days
 
 
-def rules_from_document(document: dict | None) -> OrderRules:
-    """OrderRules from a plan document; absent keys keep the default plan's values."""
-    document = document or {}
-    defaults = OrderRules()
-    rewards = document.get("host_rewards") or {}
-    tiers = defaults.host_reward_tiers
-    if rewards.get("tiers"):
-        tiers = tuple(sorted((Decimal(str(t["min_qps"])), Decimal(str(t["rate"]))) for t in rewards["tiers"]))
+def current_rules() -> OrderRules:
+    """The rules of the newest plan version loaded, or the default plan's, with the per-market
+    cooling-off of the settings."""
+    plan = current_plan_document()
+    rewards = plan.host_rewards
     overrides = getattr(settings, "COOLING_OFF_DAYS_BY_COUNTRY", {}) or {}
     return OrderRules(
-        cooling_off_days=int(document.get("cooling_off_days", defaults.cooling_off_days)),
-        host_reward_tiers=tiers,
-        half_price_item_per=Decimal(str(rewards.get("half_price_item_per", defaults.half_price_item_per))),
-        half_price_items_max=int(rewards.get("half_price_items_max", defaults.half_price_items_max)),
-        credit_valid_days=int(rewards.get("credit_valid_days", defaults.credit_valid_days)),
-        close_within_days=int(rewards.get("close_within_days", defaults.close_within_days)),
+        cooling_off_days=plan.cooling_off_days,
+        host_reward_tiers=tuple(sorted((tier.min_qps, tier.rate) for tier in rewards.tiers)),
+        half_price_item_per=rewards.half_price_item_per,
+        half_price_items_max=rewards.half_price_items_max,
+        credit_valid_days=rewards.credit_valid_days,
+        close_within_days=rewards.close_within_days,
         cooling_off_by_country=tuple(sorted((str(k).upper(), int(v)) for k, v in overrides.items())),
     )
-
-
-def current_rules() -> OrderRules:
-    """The rules of the newest plan version loaded, or the default plan's."""
-    from commissions.models import Plan
-
-    plan = Plan.objects.order_by("-loaded_at", "-id").only("document").first()
-    return rules_from_document(plan.document if plan else None)
 
 
 def host_rewards(qps: Decimal, rules: OrderRules) -> tuple[Decimal, int]:

@@ -12,3 +12,12 @@ def fast_test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def standard_plan_document(**changes):
+    """The shipped default plan, with some parameters changed: stored plans are always complete."""
+    import json
+
+    from commissions.plan_document import DEFAULT_PLAN_PATH
+
+    return {**json.loads(DEFAULT_PLAN_PATH.read_text()), **changes}

@@ -26,6 +26,7 @@ from orders.models import (
     Return,
     ReturnLine,
 )
+from tests.conftest import standard_plan_document
 
 pytestmark = pytest.mark.django_db
 
@@ -501,7 +502,9 @@ def test_return_of_more_than_was_bought_counts_returns_already_imported(tmp_path
 
 def test_orders_and_returns_in_a_closed_period(tmp_path):
     import_network(directory=make_dir(tmp_path))
-    plan = Plan.objects.create(name="Default", version="1", plan_type="unilevel", document={})
+    plan = Plan.objects.create(
+        name="Default", version="1", plan_type="unilevel", document=standard_plan_document()
+    )
     Period.objects.create(
         start=dt.date(2026, 10, 1), status=PeriodStatus.CLOSED, plan=plan, closed_at=timezone.now()
     )

@@ -9,6 +9,7 @@ from core.errors import ApplicationError, Conflict
 from orders.models import OrderPurpose, OrderStatus
 from orders.selectors import order_detail, orders_of_distributor
 from orders.services import order_cancel, order_create, order_pay
+from tests.conftest import standard_plan_document
 
 from .factories import CustomerFactory, ProductFactory
 
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def closed_period(start: dt.date) -> Period:
-    plan = Plan.objects.create(name="Standard", version=f"v{start}", plan_type="unilevel", document={})
+    plan = Plan.objects.create(
+        name="Standard", version=f"v{start}", plan_type="unilevel", document=standard_plan_document()
+    )
     return Period.objects.create(start=start, status="closed", plan=plan, closed_at=timezone.now())
 
 
@@ -190,7 +193,12 @@ def test_cooling_off_is_a_per_market_setting(settings, consultant, customer, pro
 
 
 def test_the_plan_document_sets_cooling_off(consultant, customer, product):
-    Plan.objects.create(name="Standard", version="2", plan_type="unilevel", document={"cooling_off_days": 3})
+    Plan.objects.create(
+        name="Standard",
+        version="2",
+        plan_type="unilevel",
+        document=standard_plan_document(cooling_off_days=3),
+    )
     order = order_create(
         distributor=consultant,
         purpose="customer",

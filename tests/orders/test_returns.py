@@ -10,6 +10,7 @@ from core.periods import period_of
 from orders.models import OrderStatus
 from orders.selectors import order_detail
 from orders.services import order_create, order_return
+from tests.conftest import standard_plan_document
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,9 @@ def test_a_refund_after_the_orders_period_is_recorded_in_the_refund_period(consu
 
 
 def test_a_refund_in_a_closed_period_is_refused(consultant, customer, product):
-    plan = Plan.objects.create(name="Standard", version="1", plan_type="unilevel", document={})
+    plan = Plan.objects.create(
+        name="Standard", version="1", plan_type="unilevel", document=standard_plan_document()
+    )
     order = order_create(
         distributor=consultant,
         purpose="customer",
