@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from core.periods import parse_period
@@ -73,7 +74,11 @@ def _start(
         else:
             url = reverse("admin:commissions_closerun_change", args=[run.pk])
             modeladmin.message_user(
-                request, format_html('{}: <a href="{}">{}</a> started.', period, url, run), messages.SUCCESS
+                request,
+                format_html(
+                    _('{period}: <a href="{url}">{run}</a> started.'), period=period, url=url, run=run
+                ),
+                messages.SUCCESS,
             )
 
 
@@ -92,20 +97,20 @@ class PeriodAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="runs")
+    @admin.display(description=_("runs"))
     def runs_link(self, obj: Period) -> str:
         url = reverse("admin:commissions_closerun_changelist") + f"?period__id__exact={obj.pk}"
-        return format_html('<a href="{}">runs</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("runs"))
 
-    @admin.action(description="Start the final close of the selected periods")
+    @admin.action(description=_("Start the final close of the selected periods"))
     def start_final_close(self, request: HttpRequest, queryset: QuerySet[Period]) -> None:
         _start(self, request, queryset, preview=False)
 
-    @admin.action(description="Start a preview of the selected periods")
+    @admin.action(description=_("Start a preview of the selected periods"))
     def start_preview(self, request: HttpRequest, queryset: QuerySet[Period]) -> None:
         _start(self, request, queryset, preview=True)
 
-    @admin.action(description="Create the payout batch of the selected closed periods")
+    @admin.action(description=_("Create the payout batch of the selected closed periods"))
     def create_payout_batch(self, request: HttpRequest, queryset: QuerySet[Period]) -> None:
         for period in queryset.order_by("start"):
             try:
@@ -113,7 +118,11 @@ class PeriodAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"{period}: {exc}", messages.ERROR)
             else:
-                self.message_user(request, f"{batch.reference}: {batch.count} payouts, {batch.total}.")
+                self.message_user(
+                    request,
+                    _("%(reference)s: %(count)s payouts, %(total)s.")
+                    % {"reference": batch.reference, "count": batch.count, "total": batch.total},
+                )
 
 
 class CloseChunkInline(admin.TabularInline):
@@ -153,23 +162,23 @@ class CloseRunAdmin(ReadOnlyAdmin):
 
     # The summary as a non-engineer reads it: one labelled row per figure of the period report.
     REPORT_ROWS = [
-        ("distributors", "Distributors in the period"),
-        ("total_rewardable_cv", "Total rewardable CV"),
-        (("totals", "personal"), "Personal commission"),
-        (("totals", "override"), "Overrides"),
-        (("totals", "clawbacks"), "Clawbacks"),
-        (("totals", "adjustments"), "Adjustments"),
-        (("totals", "carried_in"), "Carried in from last period"),
-        ("total_paid", "Total paid out"),
-        ("paid_distributors", "Distributors paid"),
-        (("totals", "carried_out"), "Carried forward"),
-        ("breakage", "Breakage (overrides nobody qualified for)"),
-        ("host_credit_issued", "Host credit issued"),
-        ("lines", "Ledger lines"),
-        ("duration_seconds", "Duration (s)"),
+        ("distributors", _("Distributors in the period")),
+        ("total_rewardable_cv", _("Total rewardable CV")),
+        (("totals", "personal"), _("Personal commission")),
+        (("totals", "override"), _("Overrides")),
+        (("totals", "clawbacks"), _("Clawbacks")),
+        (("totals", "adjustments"), _("Adjustments")),
+        (("totals", "carried_in"), _("Carried in from last period")),
+        ("total_paid", _("Total paid out")),
+        ("paid_distributors", _("Distributors paid")),
+        (("totals", "carried_out"), _("Carried forward")),
+        ("breakage", _("Breakage (overrides nobody qualified for)")),
+        ("host_credit_issued", _("Host credit issued")),
+        ("lines", _("Ledger lines")),
+        ("duration_seconds", _("Duration (s)")),
     ]
 
-    @admin.display(description="period report")
+    @admin.display(description=_("period report"))
     def period_report(self, obj: CloseRun) -> str:
         summary = obj.summary or {}
         if not summary:
@@ -183,11 +192,14 @@ class CloseRunAdmin(ReadOnlyAdmin):
                 )
         ranks = summary.get("ranks") or {}
         if ranks:
-            by_rank = ", ".join(f"rank {rank}: {count}" for rank, count in ranks.items())
-            rows.append(format_html("<tr><th>{}</th><td>{}</td></tr>", "Paid-as ranks", by_rank))
+            by_rank = ", ".join(
+                _("rank %(rank)s: %(count)s") % {"rank": rank, "count": count}
+                for rank, count in ranks.items()
+            )
+            rows.append(format_html("<tr><th>{}</th><td>{}</td></tr>", _("Paid-as ranks"), by_rank))
         return format_html("<table>{}</table>", mark_safe("".join(rows)))
 
-    @admin.display(description="explain and compare")
+    @admin.display(description=_("explain and compare"))
     def explain_and_compare(self, obj: CloseRun) -> str:
         if obj.pk is None:
             return "-"
@@ -195,23 +207,28 @@ class CloseRunAdmin(ReadOnlyAdmin):
         compare = reverse("commissions_compare") + f"?a={obj.pk}"
         # Links, not a form: this sits inside the admin's own change form.
         return format_html(
-            '<a href="{}">Explain a distributor in this run…</a> &nbsp; '
-            '<a href="{}">Compare this run with another…</a>',
+            '<a href="{}">{}</a> &nbsp; <a href="{}">{}</a>',
             explain,
+            _("Explain a distributor in this run…"),
             compare,
+            _("Compare this run with another…"),
         )
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress(self, obj: CloseRun) -> str:
         p = close_run_progress(obj)
-        return f"{p.percent}% ({p.chunks_done}/{p.chunks_total} chunks)"
+        return _("%(percent)s%% (%(done)s/%(total)s chunks)") % {
+            "percent": p.percent,
+            "done": p.chunks_done,
+            "total": p.chunks_total,
+        }
 
-    @admin.display(description="ETA")
+    @admin.display(description=_("ETA"))
     def eta(self, obj: CloseRun) -> str:
         seconds = close_run_progress(obj).eta_seconds
-        return "-" if seconds is None else f"{seconds:.0f} s"
+        return "-" if seconds is None else _("%(seconds)s s") % {"seconds": f"{seconds:.0f}"}
 
-    @admin.action(description="Resume the selected final closes")
+    @admin.action(description=_("Resume the selected final closes"))
     def resume(self, request: HttpRequest, queryset: QuerySet[CloseRun]) -> None:
         periods = Period.objects.filter(runs__in=queryset.filter(kind="final")).distinct()
         _start(self, request, periods, preview=False)
@@ -268,7 +285,7 @@ class StatementAdmin(ReadOnlyAdmin):
 
 
 class AdjustmentForm(forms.ModelForm):
-    period_label = forms.CharField(label="Period", help_text="YYYY-MM of an open period")
+    period_label = forms.CharField(label=_("Period"), help_text=_("YYYY-MM of an open period"))
 
     class Meta:
         model = Adjustment
@@ -349,7 +366,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="bank file")
+    @admin.display(description=_("bank file"))
     def csv_link(self, obj: PayoutBatch) -> str:
         return format_html(
             '<a href="{}">CSV</a>', reverse("admin:commissions_payoutbatch_csv", args=[obj.pk])
@@ -366,7 +383,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         writer.writerows(payout_batch_rows(batch))
         return response
 
-    @admin.action(description="Mark the selected batches paid (the bank has executed them)")
+    @admin.action(description=_("Mark the selected batches paid (the bank has executed them)"))
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[PayoutBatch]) -> None:
         for batch in queryset:
             try:
@@ -374,4 +391,4 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             except ApplicationError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
             else:
-                self.message_user(request, f"{batch.reference} marked paid.")
+                self.message_user(request, _("%(reference)s marked paid.") % {"reference": batch.reference})

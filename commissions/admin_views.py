@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
 
 from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, run_comparison, run_label
 from commissions.explain import explain_distributor
@@ -80,9 +81,9 @@ def compare_view(request: HttpRequest) -> HttpResponse:
     if period is None and (run_a or run_b):
         period = (run_a or run_b).period
     if request.GET.get("a") and run_a is None:
-        errors.append(f"Run {request.GET['a']} does not exist or has not succeeded.")
+        errors.append(_("Run %(run)s does not exist or has not succeeded.") % {"run": request.GET["a"]})
     if request.GET.get("b") and run_b is None:
-        errors.append(f"Run {request.GET['b']} does not exist or has not succeeded.")
+        errors.append(_("Run %(run)s does not exist or has not succeeded.") % {"run": request.GET["b"]})
 
     runs = []
     if period is not None:
@@ -117,7 +118,7 @@ def compare_view(request: HttpRequest) -> HttpResponse:
         .values_list("start", flat=True)[:36]
     ]
     context = {
-        **_context(request, "Compare two runs of the close"),
+        **_context(request, _("Compare two runs of the close")),
         "periods": periods,
         "period": period_label(period.start) if period else "",
         "runs": [(run.pk, run_label(run)) for run in runs],
@@ -140,21 +141,23 @@ def explain_view(request: HttpRequest, run_id: int) -> HttpResponse:
     _require_view(request)
     run = CloseRun.objects.select_related("period", "plan").filter(pk=run_id).first()
     if run is None:
-        raise Http404(f"There is no run {run_id}.")
+        raise Http404(_("There is no run %(run)s.") % {"run": run_id})
     external_id = request.GET.get("distributor", "").strip()
     explanation = None
     error = ""
     if external_id:
         distributor = Distributor.objects.filter(external_id=external_id).first()
         if distributor is None:
-            error = f"There is no distributor with id {external_id!r}."
+            error = _("There is no distributor with id %(id)s.") % {"id": repr(external_id)}
         else:
             try:
                 explanation = explain_distributor(distributor, run)
             except ApplicationError as exc:
                 error = str(exc)
     title = (
-        f"Explain {explanation.name} ({explanation.external_id})" if explanation else "Explain a distributor"
+        _("Explain %(name)s (%(id)s)") % {"name": explanation.name, "id": explanation.external_id}
+        if explanation
+        else _("Explain a distributor")
     )
     context = {
         **_context(request, title),

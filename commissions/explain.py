@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from commissions.models import CloseRun, DistributorPeriod, LedgerKind, LedgerLine, Statement
 from commissions.plan_document import PlanDocument, parse_plan_document
@@ -41,8 +42,11 @@ class Requirement:
         return _number_text(self.actual)
 
     def __str__(self) -> str:
-        mark = "met" if self.met else "NOT met"
-        text = f"{self.label}: {self.actual_text} (needs {self.required_text}) — {mark}"
+        text = (
+            _("%(label)s: %(actual)s (needs %(required)s) — met")
+            if self.met
+            else _("%(label)s: %(actual)s (needs %(required)s) — NOT met")
+        ) % {"label": self.label, "actual": self.actual_text, "required": self.required_text}
         return text + (f"; {self.detail}" if self.detail else "")
 
 
@@ -116,8 +120,8 @@ class MoneyLine:
         if self.source_external_id:
             return f"{self.source_name} ({self.source_external_id})"
         if self.kind == LedgerKind.ADJUSTMENT:
-            return "adjustment"
-        return "own customers"
+            return _("adjustment")
+        return _("own customers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +160,10 @@ class Differential:
 
     @property
     def group_text(self) -> str:
-        return f"Group QV {_volume_text(self.group_qv)}, group CV {_volume_text(self.group_cv)}"
+        return _("Group QV %(qv)s, group CV %(cv)s") % {
+            "qv": _volume_text(self.group_qv),
+            "cv": _volume_text(self.group_cv),
+        }
 
     @property
     def schedule_text(self) -> str:
@@ -217,19 +224,24 @@ class Explanation:
         """(label, value) of each volume (§2), as every page and the command show them."""
         ppc = _volume_text(self.ppc)
         if self.consumption_cap is not None:
-            ppc += (
-                f" (counted up to {_volume_text(self.consumption_cap)};"
-                f" left out: {_volume_text(self.ppc_left_out)})"
-            )
+            ppc += " " + _("(counted up to %(cap)s; left out: %(left_out)s)") % {
+                "cap": _volume_text(self.consumption_cap),
+                "left_out": _volume_text(self.ppc_left_out),
+            }
         return [
-            ("PCV (customer orders)", _volume_text(self.pcv)),
-            ("PPC (own orders)", ppc),
-            ("PV", _volume_text(self.pv)),
-            ("GV", _volume_text(self.gv)),
+            (_("PCV (customer orders)"), _volume_text(self.pcv)),
+            (_("PPC (own orders)"), ppc),
+            (_("PV"), _volume_text(self.pv)),
+            (_("GV"), _volume_text(self.gv)),
             (
-                "Rewardable CV",
-                f"{_volume_text(self.rewardable_cv)} = customer CV {_volume_text(self.customer_cv)}"
-                f" + own CV {_volume_text(self.own_cv)} × share {_volume_text(self.own_cv_share)}",
+                _("Rewardable CV"),
+                _("%(rewardable)s = customer CV %(customer)s + own CV %(own)s × share %(share)s")
+                % {
+                    "rewardable": _volume_text(self.rewardable_cv),
+                    "customer": _volume_text(self.customer_cv),
+                    "own": _volume_text(self.own_cv),
+                    "share": _volume_text(self.own_cv_share),
+                },
             ),
         ]
 
@@ -297,14 +309,14 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
         if index == 0 and plan.activity_min_pv is not None:
             requirements.append(
                 Requirement(
-                    "Active (PV)", plan.activity_min_pv, pv, bool(result.active), "ranks need activity"
+                    _("Active (PV)"), plan.activity_min_pv, pv, bool(result.active), _("ranks need activity")
                 )
             )
-        requirements.append(Requirement("Personal volume (PV)", rank.min_pv, pv, pv >= rank.min_pv))
+        requirements.append(Requirement(_("Personal volume (PV)"), rank.min_pv, pv, pv >= rank.min_pv))
         if rank.active_frontline:
             requirements.append(
                 Requirement(
-                    "Active frontline",
+                    _("Active frontline"),
                     rank.active_frontline,
                     result.active_frontline,
                     result.active_frontline >= rank.active_frontline,
@@ -321,20 +333,25 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
                     qualifying += part
                     contributions.append(LegContribution(leg, part, leg.gv > cap))
                 detail = f"PV {points_str(pv)} + {' + '.join(_leg_parts(contributions)) or '0'}"
-                detail += f"; at most {points_str(cap)} from any one leg"
+                detail += "; " + _("at most %(cap)s from any one leg") % {"cap": points_str(cap)}
                 requirements.append(
-                    Requirement("Qualifying GV", rank.min_gv, qualifying, qualifying >= rank.min_gv, detail)
+                    Requirement(
+                        _("Qualifying GV"), rank.min_gv, qualifying, qualifying >= rank.min_gv, detail
+                    )
                 )
             else:
                 requirements.append(
-                    Requirement("Group volume (GV)", rank.min_gv, result.gv, result.gv >= rank.min_gv)
+                    Requirement(_("Group volume (GV)"), rank.min_gv, result.gv, result.gv >= rank.min_gv)
                 )
         if rank.qualified_legs:
             qualified = [leg for leg in legs if leg.highest_rank >= rank.leg_rank]
-            detail = ", ".join(f"{leg.external_id} (rank {leg.highest_rank})" for leg in qualified)
+            detail = ", ".join(
+                _("%(leg)s (rank %(rank)s)") % {"leg": leg.external_id, "rank": leg.highest_rank}
+                for leg in qualified
+            )
             requirements.append(
                 Requirement(
-                    f"Legs with a rank ≥ {rank.leg_rank}",
+                    _("Legs with a rank ≥ %(rank)s") % {"rank": rank.leg_rank},
                     rank.qualified_legs,
                     len(qualified),
                     len(qualified) >= rank.qualified_legs,
@@ -358,7 +375,7 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
 def _leg_parts(contributions: list[LegContribution]) -> list[str]:
     return [
         f"{c.leg.external_id} {points_str(c.contribution)}"
-        + (f" (of {points_str(c.leg.gv)})" if c.capped else "")
+        + (" " + _("(of %(gv)s)") % {"gv": points_str(c.leg.gv)} if c.capped else "")
         for c in contributions
     ]
 
@@ -378,11 +395,16 @@ def paid_as_from_checks(checks: list[RankCheck]) -> int:
 
 def _status_requirement(result: DistributorPeriod, distributor, period_end: dt.datetime) -> Requirement:
     """The run keeps eligibility, not the status; infer it where the run decides it, else read it."""
+    words = {"active": _("active"), "hold": _("hold"), "terminated": _("terminated")}
     if result.override_eligible:
-        return Requirement("Status", "active", "active", True)
+        return Requirement(_("Status"), words["active"], words["active"], True)
     if result.active and result.customer_requirement_met:
         return Requirement(
-            "Status", "active", distributor.status, False, "on hold or terminated in the period"
+            _("Status"),
+            words["active"],
+            words.get(distributor.status, distributor.status),
+            False,
+            _("on hold or terminated in the period"),
         )
     status = distributor.status
     if (
@@ -391,7 +413,9 @@ def _status_requirement(result: DistributorPeriod, distributor, period_end: dt.d
         and distributor.terminated_at >= period_end
     ):
         status = "active"
-    return Requirement("Status", "active", status, status == "active", "status today")
+    return Requirement(
+        _("Status"), words["active"], words.get(status, status), status == "active", _("status today")
+    )
 
 
 def _money(run: CloseRun, distributor_id: int) -> list[MoneyGroup]:
@@ -455,20 +479,23 @@ def explain_distributor(distributor, run: CloseRun) -> Explanation:
     result = DistributorPeriod.objects.filter(run=run, distributor=distributor).first()
     if result is None:
         raise NotFound(
-            f"Distributor {distributor.external_id} has no results in {run}: they did not exist in "
-            f"{run.period} or the run has not written them yet.",
+            _(
+                "Distributor %(distributor)s has no results in %(run)s: they did not exist in %(period)s "
+                "or the run has not written them yet."
+            )
+            % {"distributor": distributor.external_id, "run": run, "period": run.period},
             field="distributor",
         )
     plan = parse_plan_document(run.plan.document)
     legs = _legs(run, distributor.pk)
-    _, period_end = period_bounds(run.period.start)
+    period_end = period_bounds(run.period.start)[1]
 
     cap = plan.personal_consumption_cap_qv
     left_out = max(result.ppc - cap, ZERO) if cap is not None else ZERO
     min_pv = plan.activity_min_pv
     activity = Requirement(
-        "Personal volume (PV)",
-        min_pv if min_pv is not None else "none",
+        _("Personal volume (PV)"),
+        min_pv if min_pv is not None else _("none"),
         result.pv,
         bool(result.active),
     )
@@ -478,7 +505,7 @@ def explain_distributor(distributor, run: CloseRun) -> Explanation:
         if requirement.min_pcv is not None:
             customer.append(
                 Requirement(
-                    "Customer volume (PCV)",
+                    _("Customer volume (PCV)"),
                     requirement.min_pcv,
                     result.pcv,
                     result.pcv >= requirement.min_pcv,
@@ -487,21 +514,21 @@ def explain_distributor(distributor, run: CloseRun) -> Explanation:
         if requirement.min_customers is not None:
             customer.append(
                 Requirement(
-                    "Paying customers",
+                    _("Paying customers"),
                     requirement.min_customers,
                     result.customer_count,
                     result.customer_count >= requirement.min_customers,
                 )
             )
-    met_text = "met" if result.customer_requirement_met else "not met"
+    met_text = _("met") if result.customer_requirement_met else _("not met")
     eligibility = (
-        Requirement("Active", "yes", "yes" if result.active else "no", bool(result.active)),
+        Requirement(_("Active"), _("yes"), _("yes") if result.active else _("no"), bool(result.active)),
         _status_requirement(result, distributor, period_end),
         Requirement(
-            "Customer requirement", "met", met_text, bool(result.customer_requirement_met),
-            " or ".join(f"{r.label} ≥ {r.required_text}" for r in customer)
+            _("Customer requirement"), _("met"), met_text, bool(result.customer_requirement_met),
+            _(" or ").join(f"{r.label} ≥ {r.required_text}" for r in customer)
             if customer
-            else "no customer requirement in the plan",
+            else _("no customer requirement in the plan"),
         ),
     )  # fmt: skip
 
@@ -512,7 +539,8 @@ def explain_distributor(distributor, run: CloseRun) -> Explanation:
     notes = []
     if checks and paid_as_from_checks(checks) != paid_as:
         notes.append(
-            f"The run recorded rank {paid_as}; the requirements above give {paid_as_from_checks(checks)}."
+            _("The run recorded rank %(recorded)s; the requirements above give %(computed)s.")
+            % {"recorded": paid_as, "computed": paid_as_from_checks(checks)}
         )
     statement = Statement.objects.filter(run=run, distributor=distributor).first()
     return Explanation(
@@ -544,7 +572,7 @@ def explain_distributor(distributor, run: CloseRun) -> Explanation:
         legs=tuple(legs),
         ranks=tuple(checks),
         paid_as_rank=paid_as,
-        paid_as_name=names.get(paid_as, "no rank"),
+        paid_as_name=names.get(paid_as, _("no rank")),
         title=result.title,
         next_rank=next_rank,
         money=tuple(_money(run, distributor.pk)),
@@ -566,72 +594,109 @@ def _rate_text(rate: Decimal) -> str:
 
 def explanation_text(e: Explanation) -> str:
     """The explanation as plain text (what `manage.py explain` prints)."""
+    met = {True: _("met"), False: _("NOT met")}
+    header = (
+        _("%(name)s (%(id)s), %(period)s: preview run %(run)s, plan %(version)s (%(type)s)")
+        if e.run_kind == "preview"
+        else _("%(name)s (%(id)s), %(period)s: final close run %(run)s, plan %(version)s (%(type)s)")
+    )
     out = [
-        f"{e.name} ({e.external_id}), {e.period}: {'preview' if e.run_kind == 'preview' else 'final close'} "
-        f"run {e.run_id}, plan {e.plan_version} ({e.plan_type})",
+        header % {
+            "name": e.name, "id": e.external_id, "period": e.period, "run": e.run_id,
+            "version": e.plan_version, "type": e.plan_type,
+        },
         "",
-        "Volumes",
+        _("Volumes"),
         *(f"  {label:<28}{value}" for label, value in e.volume_rows),
         "",
-        f"Activity: {e.activity}",
-        "Customer requirement: " + ("met" if e.customer_requirement_met else "NOT met")
+        _("Activity: %(activity)s") % {"activity": e.activity},
+        _("Customer requirement: %(met)s") % {"met": met[e.customer_requirement_met]}
         + "".join(f"\n  {r}" for r in e.customer_requirement),
-        "Override eligibility: " + ("yes" if e.override_eligible else "NO")
+        _("Override eligibility: %(eligible)s") % {"eligible": _("yes") if e.override_eligible else _("NO")}
         + "".join(f"\n  {r}" for r in e.eligibility),
     ]  # fmt: skip
     if e.legs:
-        out += ["", f"Frontline legs ({e.active_frontline} active)"]
+        out += ["", _("Frontline legs (%(active)s active)") % {"active": e.active_frontline}]
         for leg in e.legs:
+            active = _("active") if leg.active else _("inactive")
             out.append(
-                f"  {leg.external_id:<12} {leg.name:<24} {'active' if leg.active else 'inactive':<9}"
-                f"rank {leg.paid_as_rank}  GV {points_str(leg.gv)}  highest rank in leg {leg.highest_rank}"
+                f"  {leg.external_id:<12} {leg.name:<24} {active:<9}"
+                + _("rank %(rank)s  GV %(gv)s  highest rank in leg %(highest)s")
+                % {"rank": leg.paid_as_rank, "gv": points_str(leg.gv), "highest": leg.highest_rank}
             )
     if e.ranks:
-        out += ["", f"Paid-as rank: {e.paid_as_rank} ({e.paid_as_name}); title {e.title}"]
+        out += [
+            "",
+            _("Paid-as rank: %(rank)s (%(name)s); title %(title)s")
+            % {"rank": e.paid_as_rank, "name": e.paid_as_name, "title": e.title},
+        ]
         for check in e.ranks:
-            out.append(f"  rank {check.number} {check.name}: {'met' if check.met else 'NOT met'}")
+            out.append(
+                "  "
+                + _("rank %(number)s %(name)s: %(met)s")
+                % {"number": check.number, "name": check.name, "met": met[check.met]}
+            )
             out += [f"    {r}" for r in check.requirements]
         if e.next_rank is not None:
             out.append(
-                f"Next rank {e.next_rank.number} ({e.next_rank.name}) is missing: "
-                + "; ".join(f"{r.label} {r.actual_text} of {r.required_text}" for r in e.next_rank.missing)
+                _("Next rank %(number)s (%(name)s) is missing: ")
+                % {"number": e.next_rank.number, "name": e.next_rank.name}
+                + "; ".join(
+                    _("%(label)s %(actual)s of %(required)s")
+                    % {"label": r.label, "actual": r.actual_text, "required": r.required_text}
+                    for r in e.next_rank.missing
+                )
             )
     if e.differential is not None:
         d = e.differential
-        out += [
-            "",
-            f"{d.group_text}: bracket {d.rate_text}"
-            f" (schedule: {d.schedule_text}; breakaway {'on' if d.breakaway else 'off'})",
-        ]
+        schedule = (
+            _("%(group)s: bracket %(rate)s (schedule: %(schedule)s; breakaway on)")
+            if d.breakaway
+            else _("%(group)s: bracket %(rate)s (schedule: %(schedule)s; breakaway off)")
+        )
+        out += ["", schedule % {"group": d.group_text, "rate": d.rate_text, "schedule": d.schedule_text}]
         for leg in d.legs:
             out.append(
-                f"  leg {leg.leg.external_id}: group QV {leg.leg.group_qv_text}, rate {leg.rate_text}"
-                + (" — broke away" if leg.broke_away else "")
+                "  "
+                + _("leg %(leg)s: group QV %(qv)s, rate %(rate)s")
+                % {"leg": leg.leg.external_id, "qv": leg.leg.group_qv_text, "rate": leg.rate_text}
+                + (" — " + _("broke away") if leg.broke_away else "")
             )
-    out += ["", "Money"]
+    out += ["", _("Money")]
     if not e.money:
-        out.append("  no lines in this run")
+        out.append("  " + _("no lines in this run"))
     for group in e.money:
         out.append(f"  {group.label}: {money_str(group.total)}")
         for line in group.lines:
-            source = f"from {line.source_name} ({line.source_external_id})" if line.source_external_id else ""
             parts = [f"    {money_str(line.amount):>10}"]
             if line.level:
-                parts.append(f"level {line.level}")
-            if source:
-                parts.append(source)
+                parts.append(_("level %(level)s") % {"level": line.level})
+            if line.source_external_id:
+                parts.append(
+                    _("from %(name)s (%(id)s)") % {"name": line.source_name, "id": line.source_external_id}
+                )
             if line.kind != LedgerKind.ADJUSTMENT:
                 parts.append(
-                    f"{_rate_text(line.rate)} of {points_str(line.base.quantize(Decimal('0.0001')))}"
+                    _("%(rate)s of %(base)s")
+                    % {
+                        "rate": _rate_text(line.rate),
+                        "base": points_str(line.base.quantize(Decimal("0.0001"))),
+                    }
                 )
             if line.original_period:
-                parts.append(f"reverses {line.original_period}")
+                parts.append(_("reverses %(period)s") % {"period": line.original_period})
             if line.reason:
                 parts.append(line.reason)
             out.append("  ".join(parts))
     out += [
-        f"  carried in {money_str(e.carried_in)}, net {money_str(e.net)}, payout {money_str(e.payout)}, "
-        f"carried out {money_str(e.carried_out)}",
+        "  "
+        + _("carried in %(carried_in)s, net %(net)s, payout %(payout)s, carried out %(carried_out)s")
+        % {
+            "carried_in": money_str(e.carried_in),
+            "net": money_str(e.net),
+            "payout": money_str(e.payout),
+            "carried_out": money_str(e.carried_out),
+        },
     ]
-    out += [f"Note: {note}" for note in e.notes]
+    out += [_("Note: %(note)s") % {"note": note} for note in e.notes]
     return "\n".join(out)

@@ -6,11 +6,13 @@ output rows of a closed period; later corrections are lines of the next open per
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class PlanType(models.TextChoices):
-    UNILEVEL = "unilevel", "Unilevel"
-    DIFFERENTIAL = "differential", "Stairstep differential"
+    UNILEVEL = "unilevel", _("Unilevel")
+    DIFFERENTIAL = "differential", _("Stairstep differential")
 
 
 class Plan(models.Model):
@@ -34,9 +36,9 @@ class Plan(models.Model):
 
 
 class PeriodStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CLOSING = "closing", "Closing"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    CLOSING = "closing", _("Closing")
+    CLOSED = "closed", _("Closed")
 
 
 class Period(models.Model):
@@ -77,23 +79,23 @@ RATE = {"max_digits": 16, "decimal_places": 10}
 
 
 class CloseRunKind(models.TextChoices):
-    PREVIEW = "preview", "Preview"
-    FINAL = "final", "Final close"
+    PREVIEW = "preview", _("Preview")
+    FINAL = "final", _("Final close")
 
 
 class CloseRunStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
 
 
 class ClosePhase(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    COMPUTE = "compute", "Check tree, aggregate orders, compute"
-    WRITE = "write", "Write results, ledger and statements"
-    FINALIZE = "finalize", "Finalize"
-    DONE = "done", "Done"
+    QUEUED = "queued", _("Queued")
+    COMPUTE = "compute", _("Check tree, aggregate orders, compute")
+    WRITE = "write", _("Write results, ledger and statements")
+    FINALIZE = "finalize", _("Finalize")
+    DONE = "done", _("Done")
 
 
 class CloseRun(models.Model):
@@ -136,14 +138,18 @@ class CloseRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} of {self.period} (run {self.pk})"
+        return gettext("%(kind)s of %(period)s (run %(run)s)") % {
+            "kind": self.get_kind_display(),
+            "period": self.period,
+            "run": self.pk,
+        }
 
 
 class CloseChunkStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class CloseChunk(models.Model):
@@ -172,7 +178,7 @@ class CloseChunk(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "number"], name="closechunk_unique_number")]
 
     def __str__(self) -> str:
-        return f"chunk {self.number} of run {self.run_id}"
+        return gettext("chunk %(number)s of run %(run)s") % {"number": self.number, "run": self.run_id}
 
 
 class DistributorPeriod(models.Model):
@@ -215,14 +221,17 @@ class DistributorPeriod(models.Model):
         indexes = [models.Index(fields=["period", "distributor"], name="distperiod_period_dist_idx")]
 
     def __str__(self) -> str:
-        return f"Results of distributor {self.distributor_id} in run {self.run_id}"
+        return gettext("Results of distributor %(distributor)s in run %(run)s") % {
+            "distributor": self.distributor_id,
+            "run": self.run_id,
+        }
 
 
 class LedgerKind(models.TextChoices):
-    PERSONAL = "personal", "Personal commission"
-    OVERRIDE = "override", "Override"
-    CLAWBACK = "clawback", "Clawback"
-    ADJUSTMENT = "adjustment", "Adjustment"
+    PERSONAL = "personal", _("Personal commission")
+    OVERRIDE = "override", _("Override")
+    CLAWBACK = "clawback", _("Clawback")
+    ADJUSTMENT = "adjustment", _("Adjustment")
 
 
 class LedgerLine(models.Model):
@@ -329,7 +338,10 @@ class Statement(models.Model):
         indexes = [models.Index(fields=["period", "distributor"], name="statement_period_dist_idx")]
 
     def __str__(self) -> str:
-        return f"Statement {self.period} of distributor {self.distributor_id}"
+        return gettext("Statement %(period)s of distributor %(distributor)s") % {
+            "period": self.period,
+            "distributor": self.distributor_id,
+        }
 
 
 class Adjustment(models.Model):
@@ -349,12 +361,16 @@ class Adjustment(models.Model):
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="adjustment_not_zero")]
 
     def __str__(self) -> str:
-        return f"Adjustment {self.amount} for {self.distributor_id} in {self.period}"
+        return gettext("Adjustment %(amount)s for %(distributor)s in %(period)s") % {
+            "amount": self.amount,
+            "distributor": self.distributor_id,
+            "period": self.period,
+        }
 
 
 class PayoutBatchStatus(models.TextChoices):
-    OPEN = "open", "To pay"
-    PAID = "paid", "Paid"
+    OPEN = "open", _("To pay")
+    PAID = "paid", _("Paid")
 
 
 class PayoutBatch(models.Model):

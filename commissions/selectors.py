@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commissions.models import (
     ClosePhase,
@@ -69,16 +70,16 @@ def close_run_for_export(*, period: dt.date, preview: bool = False) -> CloseRun:
         .first()
     )
     if run is None:
-        what = "succeeded preview" if preview else "final close"
-        hint = (
-            "run `manage.py close_period {p} --preview`"
-            if preview
-            else "close it with `manage.py close_period {p}`"
-        )
-        raise NotFound(
-            f"Period {period_label(period)} has no {what} yet; " + hint.format(p=period_label(period)) + ".",
-            field="period",
-        )
+        if preview:
+            message = _(
+                "Period %(period)s has no succeeded preview yet; "
+                "run `manage.py close_period %(period)s --preview`."
+            )
+        else:
+            message = _(
+                "Period %(period)s has no final close yet; close it with `manage.py close_period %(period)s`."
+            )
+        raise NotFound(message % {"period": period_label(period)}, field="period")
     return run
 
 

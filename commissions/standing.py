@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from commissions.plan_document import current_plan_document
@@ -65,9 +66,11 @@ def current_standing(distributor: Distributor, *, at: dt.datetime | None = None)
 
     The live answer (no `at`) is cached per distributor for STANDING_CACHE_SECONDS: a leader's GV
     sums a whole downline's orders, and a dashboard is refreshed far more often than that changes.
+    The key names the language too: `missing` is in the reader's language.
     """
     if at is None:
-        key = f"standing:{distributor.pk}:{distributor.status}:{period_label(period_of(timezone.now()))}"
+        period = period_label(period_of(timezone.now()))
+        key = f"standing:{distributor.pk}:{distributor.status}:{period}:{get_language()}"
         timeout = getattr(settings, "STANDING_CACHE_SECONDS", 300)
         return cache.get_or_set(key, lambda: _standing(distributor, timezone.now()), timeout)
     return _standing(distributor, at)

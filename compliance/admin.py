@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from compliance.models import ComplianceReport
 from compliance.selectors import compliance_thresholds, income_disclosure, income_disclosure_csv_rows, percent
@@ -27,122 +29,149 @@ def report_sections(report: ComplianceReport) -> list[dict]:
     def row(label, value, help_text, code=None):
         return {"label": label, "value": value, "help": help_text, "flagged": code in flagged}
 
-    cap = "no cap" if report.consumption_cap_qv is None else f"{report.consumption_cap_qv.normalize():f} QV"
+    cap = (
+        _("no cap")
+        if report.consumption_cap_qv is None
+        else _("%(qv)s QV") % {"qv": f"{report.consumption_cap_qv.normalize():f}"}
+    )
     sections = [
         {
-            "title": "Sales to end customers vs. purchases by distributors",
+            "title": _("Sales to end customers vs. purchases by distributors"),
             "rows": [
                 row(
-                    "Volume sold to end customers",
-                    f"{report.customer_qv.normalize():f} QV",
-                    "QV of customer orders.",
+                    _("Volume sold to end customers"),
+                    _("%(qv)s QV") % {"qv": f"{report.customer_qv.normalize():f}"},
+                    _("QV of customer orders."),
                 ),
                 row(
-                    "Volume bought by distributors", f"{report.own_qv.normalize():f} QV", "QV of own orders."
+                    _("Volume bought by distributors"),
+                    _("%(qv)s QV") % {"qv": f"{report.own_qv.normalize():f}"},
+                    _("QV of own orders."),
                 ),
                 row(
-                    "Share sold to end customers",
+                    _("Share sold to end customers"),
                     percent(report.customer_volume_share),
-                    "Customer QV ÷ all QV of the period, net of returns refunded in the period.",
+                    _("Customer QV ÷ all QV of the period, net of returns refunded in the period."),
                     "customer_volume_share",
                 ),
-                row("Share bought by distributors", percent(report.own_volume_share), "Own QV ÷ all QV."),
+                row(
+                    _("Share bought by distributors"), percent(report.own_volume_share), _("Own QV ÷ all QV.")
+                ),
             ],
         },
         {
-            "title": "Own purchases above the cap (non-rewardable)",
+            "title": _("Own purchases above the cap (non-rewardable)"),
             "rows": [
-                row("Personal consumption cap", cap, "Own purchases above it earn nothing."),
-                row("Volume above the cap", f"{report.over_cap_qv.normalize():f} QV", "Σ max(0, PPC − cap)."),
+                row(_("Personal consumption cap"), cap, _("Own purchases above it earn nothing.")),
                 row(
-                    "Distributors above the cap",
-                    f"{report.over_cap_distributors} of {report.own_buyers} who bought for themselves",
+                    _("Volume above the cap"),
+                    _("%(qv)s QV") % {"qv": f"{report.over_cap_qv.normalize():f}"},
+                    _("Σ max(0, PPC − cap)."),
+                ),
+                row(
+                    _("Distributors above the cap"),
+                    _("%(over)s of %(buyers)s who bought for themselves")
+                    % {"over": report.over_cap_distributors, "buyers": report.own_buyers},
                     "",
                 ),
-                row("Share above the cap", percent(report.over_cap_share), "", "over_cap_share"),
+                row(_("Share above the cap"), percent(report.over_cap_share), "", "over_cap_share"),
             ],
         },
     ]
     if report.run_id:
         sections.append(
             {
-                "title": "Rewards and payouts (from the close)",
+                "title": _("Rewards and payouts (from the close)"),
                 "rows": [
                     row(
-                        "Personal commission",
+                        _("Personal commission"),
                         report.personal_commission,
-                        "All of it is paid on customer sales.",
+                        _("All of it is paid on customer sales."),
                     ),
-                    row("Overrides", report.override_commission, ""),
+                    row(_("Overrides"), report.override_commission, ""),
                     row(
-                        "Rewards from customer sales",
+                        _("Rewards from customer sales"),
                         report.customer_rewards,
-                        "Personal commission + each override × its source's customer CV ÷ rewardable CV.",
+                        _("Personal commission + each override × its source's customer CV ÷ rewardable CV."),
                     ),
                     row(
-                        "Share of rewards from customer sales",
+                        _("Share of rewards from customer sales"),
                         percent(report.customer_reward_share),
                         "",
                         "customer_reward_share",
                     ),
-                    row("Distributors in the period", report.distributors, "Everyone with a statement."),
-                    row("Earned anything", report.earning_distributors, "Lines of the period above zero."),
                     row(
-                        "Paid anything",
+                        _("Distributors in the period"), report.distributors, _("Everyone with a statement.")
+                    ),
+                    row(
+                        _("Earned anything"),
+                        report.earning_distributors,
+                        _("Lines of the period above zero."),
+                    ),
+                    row(
+                        _("Paid anything"),
                         f"{report.paid_distributors} ({percent(report.paid_share)})",
-                        "A payout above zero this period.",
+                        _("A payout above zero this period."),
                         "paid_share",
                     ),
-                    row("Total paid out", report.total_payout, ""),
+                    row(_("Total paid out"), report.total_payout, ""),
                     row(
-                        "Median payout (everyone)",
+                        _("Median payout (everyone)"),
                         report.median_payout,
-                        "Half got this or less; zeros count.",
+                        _("Half got this or less; zeros count."),
                     ),
-                    row("Mean payout (everyone)", report.mean_payout, ""),
-                    row("Median payout (of those paid)", report.median_payout_paid, ""),
-                    row("Mean payout (of those paid)", report.mean_payout_paid, ""),
+                    row(_("Mean payout (everyone)"), report.mean_payout, ""),
+                    row(_("Median payout (of those paid)"), report.median_payout_paid, ""),
+                    row(_("Mean payout (of those paid)"), report.mean_payout_paid, ""),
                 ],
             }
         )
     else:
         sections.append(
             {
-                "title": "Rewards and payouts",
-                "rows": [row("Not closed yet", "–", "These numbers come with the period's close.")],
+                "title": _("Rewards and payouts"),
+                "rows": [row(_("Not closed yet"), "–", _("These numbers come with the period's close."))],
             }
         )
     sections += [
         {
-            "title": "Inventory bought vs. resold",
+            "title": _("Inventory bought vs. resold"),
             "rows": [
-                row("Inventory bought", report.inventory_bought_value, "Price paid for inventory orders."),
-                row("Sold to customers", report.customer_sales_value, "What customers paid, ex VAT."),
                 row(
-                    "Resale ratio (volume)",
+                    _("Inventory bought"),
+                    report.inventory_bought_value,
+                    _("Price paid for inventory orders."),
+                ),
+                row(_("Sold to customers"), report.customer_sales_value, _("What customers paid, ex VAT.")),
+                row(
+                    _("Resale ratio (volume)"),
                     percent(report.inventory_resale_ratio),
-                    "Customer QV ÷ inventory QV bought.",
+                    _("Customer QV ÷ inventory QV bought."),
                     "inventory_resale_ratio",
                 ),
                 row(
-                    "Bought inventory, sold nothing",
-                    f"{report.inventory_without_sales} of {report.inventory_buyers} "
-                    f"(inventory worth {report.inventory_without_sales_value})",
+                    _("Bought inventory, sold nothing"),
+                    _("%(without_sales)s of %(buyers)s (inventory worth %(value)s)")
+                    % {
+                        "without_sales": report.inventory_without_sales,
+                        "buyers": report.inventory_buyers,
+                        "value": report.inventory_without_sales_value,
+                    },
                     "",
                 ),
             ],
         },
         {
-            "title": "Buy-back",
+            "title": _("Buy-back"),
             "rows": [
-                row("Requests made", report.buyback_requests, ""),
-                row("Approved (fully or partly)", report.buyback_count, ""),
-                row("Rejected", report.buyback_rejected, ""),
-                row("Refunded", report.buyback_value, ""),
+                row(_("Requests made"), report.buyback_requests, ""),
+                row(_("Approved (fully or partly)"), report.buyback_count, ""),
+                row(_("Rejected"), report.buyback_rejected, ""),
+                row(_("Refunded"), report.buyback_value, ""),
                 row(
-                    "Buy-back rate",
+                    _("Buy-back rate"),
                     percent(report.buyback_rate),
-                    "Refunded ÷ value of distributors' own purchases in the period.",
+                    _("Refunded ÷ value of distributors' own purchases in the period."),
                     "buyback_rate",
                 ),
             ],
@@ -168,35 +197,35 @@ class ComplianceReportAdmin(admin.ModelAdmin):
     actions = ["recompute"]
     change_list_template = "compliance/admin_report_list.html"
 
-    @admin.display(description="period", ordering="period_start")
+    @admin.display(description=gettext_lazy("period"), ordering="period_start")
     def period(self, obj):
         return obj.period_label
 
-    @admin.display(description="from")
+    @admin.display(description=gettext_lazy("from"))
     def run_kind_label(self, obj):
-        return {"final": "Final close", "preview": "Preview"}.get(obj.run_kind, "Orders only")
+        return {"final": _("Final close"), "preview": _("Preview")}.get(obj.run_kind, _("Orders only"))
 
-    @admin.display(description="sold to customers")
+    @admin.display(description=gettext_lazy("sold to customers"))
     def customer_share(self, obj):
         return percent(obj.customer_volume_share)
 
-    @admin.display(description="rewards from customers")
+    @admin.display(description=gettext_lazy("rewards from customers"))
     def reward_share(self, obj):
         return percent(obj.customer_reward_share)
 
-    @admin.display(description="paid anything")
+    @admin.display(description=gettext_lazy("paid anything"))
     def paid(self, obj):
         return percent(obj.paid_share)
 
-    @admin.display(description="buy-back")
+    @admin.display(description=gettext_lazy("buy-back"))
     def buyback(self, obj):
         return f"{obj.buyback_count} / {obj.buyback_value}"
 
-    @admin.display(description="warnings")
+    @admin.display(description=gettext_lazy("warnings"))
     def warnings_badge(self, obj):
         count = obj.warning_count
         if not count:
-            return format_html('<span style="color:#2e7d32">{}</span>', "none")
+            return format_html('<span style="color:#2e7d32">{}</span>', _("none"))
         return format_html('<strong style="color:#c62828">⚠ {}</strong>', count)
 
     def has_add_permission(self, request):
@@ -208,14 +237,20 @@ class ComplianceReportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Recompute selected reports")
+    @admin.action(description=gettext_lazy("Recompute selected reports"))
     def recompute(self, request, queryset):
         for report in queryset.select_related("run__period"):
             # An orders-only report stays one: recomputing must not turn into the final run's report.
             compliance_report_compute(
                 period_start=report.period_start, run=report.run, orders_only=report.run is None
             )
-        self.message_user(request, f"{queryset.count()} report(s) recomputed.", messages.SUCCESS)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(count)d report(s) recomputed.", "%(count)d report(s) recomputed.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -248,7 +283,7 @@ class ComplianceReportAdmin(admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": f"Compliance report {report.period_label}",
+                "title": _("Compliance report %(period)s") % {"period": report.period_label},
                 "report": report,
                 "sections": report_sections(report),
                 "warnings": [w for w in report.warnings if w["level"] == "warning"],
@@ -268,7 +303,11 @@ class ComplianceReportAdmin(admin.ModelAdmin):
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:compliance_compliancereport_changelist"))
         report = compliance_report_compute(period_start=period)
-        self.message_user(request, f"Compliance report of {period_label(period)} computed.", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Compliance report of %(period)s computed.") % {"period": period_label(period)},
+            messages.SUCCESS,
+        )
         return HttpResponseRedirect(reverse("admin:compliance_compliancereport_change", args=[report.pk]))
 
     def _year(self, request: HttpRequest, year: int | None = None) -> int:
@@ -287,7 +326,7 @@ class ComplianceReportAdmin(admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": f"Income disclosure statement {year}",
+                "title": _("Income disclosure statement %(year)s") % {"year": year},
                 "d": income_disclosure(year=year),
                 "years": list(range(this_year, this_year - 8, -1)),
             },

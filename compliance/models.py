@@ -6,6 +6,7 @@ disclosure statement (item 6) is computed on demand from the ledger and is not s
 """
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 VOLUME = {"max_digits": 18, "decimal_places": 4}
@@ -93,8 +94,11 @@ class ComplianceReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        kind = {"final": "final close", "preview": "preview"}.get(self.run_kind, "orders only")
-        return f"Compliance report {self.period_start:%Y-%m} ({kind})"
+        kind = {"final": _("final close"), "preview": _("preview")}.get(self.run_kind, _("orders only"))
+        return _("Compliance report %(period)s (%(kind)s)") % {
+            "period": f"{self.period_start:%Y-%m}",
+            "kind": kind,
+        }
 
     @property
     def period_label(self) -> str:

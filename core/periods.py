@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 
@@ -55,12 +56,15 @@ def parse_period(text: str) -> dt.date:
     match = PERIOD_RE.match(text.strip())
     if not match:
         raise ApplicationError(
-            f"'{text}' is not a period; write it as YYYY-MM, e.g. 2026-10.", field="period"
+            _("'%(text)s' is not a period; write it as YYYY-MM, e.g. 2026-10.") % {"text": text},
+            field="period",
         )
     try:
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:  # year 0000
-        raise ApplicationError(f"'{text}' is not a period in the calendar.", field="period") from None
+        raise ApplicationError(
+            _("'%(text)s' is not a period in the calendar.") % {"text": text}, field="period"
+        ) from None
 
 
 def period_label(period_start: dt.date) -> str:

@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
 
@@ -40,7 +42,7 @@ class SponsorChangeInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "sponsor history"
+    verbose_name_plural = _("sponsor history")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -97,7 +99,7 @@ class DistributorAdmin(admin.ModelAdmin):
     ]
     inlines = [SponsorChangeInline]
 
-    @admin.display(description="name", ordering="last_name")
+    @admin.display(description=_("name"), ordering="last_name")
     def name(self, obj: Distributor) -> str:
         return obj.name
 
@@ -114,13 +116,13 @@ class DistributorAdmin(admin.ModelAdmin):
             return [(None, {"fields": fields})]
         return [
             (None, {"fields": list(DistributorChangeForm.base_fields)}),
-            ("Sponsor tree", {"fields": ["sponsor", "status", "terminated_at", "referral_code"]}),
-            ("Ranks", {"fields": ["rank", "title"]}),
+            (_("Sponsor tree"), {"fields": ["sponsor", "status", "terminated_at", "referral_code"]}),
+            (_("Ranks"), {"fields": ["rank", "title"]}),
             (
-                "Nested sets (derived from the sponsor links)",
+                _("Nested sets (derived from the sponsor links)"),
                 {"classes": ["collapse"], "fields": ["tree_id", "lft", "rght", "level"]},
             ),
-            ("Record", {"fields": ["enrolled_at", "created_at", "updated_at"]}),
+            (_("Record"), {"fields": ["enrolled_at", "created_at", "updated_at"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -137,7 +139,7 @@ class DistributorAdmin(admin.ModelAdmin):
                 try:
                     distributor_update_profile(distributor=obj, actor=request.user, **changes)
                 except ApplicationError as exc:
-                    self.message_user(request, f"Not saved: {exc}", messages.ERROR)
+                    self.message_user(request, _("Not saved: %(error)s") % {"error": exc}, messages.ERROR)
             return
         data = form.cleaned_data
         try:
@@ -168,7 +170,9 @@ class DistributorAdmin(admin.ModelAdmin):
         if exc is None:
             return super().response_add(request, obj, post_url_continue)
         label = f"{exc.field.replace('_', ' ')}: " if exc.field else ""
-        self.message_user(request, f"Not enrolled. {label}{exc}", messages.ERROR)
+        self.message_user(
+            request, _("Not enrolled. %(field)s%(error)s") % {"field": label, "error": exc}, messages.ERROR
+        )
         keep = {k: v for k, v in request.POST.items() if k in DistributorAddForm.base_fields and v}
         return HttpResponseRedirect(reverse("admin:distributors_distributor_add") + "?" + urlencode(keep))
 
@@ -201,7 +205,9 @@ class DistributorAdmin(admin.ModelAdmin):
         count = queryset.count()
         if count > MAX_ACTION_ROWS:
             self.message_user(
-                request, f"Select at most {MAX_ACTION_ROWS} distributors for this action.", messages.ERROR
+                request,
+                _("Select at most %(max)d distributors for this action.") % {"max": MAX_ACTION_ROWS},
+                messages.ERROR,
             )
             return None
         form = form_class(request.POST if "apply" in request.POST else None)
@@ -214,7 +220,16 @@ class DistributorAdmin(admin.ModelAdmin):
                 except ApplicationError as exc:
                     self.message_user(request, f"{distributor}: {exc}", messages.ERROR)
             if done:
-                self.message_user(request, f"{title}: {done} distributor(s) done.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(title)s: %(count)d distributor(s) done.",
+                        "%(title)s: %(count)d distributor(s) done.",
+                        done,
+                    )
+                    % {"title": title, "count": done},
+                    messages.SUCCESS,
+                )
             return None
         selected = list(queryset.select_related("sponsor").order_by("pk")[:20])
         context = {
@@ -232,44 +247,44 @@ class DistributorAdmin(admin.ModelAdmin):
         }
         return render(request, "admin/distributors/action_form.html", context)
 
-    @admin.action(description="Move to another sponsor…", permissions=["change"])
+    @admin.action(description=_("Move to another sponsor…"), permissions=["change"])
     def move_action(self, request, queryset):
         return self._action_form(
             request,
             queryset,
             form_class=MoveForm,
             action="move_action",
-            title="Move to another sponsor",
-            intro="Move these distributors, each with their whole downline, under a new sponsor:",
-            submit_label="Move",
+            title=_("Move to another sponsor"),
+            intro=_("Move these distributors, each with their whole downline, under a new sponsor:"),
+            submit_label=_("Move"),
             apply=lambda d, data: distributor_move(
                 distributor=d, new_sponsor=data["new_sponsor"], actor=request.user, reason=data["reason"]
             ),
         )
 
-    @admin.action(description="Terminate…", permissions=["change"])
+    @admin.action(description=_("Terminate…"), permissions=["change"])
     def terminate_action(self, request, queryset):
         return self._action_form(
             request,
             queryset,
             form_class=ReasonForm,
             action="terminate_action",
-            title="Terminate",
-            intro="Terminate these distributors; each one's frontline moves up to their sponsor:",
-            submit_label="Terminate",
+            title=_("Terminate"),
+            intro=_("Terminate these distributors; each one's frontline moves up to their sponsor:"),
+            submit_label=_("Terminate"),
             apply=lambda d, data: distributor_terminate(
                 distributor=d, actor=request.user, reason=data["reason"]
             ),
         )
 
-    @admin.action(description="Put on hold…", permissions=["change"])
+    @admin.action(description=_("Put on hold…"), permissions=["change"])
     def hold_action(self, request, queryset):
-        return self._status_action(request, queryset, DistributorStatus.HOLD, "hold_action", "Put on hold")
+        return self._status_action(request, queryset, DistributorStatus.HOLD, "hold_action", _("Put on hold"))
 
-    @admin.action(description="Reactivate…", permissions=["change"])
+    @admin.action(description=_("Reactivate…"), permissions=["change"])
     def reactivate_action(self, request, queryset):
         return self._status_action(
-            request, queryset, DistributorStatus.ACTIVE, "reactivate_action", "Reactivate"
+            request, queryset, DistributorStatus.ACTIVE, "reactivate_action", _("Reactivate")
         )
 
     def _status_action(self, request, queryset, status: str, action: str, title: str):
@@ -286,28 +301,28 @@ class DistributorAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Export personal data (JSON)", permissions=["view"])
+    @admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
     def export_personal_data_action(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one distributor to export.", messages.ERROR)
+            self.message_user(request, _("Select exactly one distributor to export."), messages.ERROR)
             return None
         distributor = queryset.get()
         return personal_data_download(distributor_personal_data(distributor), distributor.external_id)
 
-    @admin.action(description="Erase personal data…", permissions=["change"])
+    @admin.action(description=_("Erase personal data…"), permissions=["change"])
     def erase_personal_data_action(self, request, queryset):
         return self._action_form(
             request,
             queryset,
             form_class=ReasonForm,
             action="erase_personal_data_action",
-            title="Erase personal data",
-            intro=(
+            title=_("Erase personal data"),
+            intro=_(
                 "Pseudonymise these terminated distributors: name, e-mail, phone and login are "
                 "erased; the tree, orders, ledger and statements are kept (7 years). This cannot "
                 "be undone. Give the reason (e.g. the request's reference):"
             ),
-            submit_label="Erase",
+            submit_label=_("Erase"),
             apply=lambda d, data: distributor_erase(distributor=d, actor=request.user, reason=data["reason"]),
         )
 

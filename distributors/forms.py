@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Distributor
 from .selectors import distributor_by_reference, email_in_use
@@ -15,13 +16,15 @@ class DistributorAddForm(forms.ModelForm):
         model = Distributor
         fields = ["sponsor", "first_name", "last_name", "email", "phone", "country", "external_id", "user"]
 
-    enrolled_at = forms.DateTimeField(required=False, help_text="Leave empty for now.")
+    enrolled_at = forms.DateTimeField(
+        required=False, label=_("Enrolled at"), help_text=_("Leave empty for now.")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["external_id"].required = False
-        self.fields["external_id"].help_text = "Leave empty to generate one."
-        self.fields["sponsor"].help_text = "Leave empty only to start a new tree (the company root)."
+        self.fields["external_id"].help_text = _("Leave empty to generate one.")
+        self.fields["sponsor"].help_text = _("Leave empty only to start a new tree (the company root).")
 
 
 class DistributorChangeForm(forms.ModelForm):
@@ -35,22 +38,26 @@ class DistributorChangeForm(forms.ModelForm):
         # Early feedback on the form; distributor_update_profile checks it again under the lock.
         email = self.cleaned_data["email"].strip().lower()
         if email_in_use(email, exclude_pk=self.instance.pk):
-            raise forms.ValidationError("Another distributor has this email address.")
+            raise forms.ValidationError(_("Another distributor has this email address."))
         return email
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000, label=_("Reason")
+    )
 
 
 class MoveForm(ReasonForm):
     new_sponsor = forms.CharField(
-        label="New sponsor", help_text="Id, external id or referral code of the new sponsor.", max_length=64
+        label=_("New sponsor"),
+        help_text=_("Id, external id or referral code of the new sponsor."),
+        max_length=64,
     )
     field_order = ["new_sponsor", "reason"]
 
     def clean_new_sponsor(self) -> Distributor:
         sponsor = distributor_by_reference(self.cleaned_data["new_sponsor"])
         if sponsor is None:
-            raise forms.ValidationError("No distributor has that id, external id or referral code.")
+            raise forms.ValidationError(_("No distributor has that id, external id or referral code."))
         return sponsor

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commissions.models import (
     CloseRunKind,
@@ -158,7 +159,7 @@ def distributor_personal_data(distributor: Distributor) -> dict[str, Any]:
     """
     me = Distributor.objects.select_related("sponsor", "user").filter(pk=distributor.pk).first()
     if me is None:
-        raise NotFound("The distributor does not exist.", field="distributor")
+        raise NotFound(_("The distributor does not exist."), field="distributor")
     sponsor = me.sponsor
 
     sponsor_changes = [
@@ -442,19 +443,22 @@ def distributor_erase(*, distributor: Distributor, actor: Any, reason: str) -> D
     changes nothing and records nothing.
     """
     if not (actor is not None and getattr(actor, "is_staff", False)):
-        raise PermissionDenied("Only staff may erase a distributor's personal data.")
+        raise PermissionDenied(_("Only staff may erase a distributor's personal data."))
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Give a reason (e.g. the request's reference); it is kept.", field="reason")
+        raise ApplicationError(_("Give a reason (e.g. the request's reference); it is kept."), field="reason")
 
     # A row lock, not the tree lock: the tree does not change; termination locks this row too.
     node = Distributor.objects.select_for_update(no_key=True).filter(pk=distributor.pk).first()
     if node is None:
-        raise NotFound("The distributor does not exist.", field="distributor")
+        raise NotFound(_("The distributor does not exist."), field="distributor")
     if node.status != DistributorStatus.TERMINATED:
         raise Conflict(
-            f"{node.name} is {node.get_status_display().lower()}: terminate the distributor first; "
-            "only a terminated distributor's personal data can be erased.",
+            _(
+                "%(name)s is %(status)s: terminate the distributor first; only a terminated "
+                "distributor's personal data can be erased."
+            )
+            % {"name": node.name, "status": node.get_status_display().lower()},
             field="distributor",
         )
     User = get_user_model()

@@ -19,6 +19,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
@@ -35,31 +37,34 @@ _CREATE_ATTEMPTS = 5
 
 
 def referral_code_generate() -> str:
-    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_CODE_LENGTH))
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _position in range(REFERRAL_CODE_LENGTH))
 
 
 def _external_id_generate() -> str:
-    return "D" + "".join(secrets.choice("0123456789") for _ in range(9))
+    return "D" + "".join(secrets.choice("0123456789") for _digit in range(9))
 
 
 def _require_staff(actor: Any) -> None:
     if not (actor is not None and getattr(actor, "is_staff", False)):
-        raise PermissionDenied("Only staff may change the sponsor tree or a distributor's status.")
+        raise PermissionDenied(_("Only staff may change the sponsor tree or a distributor's status."))
 
 
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Give a reason; it is kept in the history.", field="reason")
+        raise ApplicationError(_("Give a reason; it is kept in the history."), field="reason")
     return reason
 
 
 def _clean_text(value: str, field: str, label: str, *, max_length: int = 100) -> str:
     value = (value or "").strip()
     if not value:
-        raise ApplicationError(f"{label} is required.", field=field)
+        raise ApplicationError(_("%(label)s is required.") % {"label": label}, field=field)
     if len(value) > max_length:
-        raise ApplicationError(f"{label} is longer than {max_length} characters.", field=field)
+        raise ApplicationError(
+            _("%(label)s is longer than %(max)d characters.") % {"label": label, "max": max_length},
+            field=field,
+        )
     return value
 
 
@@ -72,7 +77,7 @@ def _resolve_sponsor(
         given.append("referral_code")
     if len(given) > 1:
         raise ApplicationError(
-            "Name the sponsor once: by sponsor, sponsor id or referral code.", field=given[1]
+            _("Name the sponsor once: by sponsor, sponsor id or referral code."), field=given[1]
         )
     if not given:
         return None
@@ -85,16 +90,16 @@ def _resolve_sponsor(
     except (Distributor.DoesNotExist, ValueError, TypeError):
         field = given[0]
         raise NotFound(
-            "No distributor has that referral code."
+            _("No distributor has that referral code.")
             if field == "referral_code"
-            else "The sponsor does not exist.",
+            else _("The sponsor does not exist."),
             field=field,
         ) from None
 
 
 _CLEANERS = {
-    "first_name": lambda v: _clean_text(v, "first_name", "First name"),
-    "last_name": lambda v: _clean_text(v, "last_name", "Last name"),
+    "first_name": lambda v: _clean_text(v, "first_name", gettext_lazy("First name")),
+    "last_name": lambda v: _clean_text(v, "last_name", gettext_lazy("Last name")),
     "email": lambda v: _clean_email(v),
     "phone": lambda v: _clean_phone(v),
     "country": lambda v: _clean_country(v),
@@ -106,21 +111,21 @@ def _clean_email(value: str) -> str:
     try:
         validate_email(email)
     except ValidationError:
-        raise ApplicationError("Enter a valid email address.", field="email") from None
+        raise ApplicationError(_("Enter a valid email address."), field="email") from None
     return email
 
 
 def _clean_phone(value: str) -> str:
     phone = (value or "").strip()
     if len(phone) > 32:
-        raise ApplicationError("Phone number is longer than 32 characters.", field="phone")
+        raise ApplicationError(_("Phone number is longer than 32 characters."), field="phone")
     return phone
 
 
 def _clean_country(value: str) -> str:
     country = (value or "").strip().upper()
     if len(country) != 2 or not country.isalpha():
-        raise ApplicationError("Country must be a two-letter ISO code, e.g. NL.", field="country")
+        raise ApplicationError(_("Country must be a two-letter ISO code, e.g. NL."), field="country")
     return country
 
 
@@ -140,27 +145,29 @@ def distributor_update_profile(*, distributor: Distributor, actor: Any, **change
     allowed = {*_CLEANERS, "external_id", "user"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     cleaned = _clean_profile(**{k: v for k, v in changes.items() if k in _CLEANERS})
     if "external_id" in changes:
         cleaned["external_id"] = _clean_text(
-            changes["external_id"], "external_id", "External id", max_length=64
+            changes["external_id"], "external_id", _("External id"), max_length=64
         )
     # The same lock as enrollment, so the email check cannot race an enrollment or another edit.
     advisory_xact_lock(SPONSOR_TREE_LOCK)
     node = Distributor.objects.select_for_update(no_key=True).filter(pk=distributor.pk).first()
     if node is None:
-        raise NotFound("The distributor does not exist.", field="distributor")
+        raise NotFound(_("The distributor does not exist."), field="distributor")
     if "email" in cleaned and email_in_use(cleaned["email"], exclude_pk=node.pk):
-        raise Conflict("Another distributor has this email address.", field="email")
+        raise Conflict(_("Another distributor has this email address."), field="email")
     if "external_id" in cleaned and (
         Distributor.objects.filter(external_id=cleaned["external_id"]).exclude(pk=node.pk).exists()
     ):
-        raise Conflict("A distributor with this external id already exists.", field="external_id")
+        raise Conflict(_("A distributor with this external id already exists."), field="external_id")
     if "user" in changes:
         user = changes["user"]
         if user is not None and Distributor.objects.filter(user=user).exclude(pk=node.pk).exists():
-            raise Conflict("That user is already linked to a distributor.", field="user")
+            raise Conflict(_("That user is already linked to a distributor."), field="user")
         cleaned["user"] = user
     changed = [name for name, value in cleaned.items() if getattr(node, name) != value]
     if not changed:
@@ -200,32 +207,32 @@ def distributor_enroll(
     first_name, last_name, email = profile["first_name"], profile["last_name"], profile["email"]
     phone, country = profile["phone"], profile["country"]
     if external_id is not None:
-        external_id = _clean_text(external_id, "external_id", "External id", max_length=64)
+        external_id = _clean_text(external_id, "external_id", _("External id"), max_length=64)
     if user is not None and password is not None:
-        raise ApplicationError("Give either an existing user or a password, not both.", field="password")
+        raise ApplicationError(_("Give either an existing user or a password, not both."), field="password")
     if enrolled_at is not None and timezone.is_naive(enrolled_at):
-        raise ApplicationError("Enrollment time must carry a time zone.", field="enrolled_at")
+        raise ApplicationError(_("Enrollment time must carry a time zone."), field="enrolled_at")
 
     advisory_xact_lock(SPONSOR_TREE_LOCK)
     sponsor_row = _resolve_sponsor(sponsor=sponsor, sponsor_id=sponsor_id, referral_code=referral_code)
     if sponsor_row is not None and sponsor_row.status == DistributorStatus.TERMINATED:
         raise ApplicationError(
-            f"{sponsor_row.name} is terminated and cannot sponsor new distributors.",
+            _("%(name)s is terminated and cannot sponsor new distributors.") % {"name": sponsor_row.name},
             field="referral_code" if referral_code else ("sponsor" if sponsor else "sponsor_id"),
         )
     # Enrollments are serialised by the tree lock, so this check cannot race another enrollment.
     if email_in_use(email):
-        raise Conflict("A distributor with this email address already exists.", field="email")
+        raise Conflict(_("A distributor with this email address already exists."), field="email")
     if external_id is not None and Distributor.objects.filter(external_id=external_id).exists():
-        raise Conflict("A distributor with this external id already exists.", field="external_id")
+        raise Conflict(_("A distributor with this external id already exists."), field="external_id")
 
     User = get_user_model()
     if user is not None:
         if Distributor.objects.filter(user=user).exists():
-            raise Conflict("That user is already linked to a distributor.", field="user")
+            raise Conflict(_("That user is already linked to a distributor."), field="user")
     elif password is not None:
         if User.objects.filter(username__iexact=email).exists():
-            raise Conflict("A login with this email address already exists.", field="email")
+            raise Conflict(_("A login with this email address already exists."), field="email")
         try:
             validate_password(password)
         except ValidationError as exc:
@@ -257,7 +264,7 @@ def distributor_enroll(
             # A generated code collided with an existing one (the unique constraint said so).
             if external_id is not None and Distributor.objects.filter(external_id=external_id).exists():
                 raise Conflict(
-                    "A distributor with this external id already exists.", field="external_id"
+                    _("A distributor with this external id already exists."), field="external_id"
                 ) from None
             if attempt == _CREATE_ATTEMPTS - 1:
                 raise
@@ -284,27 +291,36 @@ def distributor_move(
     _require_staff(actor)
     reason = _require_reason(reason)
     if new_sponsor is None:
-        raise ApplicationError("Choose the new sponsor.", field="new_sponsor")
+        raise ApplicationError(_("Choose the new sponsor."), field="new_sponsor")
     if new_sponsor.pk == distributor.pk:
-        raise ApplicationError("A distributor cannot be their own sponsor.", field="new_sponsor")
+        raise ApplicationError(_("A distributor cannot be their own sponsor."), field="new_sponsor")
 
     advisory_xact_lock(SPONSOR_TREE_LOCK)
     rows = _lock_rows(sorted([distributor.pk, new_sponsor.pk]))
     if distributor.pk not in rows:
-        raise NotFound("The distributor to move does not exist.", field="distributor")
+        raise NotFound(_("The distributor to move does not exist."), field="distributor")
     if new_sponsor.pk not in rows:
-        raise NotFound("The new sponsor does not exist.", field="new_sponsor")
+        raise NotFound(_("The new sponsor does not exist."), field="new_sponsor")
     # Fresh rows read under the lock: the caller's instances may carry stale nested-set numbers.
     node, target = rows[distributor.pk], rows[new_sponsor.pk]
     if node.status == DistributorStatus.TERMINATED:
-        raise ApplicationError(f"{node.name} is terminated and cannot be moved.", field="distributor")
+        raise ApplicationError(
+            _("%(name)s is terminated and cannot be moved.") % {"name": node.name}, field="distributor"
+        )
     if target.status == DistributorStatus.TERMINATED:
-        raise ApplicationError(f"{target.name} is terminated and cannot sponsor anyone.", field="new_sponsor")
+        raise ApplicationError(
+            _("%(name)s is terminated and cannot sponsor anyone.") % {"name": target.name},
+            field="new_sponsor",
+        )
     if node.sponsor_id == target.pk:
-        raise ApplicationError(f"{node.name} is already sponsored by {target.name}.", field="new_sponsor")
+        raise ApplicationError(
+            _("%(name)s is already sponsored by %(sponsor)s.") % {"name": node.name, "sponsor": target.name},
+            field="new_sponsor",
+        )
     if target.tree_id == node.tree_id and node.lft < target.lft < node.rght:
         raise ApplicationError(
-            f"{target.name} is in {node.name}'s own downline; a distributor cannot move under it.",
+            _("%(sponsor)s is in %(name)s's own downline; a distributor cannot move under it.")
+            % {"sponsor": target.name, "name": node.name},
             field="new_sponsor",
         )
 
@@ -342,13 +358,13 @@ def distributor_terminate(
     reason = _require_reason(reason)
     at = at or timezone.now()
     if timezone.is_naive(at):
-        raise ApplicationError("Termination time must carry a time zone.", field="at")
+        raise ApplicationError(_("Termination time must carry a time zone."), field="at")
 
     advisory_xact_lock(SPONSOR_TREE_LOCK)
     # Under the tree lock the sponsor link cannot change, so it is safe to read before row locks.
     current = Distributor.objects.filter(pk=distributor.pk).values_list("sponsor_id", flat=True).first()
     if current is None and not Distributor.objects.filter(pk=distributor.pk).exists():
-        raise NotFound("The distributor does not exist.", field="distributor")
+        raise NotFound(_("The distributor does not exist."), field="distributor")
     locked = (
         Distributor.objects.select_for_update(no_key=True)
         .filter(Q(pk__in=[distributor.pk, current]) | Q(sponsor_id=distributor.pk))
@@ -358,11 +374,17 @@ def distributor_terminate(
     node = rows[distributor.pk]
     frontline = sorted((r for r in rows.values() if r.sponsor_id == node.pk), key=lambda r: r.pk)
     if node.status == DistributorStatus.TERMINATED:
-        raise Conflict(f"{node.name} is already terminated.", field="distributor")
+        raise Conflict(_("%(name)s is already terminated.") % {"name": node.name}, field="distributor")
     if node.sponsor_id is None and frontline:
         raise ApplicationError(
-            f"{node.name} is a root with {len(frontline)} distributor(s) in their frontline; move "
-            "them under another sponsor before terminating.",
+            ngettext(
+                "%(name)s is a root with %(count)d distributor(s) in their frontline; move them under "
+                "another sponsor before terminating.",
+                "%(name)s is a root with %(count)d distributor(s) in their frontline; move them under "
+                "another sponsor before terminating.",
+                len(frontline),
+            )
+            % {"name": node.name, "count": len(frontline)},
             field="distributor",
         )
 
@@ -410,13 +432,15 @@ def distributor_set_status(*, distributor: Distributor, status: str, actor: Any,
     reason = _require_reason(reason)
     if status not in (DistributorStatus.ACTIVE, DistributorStatus.HOLD):
         raise ApplicationError(
-            "Status can be set to active or hold; terminate through the termination.", field="status"
+            _("Status can be set to active or hold; terminate through the termination."), field="status"
         )
     node = Distributor.objects.select_for_update(no_key=True).filter(pk=distributor.pk).first()
     if node is None:
-        raise NotFound("The distributor does not exist.", field="distributor")
+        raise NotFound(_("The distributor does not exist."), field="distributor")
     if node.status == DistributorStatus.TERMINATED:
-        raise Conflict(f"{node.name} is terminated; a termination is final.", field="status")
+        raise Conflict(
+            _("%(name)s is terminated; a termination is final.") % {"name": node.name}, field="status"
+        )
     if node.status == status:
         return node
     old = node.status

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
 
@@ -69,8 +70,14 @@ def compute_numbering(links: Iterable[tuple[int, int | None]]) -> dict[int, Tree
     if unreached:
         sample = sorted(unreached)[:10]
         raise ApplicationError(
-            f"{len(unreached)} distributor(s) are not under any root (a sponsor cycle or a missing "
-            f"sponsor), e.g. ids {sample}."
+            ngettext(
+                "%(count)d distributor(s) are not under any root (a sponsor cycle or a missing sponsor), "
+                "e.g. ids %(sample)s.",
+                "%(count)d distributor(s) are not under any root (a sponsor cycle or a missing sponsor), "
+                "e.g. ids %(sample)s.",
+                len(unreached),
+            )
+            % {"count": len(unreached), "sample": sample}
         )
     return numbers
 

@@ -16,6 +16,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
 from core.periods import period_label, period_of, previous_period
@@ -68,7 +70,7 @@ class ServiceAdmin(admin.ModelAdmin):
         return self.service_form_view(
             request,
             self.service_form(request.POST or None, initial=request.GET.dict(), admin_site=self.admin_site),
-            title=f"Add {self.model._meta.verbose_name}",
+            title=_("Add %(name)s") % {"name": self.model._meta.verbose_name},
         )
 
     def service_form_view(self, request: HttpRequest, form: Any, *, title: str) -> HttpResponse:
@@ -78,7 +80,7 @@ class ServiceAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 form.add_service_error(exc)
             else:
-                self.message_user(request, f"Saved: {obj}.", messages.SUCCESS)
+                self.message_user(request, _("Saved: %(object)s.") % {"object": obj}, messages.SUCCESS)
                 target = obj if isinstance(obj, self.model) else getattr(obj, "order", obj)
                 url = reverse(
                     f"admin:{target._meta.app_label}_{target._meta.model_name}_change", args=[target.pk]
@@ -98,8 +100,11 @@ class ServiceAdmin(admin.ModelAdmin):
         """Actions that run a service (pay, cancel, close) need the model's change permission."""
         return request.user.has_perm(f"{self.model._meta.app_label}.change_{self.model._meta.model_name}")
 
-    def run_action(self, request: HttpRequest, queryset: QuerySet, verb: str, call: Any) -> None:
-        """Call a service per selected object; report each success and each refusal."""
+    def run_action(self, request: HttpRequest, queryset: QuerySet, done_message: Any, call: Any) -> None:
+        """Call a service per selected object; report each success and each refusal.
+
+        `done_message` has the placeholders %(count)d and %(objects)s (the model's plural name).
+        """
         done = 0
         for obj in queryset:
             try:
@@ -110,7 +115,9 @@ class ServiceAdmin(admin.ModelAdmin):
                 done += 1
         if done:
             self.message_user(
-                request, f"{verb} {done} {self.model._meta.verbose_name_plural}.", messages.SUCCESS
+                request,
+                done_message % {"count": done, "objects": self.model._meta.verbose_name_plural},
+                messages.SUCCESS,
             )
 
 
@@ -179,12 +186,12 @@ class ProductAdmin(admin.ModelAdmin):
         except ApplicationError:
             return HttpResponseRedirect(request.get_full_path())
 
-    @admin.action(description="Withdraw from sale")
+    @admin.action(description=_("Withdraw from sale"))
     def withdraw(self, request: HttpRequest, queryset: QuerySet) -> None:
         for product in queryset:
             services.product_set_active(product=product, active=False, actor=request.user)
 
-    @admin.action(description="Bring back on sale")
+    @admin.action(description=_("Bring back on sale"))
     def bring_back(self, request: HttpRequest, queryset: QuerySet) -> None:
         for product in queryset:
             services.product_set_active(product=product, active=True, actor=request.user)
@@ -224,15 +231,15 @@ class CustomerAdmin(ServiceAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Export personal data (JSON)", permissions=["view"])
+    @admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
     def export_personal_data_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one customer to export.", messages.ERROR)
+            self.message_user(request, _("Select exactly one customer to export."), messages.ERROR)
             return None
         customer = queryset.get()
         return personal_data_download(customer_personal_data(customer), f"customer-{customer.pk}")
 
-    @admin.action(description="Erase personal data…", permissions=["change"])
+    @admin.action(description=_("Erase personal data…"), permissions=["change"])
     def erase_personal_data_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = ReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -245,14 +252,21 @@ class CustomerAdmin(ServiceAdmin):
                     self.message_user(request, f"{customer}: {exc.message}", messages.ERROR)
             if done:
                 self.message_user(
-                    request, f"Erased the personal data of {done} customer(s).", messages.SUCCESS
+                    request,
+                    ngettext(
+                        "Erased the personal data of %(count)d customer(s).",
+                        "Erased the personal data of %(count)d customer(s).",
+                        done,
+                    )
+                    % {"count": done},
+                    messages.SUCCESS,
                 )
             return None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Erase personal data",
-            "intro": (
+            "title": _("Erase personal data"),
+            "intro": _(
                 "Pseudonymise these customers: name, e-mail and phone are erased; their orders and "
                 "demonstrations are kept for the books (7 years). This cannot be undone. Give the "
                 "reason (e.g. the date of the customer's request):"
@@ -264,7 +278,7 @@ class CustomerAdmin(ServiceAdmin):
             "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)),
             "action": "erase_personal_data_action",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "submit_label": "Erase",
+            "submit_label": _("Erase"),
         }
         return render(request, "admin/distributors/action_form.html", context)
 
@@ -272,13 +286,13 @@ class CustomerAdmin(ServiceAdmin):
 class PeriodFilter(admin.SimpleListFilter):
     """The last twelve periods, computed without scanning the orders."""
 
-    title = "commission period"
+    title = _("commission period")
     parameter_name = "period"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         period = period_of(timezone.now())
-        choices = [("none", "Not counted yet")]
-        for _ in range(12):
+        choices = [("none", _("Not counted yet"))]
+        for _month in range(12):
             choices.append((period.isoformat(), period_label(period)))
             period = previous_period(period)
         return choices
@@ -368,15 +382,15 @@ class OrderAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return with_totals(super().get_queryset(request))
 
-    @admin.display(description="total ex VAT", ordering="total")
+    @admin.display(description=_("total ex VAT"), ordering="total")
     def total(self, obj: Order) -> Any:
         return obj.total
 
-    @admin.display(description="period", ordering="commission_period")
+    @admin.display(description=_("period"), ordering="commission_period")
     def period(self, obj: Order) -> str:
         return period_label(obj.commission_period) if obj.commission_period else "–"
 
-    @admin.display(description="demonstration")
+    @admin.display(description=_("demonstration"))
     def demonstration_link(self, obj: Order) -> str:
         return _link(obj.demonstration) if obj.demonstration_id else "–"
 
@@ -385,8 +399,9 @@ class OrderAdmin(ServiceAdmin):
         if obj.status not in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED):
             return "–"
         return format_html(
-            '<a class="button" href="{}">Record a return</a>',
+            '<a class="button" href="{}">{}</a>',
             reverse("admin:orders_order_return", args=[obj.pk]),
+            _("Record a return"),
         )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -411,18 +426,25 @@ class OrderAdmin(ServiceAdmin):
             raise PermissionDenied
         order = get_object_or_404(Order, pk=order_id)
         form = OrderReturnForm(request.POST or None, order=order, admin_site=self.admin_site)
-        return self.service_form_view(request, form, title=f"Return of order {order.number}")
+        return self.service_form_view(
+            request, form, title=_("Return of order %(number)s") % {"number": order.number}
+        )
 
-    @admin.action(description="Record payment now", permissions=["record"])
+    @admin.action(description=_("Record payment now"), permissions=["record"])
     def pay(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self.run_action(request, queryset, "Paid", lambda o: services.order_pay(order=o, actor=request.user))
+        self.run_action(
+            request,
+            queryset,
+            _("Paid %(count)d %(objects)s."),
+            lambda o: services.order_pay(order=o, actor=request.user),
+        )
 
-    @admin.action(description="Cancel (pending, or paid within cooling-off)", permissions=["record"])
+    @admin.action(description=_("Cancel (pending, or paid within cooling-off)"), permissions=["record"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
         self.run_action(
             request,
             queryset,
-            "Cancelled",
+            _("Cancelled %(count)d %(objects)s."),
             lambda o: services.order_cancel(order=o, actor=request.user, reason="Cancelled in the admin"),
         )
 
@@ -484,7 +506,7 @@ class DemonstrationOrderInline(ReadOnlyInline):
     fields = ("number", "customer", "status", "paid_at", "commission_date")
     readonly_fields = fields
     show_change_link = True
-    verbose_name_plural = "orders"
+    verbose_name_plural = _("orders")
 
 
 @admin.register(Demonstration)
@@ -528,20 +550,24 @@ class DemonstrationAdmin(ServiceAdmin):
             obj._summary = demonstration_summary(demonstration=obj)
         return obj._summary
 
-    @admin.display(description="QPS")
+    @admin.display(description=_("QPS"))
     def qps_so_far(self, obj: Demonstration) -> Any:
         return self._summary(obj).qps
 
-    @admin.display(description="Host rewards")
+    @admin.display(description=_("Host rewards"))
     def rewards(self, obj: Demonstration) -> str:
         summary = self._summary(obj)
-        return f"{summary.host_credit} host credit, {summary.half_price_items} half-price item(s)"
+        return ngettext(
+            "%(credit)s host credit, %(items)d half-price item(s)",
+            "%(credit)s host credit, %(items)d half-price item(s)",
+            summary.half_price_items,
+        ) % {"credit": summary.host_credit, "items": summary.half_price_items}
 
-    @admin.display(description="Close by")
+    @admin.display(description=_("Close by"))
     def close_deadline(self, obj: Demonstration) -> Any:
         return timezone.localtime(self._summary(obj).close_deadline)
 
-    @admin.display(description="Voucher")
+    @admin.display(description=_("Voucher"))
     def voucher(self, obj: Demonstration) -> str:
         return _link(self._summary(obj).voucher)
 
@@ -553,14 +579,15 @@ class DemonstrationAdmin(ServiceAdmin):
         guests = self._summary(obj).guests
         links = format_html_join(
             " ",
-            '<a class="button" href="{}?demonstration={}&amp;customer={}">Order for {}</a>',
-            ((add, obj.pk, g.customer_id, g.customer) for g in guests),
+            '<a class="button" href="{}?demonstration={}&amp;customer={}">{}</a>',
+            ((add, obj.pk, g.customer_id, _("Order for %(guest)s") % {"guest": g.customer}) for g in guests),
         )
         return format_html(
-            '<a class="button" href="{}?demonstration={}&amp;customer={}">Order for the host</a> {}',
+            '<a class="button" href="{}?demonstration={}&amp;customer={}">{}</a> {}',
             add,
             obj.pk,
             obj.host_id,
+            _("Order for the host"),
             links,
         )
 
@@ -594,21 +621,21 @@ class DemonstrationAdmin(ServiceAdmin):
             else:
                 formset.new_objects.append(guest)
 
-    @admin.action(description="Close (orders count now, host credit issued)", permissions=["record"])
+    @admin.action(description=_("Close (orders count now, host credit issued)"), permissions=["record"])
     def close(self, request: HttpRequest, queryset: QuerySet) -> None:
         self.run_action(
             request,
             queryset,
-            "Closed",
+            _("Closed %(count)d %(objects)s."),
             lambda d: services.demonstration_close(demonstration=d, actor=request.user),
         )
 
-    @admin.action(description="Cancel (its pending orders are cancelled)", permissions=["record"])
+    @admin.action(description=_("Cancel (its pending orders are cancelled)"), permissions=["record"])
     def cancel(self, request: HttpRequest, queryset: QuerySet) -> None:
         self.run_action(
             request,
             queryset,
-            "Cancelled",
+            _("Cancelled %(count)d %(objects)s."),
             lambda d: services.demonstration_cancel(
                 demonstration=d, actor=request.user, reason="Cancelled in the admin"
             ),

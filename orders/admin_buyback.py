@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from orders.models import BuybackLine, BuybackRequest, BuybackStatus
@@ -32,17 +33,17 @@ class BuybackLineInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order_line__order")
 
-    @admin.display(description="order")
+    @admin.display(description=_("order"))
     def order_number(self, obj: BuybackLine) -> str:
         order = obj.order_line.order
         url = reverse("admin:orders_order_change", args=[order.pk])
         return format_html('<a href="{}">{}</a>', url, order.number)
 
-    @admin.display(description="SKU")
+    @admin.display(description=_("SKU"))
     def sku(self, obj: BuybackLine) -> str:
         return obj.order_line.sku
 
-    @admin.display(description="refund approved")
+    @admin.display(description=_("refund approved"))
     def line_refund(self, obj: BuybackLine):
         return obj.approved_quantity * obj.unit_refund
 
@@ -54,7 +55,9 @@ class BuybackLineInline(admin.TabularInline):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False, label=_("Reason")
+    )
 
 
 @admin.register(BuybackRequest)
@@ -97,11 +100,11 @@ class BuybackRequestAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(units_asked=Sum("lines__quantity"))
 
-    @admin.display(description="units", ordering="units_asked")
+    @admin.display(description=_("units"), ordering="units_asked")
     def units(self, obj: BuybackRequest) -> int:
         return obj.units_asked or 0
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: BuybackRequest) -> str:
         colours = {
             BuybackStatus.REQUESTED: "#b36b00",
@@ -128,7 +131,7 @@ class BuybackRequestAdmin(admin.ModelAdmin):
 
     # --- decisions --------------------------------------------------------------------------------
 
-    @admin.action(description="Approve selected requests in full")
+    @admin.action(description=_("Approve selected requests in full"))
     def approve_in_full(self, request: HttpRequest, queryset: QuerySet[BuybackRequest]) -> None:
         if not self._may_decide(request):
             raise PermissionDenied
@@ -136,11 +139,17 @@ class BuybackRequestAdmin(admin.ModelAdmin):
             try:
                 buyback_request_decide(request=buyback.pk, approvals="all", actor=request.user)
             except ApplicationError as error:
-                self.message_user(request, f"Buy-back #{buyback.pk}: {error.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("Buy-back #%(id)s: %(error)s") % {"id": buyback.pk, "error": error.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"Buy-back #{buyback.pk} approved.", messages.SUCCESS)
+                self.message_user(
+                    request, _("Buy-back #%(id)s approved.") % {"id": buyback.pk}, messages.SUCCESS
+                )
 
-    @admin.action(description="Reject selected requests (with a reason)…")
+    @admin.action(description=_("Reject selected requests (with a reason)…"))
     def reject_with_reason(self, request: HttpRequest, queryset: QuerySet[BuybackRequest]):
         if not self._may_decide(request):
             raise PermissionDenied
@@ -152,9 +161,15 @@ class BuybackRequestAdmin(admin.ModelAdmin):
                         request=buyback.pk, actor=request.user, reason=form.cleaned_data["reason"]
                     )
                 except ApplicationError as error:
-                    self.message_user(request, f"Buy-back #{buyback.pk}: {error.message}", messages.ERROR)
+                    self.message_user(
+                        request,
+                        _("Buy-back #%(id)s: %(error)s") % {"id": buyback.pk, "error": error.message},
+                        messages.ERROR,
+                    )
                 else:
-                    self.message_user(request, f"Buy-back #{buyback.pk} rejected.", messages.SUCCESS)
+                    self.message_user(
+                        request, _("Buy-back #%(id)s rejected.") % {"id": buyback.pk}, messages.SUCCESS
+                    )
             return None
         return render(
             request,
@@ -162,7 +177,7 @@ class BuybackRequestAdmin(admin.ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": "Reject buy-back requests",
+                "title": _("Reject buy-back requests"),
                 "requests": queryset.select_related("distributor"),
                 "form": form,
                 "action": "reject_with_reason",
@@ -197,7 +212,9 @@ class BuybackRequestAdmin(admin.ModelAdmin):
                     for line in lines:
                         raw = request.POST.get(f"line-{line.pk}", "0").strip() or "0"
                         if not raw.isdigit():
-                            raise ApplicationError(f"{line.order_line.sku}: enter a whole number of units.")
+                            raise ApplicationError(
+                                _("%(sku)s: enter a whole number of units.") % {"sku": line.order_line.sku}
+                            )
                         quantities[line.pk] = int(raw)
                     buyback_request_decide(
                         request=buyback.pk, approvals=quantities, actor=request.user, reason=reason
@@ -208,7 +225,8 @@ class BuybackRequestAdmin(admin.ModelAdmin):
                 buyback.refresh_from_db()
                 self.message_user(
                     request,
-                    f"Buy-back #{buyback.pk}: {buyback.get_status_display().lower()}.",
+                    _("Buy-back #%(id)s: %(status)s.")
+                    % {"id": buyback.pk, "status": buyback.get_status_display().lower()},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:orders_buybackrequest_change", args=[buyback.pk]))
@@ -227,7 +245,7 @@ class BuybackRequestAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
                 "original": buyback,
-                "title": f"Decide on buy-back #{buyback.pk}",
+                "title": _("Decide on buy-back #%(id)s") % {"id": buyback.pk},
                 "buyback": buyback,
                 "rows": rows,
                 "reason": reason,

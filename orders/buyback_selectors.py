@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commissions.plan_document import current_plan_document
 from core.money import round_cents
@@ -134,12 +135,12 @@ def own_lines_with_quantities(
 
 def _ineligible_reason(line: OrderLine) -> str:
     if not line.buyback_eligible:
-        return f"{line.sku} is not a product the company buys back."
+        return _("%(sku)s is not a product the company buys back.") % {"sku": line.sku}
     if line.excluded_from_buyback:
-        return (
-            f"{line.sku} was disclosed as seasonal, discontinued or promotional before you bought it, "
+        return _(
+            "%(sku)s was disclosed as seasonal, discontinued or promotional before you bought it, "
             "so it is excluded from buy-back."
-        )
+        ) % {"sku": line.sku}
     return ""
 
 
@@ -167,9 +168,9 @@ def buyback_units(
         eligible = 0 if reason else max(0, left)
         if not reason and left <= 0:
             reason = (
-                "All units are returned already or waiting in another request."
+                _("All units are returned already or waiting in another request.")
                 if line.requested_qty
-                else "All units are returned already."
+                else _("All units are returned already.")
             )
         unit_refund = terms.unit_refund(line.unit_price)
         result.append(

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime, ForeignKeyRawIdWidget
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
 from orders import services
@@ -83,24 +84,29 @@ class ServiceForm(forms.Form):
 
 
 class CustomerRegisterForm(ServiceForm):
-    first_name = forms.CharField(required=False)
-    last_name = forms.CharField(required=False)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(required=False)
-    kind = forms.ChoiceField(choices=CustomerKind.choices, initial=CustomerKind.RETAIL)
+    first_name = forms.CharField(required=False, label=_("First name"))
+    last_name = forms.CharField(required=False, label=_("Last name"))
+    email = forms.EmailField(required=False, label=_("Email"))
+    phone = forms.CharField(required=False, label=_("Phone"))
+    kind = forms.ChoiceField(choices=CustomerKind.choices, initial=CustomerKind.RETAIL, label=_("Kind"))
     referral_code = forms.CharField(
-        required=False, help_text="The distributor's referral code, or pick them below."
+        required=False,
+        label=_("Referral code"),
+        help_text=_("The distributor's referral code, or pick them below."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["distributor"] = raw_id(Customer, "distributor", self.admin_site, required=False)
+        self.fields["distributor"] = raw_id(
+            Customer, "distributor", self.admin_site, required=False, label=_("Distributor")
+        )
         self.fields["household_of"] = raw_id(
             Customer,
             "household_of",
             self.admin_site,
             required=False,
-            help_text="A member of this distributor's household never counts as a real customer.",
+            label=_("Household of"),
+            help_text=_("A member of this distributor's household never counts as a real customer."),
         )
 
     def perform(self, *, actor: Any) -> Customer:
@@ -119,20 +125,23 @@ class CustomerRegisterForm(ServiceForm):
 
 
 class DemonstrationPlanForm(ServiceForm):
-    held_at = forms.SplitDateTimeField(widget=AdminSplitDateTime, label="Held at")
-    place = forms.CharField(required=False)
-    video_link = forms.URLField(required=False, assume_scheme="https")
+    held_at = forms.SplitDateTimeField(widget=AdminSplitDateTime, label=_("Held at"))
+    place = forms.CharField(required=False, label=_("Place"))
+    video_link = forms.URLField(required=False, assume_scheme="https", label=_("Video link"))
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["consultant"] = raw_id(Demonstration, "consultant", self.admin_site)
-        self.fields["host"] = raw_id(Demonstration, "host", self.admin_site)
+        self.fields["consultant"] = raw_id(
+            Demonstration, "consultant", self.admin_site, label=_("Consultant")
+        )
+        self.fields["host"] = raw_id(Demonstration, "host", self.admin_site, label=_("Host"))
         self.fields["booked_from"] = raw_id(
             Demonstration,
             "booked_from",
             self.admin_site,
             required=False,
-            help_text="The demonstration where the host came as a guest and booked this one.",
+            label=_("Booked from"),
+            help_text=_("The demonstration where the host came as a guest and booked this one."),
         )
         self.order_fields(["consultant", "host", "held_at", "place", "video_link", "booked_from"])
 
@@ -150,10 +159,10 @@ class DemonstrationPlanForm(ServiceForm):
 
 
 class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False)
-    quantity = forms.IntegerField(min_value=1, required=False)
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False, label=_("Product"))
+    quantity = forms.IntegerField(min_value=1, required=False, label=_("Quantity"))
     half_price = forms.IntegerField(
-        min_value=0, required=False, label="of which half-price", help_text="Host's half-price items"
+        min_value=0, required=False, label=_("of which half-price"), help_text=_("Host's half-price items")
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -163,7 +172,7 @@ class OrderLineForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if data.get("product") and not data.get("quantity"):
-            self.add_error("quantity", "How many?")
+            self.add_error("quantity", _("How many?"))
         return data
 
 
@@ -171,11 +180,15 @@ OrderLineFormSet = forms.formset_factory(OrderLineForm, extra=5, max_num=50)
 
 
 class OrderRecordForm(ServiceForm):
-    purpose = forms.ChoiceField(choices=OrderPurpose.choices, initial=OrderPurpose.CUSTOMER)
+    purpose = forms.ChoiceField(
+        choices=OrderPurpose.choices, initial=OrderPurpose.CUSTOMER, label=_("Purpose")
+    )
     paid = forms.BooleanField(
         required=False,
-        label="Paid now",
-        help_text="An ordinary order then counts in this period; a demonstration order counts at the close.",
+        label=_("Paid now"),
+        help_text=_(
+            "An ordinary order then counts in this period; a demonstration order counts at the close."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -185,16 +198,21 @@ class OrderRecordForm(ServiceForm):
             "distributor",
             self.admin_site,
             required=False,
-            help_text="The consultant, for a demonstration.",
+            label=_("Distributor"),
+            help_text=_("The consultant, for a demonstration."),
         )
-        self.fields["customer"] = raw_id(Order, "customer", self.admin_site, required=False)
-        self.fields["demonstration"] = raw_id(Order, "demonstration", self.admin_site, required=False)
+        self.fields["customer"] = raw_id(
+            Order, "customer", self.admin_site, required=False, label=_("Customer")
+        )
+        self.fields["demonstration"] = raw_id(
+            Order, "demonstration", self.admin_site, required=False, label=_("Demonstration")
+        )
         self.fields["host_credit"] = forms.ModelChoiceField(
             queryset=HostCredit.objects.filter(redeemed_order__isnull=True),
             widget=forms.NumberInput,
             required=False,
-            label="Host credit voucher",
-            help_text="The number of the host's unredeemed voucher (see Host credits).",
+            label=_("Host credit voucher"),
+            help_text=_("The number of the host's unredeemed voucher (see Host credits)."),
         )
         self.order_fields(["demonstration", "distributor", "customer", "purpose", "host_credit", "paid"])
         self.lines = OrderLineFormSet(self.data or None, prefix="lines")
@@ -229,9 +247,13 @@ class OrderReturnForm(ServiceForm):
     """One quantity field per line of the order, up to what can still be returned."""
 
     refund_amount = forms.DecimalField(
-        required=False, min_value=0, decimal_places=2, help_text="Leave empty to refund the price paid."
+        label=_("Refund amount"),
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        help_text=_("Leave empty to refund the price paid."),
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Reason"))
 
     def __init__(self, *args: Any, order: Order, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -244,8 +266,9 @@ class OrderReturnForm(ServiceForm):
                 max_value=item.returnable,
                 initial=0,
                 required=False,
-                label=f"{line.sku} at {line.unit_price}",
-                help_text=f"{item.returnable} of {line.quantity} can be returned",
+                label=_("%(sku)s at %(price)s") % {"sku": line.sku, "price": line.unit_price},
+                help_text=_("%(returnable)d of %(quantity)d can be returned")
+                % {"returnable": item.returnable, "quantity": line.quantity},
             )
         self.order_fields([f"line_{i.line.pk}" for i in self.detail.lines] + ["refund_amount", "reason"])
 

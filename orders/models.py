@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 from distributors.models import Distributor
@@ -52,9 +54,9 @@ class Product(TimeStampedModel):
 
 
 class CustomerKind(models.TextChoices):
-    RETAIL = "retail", "Retail customer"
-    PREFERRED = "preferred", "Preferred customer"
-    HOST = "host", "Host"
+    RETAIL = "retail", _("Retail customer")
+    PREFERRED = "preferred", _("Preferred customer")
+    HOST = "host", _("Host")
 
 
 class Customer(TimeStampedModel):
@@ -78,21 +80,21 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
-        return name or self.email or self.external_id or f"customer {self.pk}"
+        return name or self.email or self.external_id or gettext("customer %(id)s") % {"id": self.pk}
 
 
 class OrderPurpose(models.TextChoices):
-    CUSTOMER = "customer", "Customer order"
-    PERSONAL = "personal", "Personal use"
-    INVENTORY = "inventory", "Inventory"
+    CUSTOMER = "customer", _("Customer order")
+    PERSONAL = "personal", _("Personal use")
+    INVENTORY = "inventory", _("Inventory")
 
 
 class OrderStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    PAID = "paid", "Paid"
-    CANCELLED = "cancelled", "Cancelled"
-    PARTLY_RETURNED = "partly_returned", "Partly returned"
-    RETURNED = "returned", "Returned"
+    PENDING = "pending", _("Pending")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+    PARTLY_RETURNED = "partly_returned", _("Partly returned")
+    RETURNED = "returned", _("Returned")
 
 
 class Order(TimeStampedModel):
@@ -180,9 +182,9 @@ class OrderLine(models.Model):
 
 
 class ReturnKind(models.TextChoices):
-    RETURN = "return", "Return"
-    CANCELLATION = "cancellation", "Cancellation (cooling-off)"
-    BUYBACK = "buyback", "Inventory buy-back"
+    RETURN = "return", _("Return")
+    CANCELLATION = "cancellation", _("Cancellation (cooling-off)")
+    BUYBACK = "buyback", _("Inventory buy-back")
 
 
 class Return(TimeStampedModel):
@@ -205,7 +207,11 @@ class Return(TimeStampedModel):
         ordering = ["-refunded_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} of {self.order} on {self.refunded_at:%Y-%m-%d}"
+        return gettext("%(kind)s of %(order)s on %(date)s") % {
+            "kind": self.get_kind_display(),
+            "order": self.order,
+            "date": f"{self.refunded_at:%Y-%m-%d}",
+        }
 
 
 class ReturnLine(models.Model):
@@ -220,13 +226,16 @@ class ReturnLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × line {self.order_line_id}"
+        return gettext("%(quantity)s × line %(line)s") % {
+            "quantity": self.quantity,
+            "line": self.order_line_id,
+        }
 
 
 class DemonstrationStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", _("Planned")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Demonstration(TimeStampedModel):
@@ -253,7 +262,10 @@ class Demonstration(TimeStampedModel):
         ordering = ["-held_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Demonstration at {self.host} on {self.held_at:%Y-%m-%d}"
+        return gettext("Demonstration at %(host)s on %(date)s") % {
+            "host": self.host,
+            "date": f"{self.held_at:%Y-%m-%d}",
+        }
 
 
 class DemonstrationGuest(models.Model):
@@ -267,7 +279,10 @@ class DemonstrationGuest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Guest {self.customer_id} of demonstration {self.demonstration_id}"
+        return gettext("Guest %(customer)s of demonstration %(demonstration)s") % {
+            "customer": self.customer_id,
+            "demonstration": self.demonstration_id,
+        }
 
 
 class HostCredit(TimeStampedModel):
@@ -288,15 +303,15 @@ class HostCredit(TimeStampedModel):
     redeemed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"Host credit {self.amount} for {self.host}"
+        return gettext("Host credit %(amount)s for %(host)s") % {"amount": self.amount, "host": self.host}
 
 
 class BuybackStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    APPROVED = "approved", "Approved"
-    PARTLY_APPROVED = "partly_approved", "Partly approved"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    PARTLY_APPROVED = "partly_approved", _("Partly approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class BuybackRequest(TimeStampedModel):
@@ -319,7 +334,10 @@ class BuybackRequest(TimeStampedModel):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Buy-back #{self.pk} of {self.distributor}"
+        return gettext("Buy-back #%(id)s of %(distributor)s") % {
+            "id": self.pk,
+            "distributor": self.distributor,
+        }
 
 
 class BuybackLine(models.Model):
@@ -335,4 +353,7 @@ class BuybackLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × line {self.order_line_id}"
+        return gettext("%(quantity)s × line %(line)s") % {
+            "quantity": self.quantity,
+            "line": self.order_line_id,
+        }

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, NotFound, PermissionDenied
 from core.services import audit_pseudonymise_target, audit_record
@@ -26,7 +27,7 @@ def customer_personal_data(customer: Customer) -> dict[str, Any]:
     """Everything the back office holds about one customer, for their access request."""
     me = Customer.objects.select_related("distributor").filter(pk=customer.pk).first()
     if me is None:
-        raise NotFound("The customer does not exist.", field="customer")
+        raise NotFound(_("The customer does not exist."), field="customer")
     seller = me.distributor
 
     lines = grouped(
@@ -153,15 +154,15 @@ def customer_erase(*, customer: Customer, actor: Any, reason: str) -> Customer:
     reason = (reason or "").strip()
     row = Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
     if row is None:
-        raise NotFound("The customer does not exist.", field="customer")
+        raise NotFound(_("The customer does not exist."), field="customer")
     is_staff = actor is not None and getattr(actor, "is_staff", False)
     if not is_staff and _own_distributor_id(actor) != row.distributor_id:
         raise PermissionDenied(
-            "Only staff or the customer's own distributor may erase a customer's personal data."
+            _("Only staff or the customer's own distributor may erase a customer's personal data.")
         )
     if not reason:
         raise ApplicationError(
-            "Give a reason (e.g. the date of the customer's request); it is kept.", field="reason"
+            _("Give a reason (e.g. the date of the customer's request); it is kept."), field="reason"
         )
     pseudonym = _pseudonym(row.pk)
     if all(getattr(row, f) == v for f, v in pseudonym.items()):

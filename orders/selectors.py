@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from core.money import ZERO
 from distributors.models import Distributor
@@ -127,7 +128,7 @@ def order_detail(*, order_id: int, distributor: Distributor | None = None) -> Or
         orders = orders.filter(distributor=distributor)
     order = orders.filter(pk=order_id).first()
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     returned = returned_quantities(order)
     returnable_status = order.status in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
     lines = [

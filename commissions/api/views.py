@@ -8,6 +8,7 @@ commissions.explain, the reader the admin pages and `manage.py explain` use too.
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -223,7 +224,8 @@ def _explanation_data(me, period_text: str) -> dict:
         run = close_run_for_export(period=start)
     except NotFound:
         raise NotFound(
-            f"Period {period_label(start)} is not closed yet; its statement follows the close."
+            _("Period %(period)s is not closed yet; its statement follows the close.")
+            % {"period": period_label(start)}
         ) from None
     return ExplanationSerializer(explain_distributor(me, run)).data
 
@@ -261,7 +263,7 @@ class ProgressApi(DistributorApi):
         me = actor(request)
         latest = _my_final_statements(me).first()
         if latest is None:
-            raise NotFound("No closed period has results of yours yet.")
+            raise NotFound(_("No closed period has results of yours yet."))
         return etag_response(request, _explanation_data(me, period_label(latest.period.start)))
 
 

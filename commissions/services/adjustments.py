@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from commissions.models import Adjustment, PeriodStatus
 from core.errors import ApplicationError
@@ -26,18 +27,20 @@ def adjustment_create(
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
-        raise ApplicationError(f"'{amount}' is not an amount.", field="amount") from None
+        raise ApplicationError(
+            _("'%(amount)s' is not an amount.") % {"amount": amount}, field="amount"
+        ) from None
     if not value.is_finite() or value != round_cents(value):
-        raise ApplicationError("An adjustment is an amount in cents, e.g. 12.50 or -3.00.", field="amount")
+        raise ApplicationError(_("An adjustment is an amount in cents, e.g. 12.50 or -3.00."), field="amount")
     if value == 0:
-        raise ApplicationError("An adjustment of 0.00 changes nothing.", field="amount")
+        raise ApplicationError(_("An adjustment of 0.00 changes nothing."), field="amount")
     if not reason.strip():
-        raise ApplicationError("Say why: an adjustment needs a reason.", field="reason")
-    period_row = period_ensure_open(start=period, what="This adjustment cannot be entered")
+        raise ApplicationError(_("Say why: an adjustment needs a reason."), field="reason")
+    period_row = period_ensure_open(start=period, what=_("This adjustment cannot be entered"))
     # Lock the period row so a final close cannot start between the check and the insert.
     period_row = type(period_row).objects.select_for_update(no_key=True).get(pk=period_row.pk)
     if period_row.status != PeriodStatus.OPEN:
-        period_ensure_open(start=period, what="This adjustment cannot be entered")
+        period_ensure_open(start=period, what=_("This adjustment cannot be entered"))
     adjustment = Adjustment.objects.create(
         period=period_row,
         distributor=distributor,

@@ -11,6 +11,8 @@ import datetime as dt
 import time
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from commissions.comparison import Comparison, run_comparison
 from commissions.models import CloseRun, CloseRunStatus, Plan
 from core.errors import ApplicationError
@@ -48,12 +50,14 @@ def preview_wait(*, run: CloseRun, deadline: float) -> CloseRun:
         if run.status == CloseRunStatus.SUCCEEDED:
             return run
         if run.status == CloseRunStatus.FAILED:
-            raise ApplicationError(f"The {run} failed: {run.error}")
+            raise ApplicationError(_("The %(run)s failed: %(error)s") % {"run": run, "error": run.error})
         close_run_advance(run_id=run.pk, inline=True)
         run.refresh_from_db()
         if run.status == CloseRunStatus.SUCCEEDED:
             return run
         if time.monotonic() > deadline:
-            raise ApplicationError(f"The {run} has not finished in time; compare it later with compare_runs.")
+            raise ApplicationError(
+                _("The %(run)s has not finished in time; compare it later with compare_runs.") % {"run": run}
+            )
         # Another worker holds the run's compute lock: give it time.
         time.sleep(POLL_SECONDS)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from commissions.models import (
     CloseRun,
@@ -35,7 +36,10 @@ def payout_batch_create(*, period: dt.date, actor: Any = None) -> PayoutBatch:
         period__start=period, kind=CloseRunKind.FINAL, status=CloseRunStatus.SUCCEEDED
     ).first()
     if run is None:
-        raise NotFound(f"Period {label} is not closed yet; payouts come from a final close.", field="period")
+        raise NotFound(
+            _("Period %(period)s is not closed yet; payouts come from a final close.") % {"period": label},
+            field="period",
+        )
     advisory_xact_lock(f"payout-batch:{label}")
     statements = list(
         Statement.objects.filter(run=run, payout__gt=0, payout_record__isnull=True)
@@ -43,10 +47,13 @@ def payout_batch_create(*, period: dt.date, actor: Any = None) -> PayoutBatch:
         .values_list("id", "distributor_id", "payout")
     )
     if not statements:
-        raise Conflict(f"Every payout of {label} is already in a batch (or nobody reached the minimum).")
+        raise Conflict(
+            _("Every payout of %(period)s is already in a batch (or nobody reached the minimum).")
+            % {"period": label}
+        )
     number = PayoutBatch.objects.filter(period=run.period).count() + 1
     reference = f"PAY-{label}-{number:03d}"
-    total = sum((amount for _, _, amount in statements), ZERO)
+    total = sum((amount for _distributor, _statement, amount in statements), ZERO)
     batch = PayoutBatch.objects.create(
         period=run.period, reference=reference, total=total, count=len(statements),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -79,7 +86,9 @@ def payout_batch_mark_paid(*, batch: PayoutBatch, actor: Any = None, reason: str
         status=PayoutBatchStatus.PAID, paid_at=timezone.now(), paid_by=user
     )
     if updated != 1:
-        raise Conflict(f"Payout batch {batch.reference} is already marked paid.")
+        raise Conflict(
+            _("Payout batch %(reference)s is already marked paid.") % {"reference": batch.reference}
+        )
     batch.refresh_from_db()
     audit_record(actor=actor, action="commissions.payout_batch_paid", target=batch, reason=reason)
     return batch

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from commissions.models import Period, PeriodStatus
 from core.errors import Conflict
@@ -27,9 +28,18 @@ def period_ensure_open(*, start: dt.date, what: str) -> Period:
     """The period, refused with a clear message unless it is open."""
     period = period_get_or_create(start=start)
     if period.status != PeriodStatus.OPEN:
+        if period.status == PeriodStatus.CLOSED:
+            message = _(
+                "%(what)s: period %(period)s is closed; a closed period never changes, "
+                "so use %(next)s or later."
+            )
+        else:
+            message = _(
+                "%(what)s: period %(period)s is closing; a closed period never changes, "
+                "so use %(next)s or later."
+            )
         raise Conflict(
-            f"{what}: period {period_label(start)} is {period.status}; a closed period never changes, "
-            f"so use {period_label(next_period(start))} or later.",
+            message % {"what": what, "period": period_label(start), "next": period_label(next_period(start))},
             field="period",
         )
     return period

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from commissions.models import Plan
 from commissions.plan_document import DEFAULT_PLAN_PATH, load_plan_file, parse_plan_document
@@ -29,8 +30,11 @@ def plan_load(*, document: dict, actor: Any = None) -> Plan:
         if existing.document == document:
             return existing
         raise Conflict(
-            f"Plan version {plan.version} is already loaded with a different document; "
-            "give the changed plan a new version.",
+            _(
+                "Plan version %(version)s is already loaded with a different document; "
+                "give the changed plan a new version."
+            )
+            % {"version": plan.version},
             field="version",
         )
     try:
@@ -43,7 +47,10 @@ def plan_load(*, document: dict, actor: Any = None) -> Plan:
                 loaded_by=actor if getattr(actor, "is_authenticated", False) else None,
             )
     except IntegrityError as exc:  # a concurrent load without the lock (e.g. another database role)
-        raise Conflict(f"Plan version {plan.version} was loaded at the same moment; try again.") from exc
+        raise Conflict(
+            _("Plan version %(version)s was loaded at the same moment; try again.")
+            % {"version": plan.version}
+        ) from exc
     audit_record(
         actor=actor,
         action="plan.load",

@@ -12,6 +12,8 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -30,7 +32,14 @@ class LockedOut(exceptions.APIException):
     def __init__(self) -> None:
         minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
         super().__init__(
-            f"Too many failed logins for this account from this address; try again in {minutes} minutes."
+            ngettext(
+                "Too many failed logins for this account from this address; "
+                "try again in %(minutes)d minutes.",
+                "Too many failed logins for this account from this address; "
+                "try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes}
         )
 
 
@@ -63,7 +72,7 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not isinstance(request.data, Mapping):
-            raise exceptions.ValidationError("Send a JSON object with username and password.")
+            raise exceptions.ValidationError(_("Send a JSON object with username and password."))
         username = request.data.get(get_user_model().USERNAME_FIELD)
         if not isinstance(username, str) or not username:
             # Not a login attempt at all: the serializer answers 400 with field messages.

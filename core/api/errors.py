@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -64,7 +65,7 @@ def _validation_response(detail: Any) -> Response:
         first_field, first_messages = next(iter(flat.items()))
         message = f"{first_field}: {first_messages[0]}"
     else:
-        message = "The request is not valid."
+        message = _("The request is not valid.")
     return Response(error_body("invalid", message, flat), status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -97,10 +98,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 response = Response(error_body(code, exc.message, fields), status=http_status)
                 break
     elif isinstance(exc, Http404):
-        response = Response(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+        response = Response(error_body("not_found", _("Not found.")), status=status.HTTP_404_NOT_FOUND)
     elif isinstance(exc, DjangoPermissionDenied):
         response = Response(
-            error_body("permission_denied", "You may not do this."), status=status.HTTP_403_FORBIDDEN
+            error_body("permission_denied", _("You may not do this.")), status=status.HTTP_403_FORBIDDEN
         )
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}

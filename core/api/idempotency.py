@@ -17,6 +17,8 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
@@ -45,7 +47,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 class IdempotencyKeyReused(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_key_reused"
-    default_detail = (
+    default_detail = gettext_lazy(
         "This Idempotency-Key was already used for a different request body; "
         "use a new key for a new operation."
     )
@@ -63,7 +65,7 @@ def _key_from(request: Request) -> str | None:
     key = raw.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise exceptions.ValidationError(
-            {HEADER: [f"Send 1 to {MAX_KEY_LENGTH} printable characters, e.g. a UUID."]}
+            {HEADER: [_("Send 1 to %(max)d printable characters, e.g. a UUID.") % {"max": MAX_KEY_LENGTH}]}
         )
     return key
 

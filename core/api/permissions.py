@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -25,7 +26,7 @@ class IsDistributor(BasePermission):
     """An authenticated user with a distributor profile. Staff without one get 403: the admin
     works in the admin site, and no admin-only operation is exposed in this API."""
 
-    message = "This endpoint is for distributors; your account has no distributor profile."
+    message = _("This endpoint is for distributors; your account has no distributor profile.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return actor_distributor(request.user) is not None

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.errors import ApplicationError, NotFound
 from core.periods import parse_period, period_label
 
-UNKNOWN_FIELD = "Unknown field: it cannot be set through this endpoint."
+UNKNOWN_FIELD = gettext_lazy("Unknown field: it cannot be set through this endpoint.")
 
 
 class StrictInputSerializer(serializers.Serializer):
@@ -41,7 +43,9 @@ class NamedContactSerializer(serializers.Serializer):
 class PeriodField(serializers.Field):
     """A commission period written YYYY-MM (e.g. 2026-10), as the first day of that month."""
 
-    default_error_messages = {"invalid": "Write the period as YYYY-MM, e.g. 2026-10 (years 1-9998)."}
+    default_error_messages = {
+        "invalid": gettext_lazy("Write the period as YYYY-MM, e.g. 2026-10 (years 1-9998).")
+    }
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
@@ -60,4 +64,4 @@ def period_or_404(text: str) -> Any:
     try:
         return parse_period(text)
     except (ApplicationError, ValueError):
-        raise NotFound("No such period; write it as YYYY-MM, e.g. 2026-10.") from None
+        raise NotFound(_("No such period; write it as YYYY-MM, e.g. 2026-10.")) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -20,6 +21,6 @@ class NoSuchEndpointApi(APIView):
     throttle_classes: list = []
 
     def _not_found(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(error_body("not_found", "No such endpoint or object."), status=404)
+        return Response(error_body("not_found", _("No such endpoint or object.")), status=404)
 
     get = post = put = patch = delete = head = options = _not_found

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -179,7 +180,7 @@ class DownlineMemberApi(DistributorApi):
     def get(self, request: Request, member_id: int) -> Response:
         member = selectors.downline_member(actor(request), member_id)
         if member is None:
-            raise NotFound("No such distributor in your downline.")
+            raise NotFound(_("No such distributor in your downline."))
         return etag_response(request, DownlineMemberSerializer(member).data)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -57,7 +58,7 @@ class DistributorApi(APIView):
 def _my_customer(me: Distributor, customer_id: int, *, field: str | None = None) -> Customer:
     customer = selectors.customers_of_distributor(distributor=me).filter(pk=customer_id).first()
     if customer is None:
-        raise NotFound("No such customer among yours.", field=field)
+        raise NotFound(_("No such customer among yours."), field=field)
     return customer
 
 
@@ -68,14 +69,14 @@ def _my_demonstrations(me: Distributor):
 def _my_demonstration(me: Distributor, demonstration_id: int, *, field: str | None = None) -> Demonstration:
     demonstration = _my_demonstrations(me).filter(pk=demonstration_id).first()
     if demonstration is None:
-        raise NotFound("No such demonstration among yours.", field=field)
+        raise NotFound(_("No such demonstration among yours."), field=field)
     return demonstration
 
 
 def _my_order(me: Distributor, order_id: int) -> Order:
     order = selectors.orders_of_distributor(distributor=me).filter(pk=order_id).first()
     if order is None:
-        raise NotFound("No such order among yours.")
+        raise NotFound(_("No such order among yours."))
     return order
 
 
@@ -87,7 +88,7 @@ def _my_order_lines(me: Distributor, line_ids: set[int]) -> set[int]:
 def _my_host_credit(me: Distributor, host_credit_id: int) -> HostCredit:
     voucher = HostCredit.objects.filter(pk=host_credit_id, host__distributor=me).first()
     if voucher is None:
-        raise NotFound("No such host credit among your hosts'.", field="host_credit")
+        raise NotFound(_("No such host credit among your hosts'."), field="host_credit")
     return voucher
 
 
@@ -763,7 +764,7 @@ class BuybackRequestSerializer(serializers.Serializer):
 def _my_buyback_request(me: Distributor, request_id: int) -> BuybackRequest:
     found = buyback_selectors.buyback_requests_of(distributor=me).filter(pk=request_id).first()
     if found is None:
-        raise NotFound("No such buy-back request among yours.")
+        raise NotFound(_("No such buy-back request among yours."))
     return found
 
 
@@ -846,7 +847,7 @@ class BuybackRequestListApi(DistributorApi):
         me, d = actor(request), data.validated_data
         line_ids = {line["order_line"] for line in d["lines"]}
         if len(_my_order_lines(me, line_ids)) != len(line_ids):
-            raise NotFound("No such order line among your orders.", field="lines")
+            raise NotFound(_("No such order line among your orders."), field="lines")
         created = buyback_services.buyback_request_create(
             distributor=me,
             lines=[(line["order_line"], line["quantity"]) for line in d["lines"]],

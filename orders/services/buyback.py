@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
@@ -63,7 +64,8 @@ def _lock_orders(order_ids: set[int]) -> None:
 def _quantity(value: Any, sku: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ApplicationError(
-            f"The quantity of {sku} to hand back must be a whole number above zero.", field="lines"
+            _("The quantity of %(sku)s to hand back must be a whole number above zero.") % {"sku": sku},
+            field="lines",
         )
     return value
 
@@ -85,16 +87,16 @@ def buyback_request_create(
     The orders are locked first, so two requests for the same units cannot both be recorded.
     """
     if not _may_act_for(actor, distributor):
-        raise PermissionDenied("Only the distributor or a staff member may ask for a buy-back.")
+        raise PermissionDenied(_("Only the distributor or a staff member may ask for a buy-back."))
     at = at or timezone.now()
     reason = (reason or "").strip()[:MAX_REASON]
     if not lines:
-        raise ApplicationError("Choose the units you want to hand back.", field="lines")
+        raise ApplicationError(_("Choose the units you want to hand back."), field="lines")
 
     wanted: dict[int, int] = defaultdict(int)
     for line, quantity in lines:
         line_id = line.pk if isinstance(line, OrderLine) else int(line)
-        sku = line.sku if isinstance(line, OrderLine) else f"line {line_id}"
+        sku = line.sku if isinstance(line, OrderLine) else _("line %(id)s") % {"id": line_id}
         wanted[line_id] += _quantity(quantity, sku)
 
     order_ids = set(
@@ -112,15 +114,26 @@ def buyback_request_create(
         unit = units.get(line_id)
         if unit is None:
             problems.append(
-                f"Line {line_id} is not a line of your own paid orders bought in the last "
-                f"{buyback_terms(distributor.country).window_months} months."
+                _("Line %(line)s is not a line of your own paid orders bought in the last %(months)s months.")
+                % {"line": line_id, "months": buyback_terms(distributor.country).window_months}
             )
         elif quantity > unit.eligible:
             why = f" {unit.reason}" if unit.reason else ""
             problems.append(
-                f"{unit.sku} (order {unit.order_number}): {quantity} asked, but {unit.eligible} "
-                f"of {unit.quantity} are eligible ({unit.returned} returned, {unit.requested} already "
-                f"requested).{why}"
+                _(
+                    "%(sku)s (order %(order)s): %(asked)s asked, but %(eligible)s of %(quantity)s are "
+                    "eligible (%(returned)s returned, %(requested)s already requested)."
+                )
+                % {
+                    "sku": unit.sku,
+                    "order": unit.order_number,
+                    "asked": quantity,
+                    "eligible": unit.eligible,
+                    "quantity": unit.quantity,
+                    "returned": unit.returned,
+                    "requested": unit.requested,
+                }
+                + why
             )
     if problems:
         raise ApplicationError(" ".join(problems), field="lines", extra={"problems": problems})
@@ -155,7 +168,7 @@ def _locked_request(request: BuybackRequest | int) -> BuybackRequest:
     try:
         return BuybackRequest.objects.select_for_update(no_key=True).select_related("distributor").get(pk=pk)
     except BuybackRequest.DoesNotExist:
-        raise NotFound("The buy-back request does not exist.", field="request") from None
+        raise NotFound(_("The buy-back request does not exist."), field="request") from None
 
 
 @transaction.atomic
@@ -174,7 +187,7 @@ def buyback_request_decide(
     refuse the whole decision with a message naming them, and nothing is written.
     """
     if not _is_staff(actor):
-        raise PermissionDenied("Only staff members decide on buy-back requests.")
+        raise PermissionDenied(_("Only staff members decide on buy-back requests."))
     reason = (reason or "").strip()[:MAX_REASON]
     at = at or timezone.now()
     pk = request.pk if isinstance(request, BuybackRequest) else int(request)
@@ -185,7 +198,8 @@ def buyback_request_decide(
     request = _locked_request(pk)
     if request.status != BuybackStatus.REQUESTED:
         raise Conflict(
-            f"Buy-back #{request.pk} is already {request.get_status_display().lower()}; a decision is final.",
+            _("Buy-back #%(id)s is already %(status)s; a decision is final.")
+            % {"id": request.pk, "status": request.get_status_display().lower()},
             field="request",
         )
     lines = list(request.lines.select_related("order_line__order").order_by("pk"))
@@ -198,20 +212,23 @@ def buyback_request_decide(
             line_id = int(key)
             if line_id not in by_id:
                 raise ApplicationError(
-                    f"Line {line_id} is not a line of buy-back #{request.pk}.", field="approvals"
+                    _("Line %(line)s is not a line of buy-back #%(id)s.")
+                    % {"line": line_id, "id": request.pk},
+                    field="approvals",
                 )
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ApplicationError(
-                    "Approved quantities are whole numbers, zero or more.", field="approvals"
+                    _("Approved quantities are whole numbers, zero or more."), field="approvals"
                 )
             approved[line_id] = value
     else:
-        raise ApplicationError('Approvals are "all" or a quantity per line.', field="approvals")
+        raise ApplicationError(_('Approvals are "all" or a quantity per line.'), field="approvals")
     for line in lines:
         quantity = approved.get(line.pk, 0)
         if quantity > line.quantity:
             raise ApplicationError(
-                f"{line.order_line.sku}: {quantity} approved, but only {line.quantity} were asked.",
+                _("%(sku)s: %(approved)s approved, but only %(asked)s were asked.")
+                % {"sku": line.order_line.sku, "approved": quantity, "asked": line.quantity},
                 field="approvals",
             )
 
@@ -225,7 +242,7 @@ def buyback_request_decide(
         status = BuybackStatus.PARTLY_APPROVED
     if status != BuybackStatus.APPROVED and not reason:
         raise ApplicationError(
-            "Give the reason for rejecting or partly approving the request.", field="reason"
+            _("Give the reason for rejecting or partly approving the request."), field="reason"
         )
 
     returns = []
@@ -243,8 +260,16 @@ def buyback_request_decide(
             left = line.order_line.quantity - returned_now.get(line.order_line_id, line.order_line.quantity)
             if quantity > left:
                 short.append(
-                    f"{line.order_line.sku} (order {line.order_line.order.number}): {quantity} to approve, "
-                    f"but only {max(left, 0)} are not returned or bought back yet."
+                    _(
+                        "%(sku)s (order %(order)s): %(quantity)s to approve, but only %(left)s are not "
+                        "returned or bought back yet."
+                    )
+                    % {
+                        "sku": line.order_line.sku,
+                        "order": line.order_line.order.number,
+                        "quantity": quantity,
+                        "left": max(left, 0),
+                    }
                 )
         if short:
             raise Conflict(" ".join(short), field="approvals", extra={"problems": short})
@@ -321,11 +346,14 @@ def buyback_request_withdraw(
     """The distributor (or staff for them) withdraws a request still waiting for a decision."""
     request = _locked_request(request)
     if not _may_act_for(actor, request.distributor):
-        raise PermissionDenied("Only the distributor or a staff member may withdraw this request.")
+        raise PermissionDenied(_("Only the distributor or a staff member may withdraw this request."))
     if request.status != BuybackStatus.REQUESTED:
         raise Conflict(
-            f"Buy-back #{request.pk} is already {request.get_status_display().lower()}; only a request "
-            "waiting for a decision can be withdrawn.",
+            _(
+                "Buy-back #%(id)s is already %(status)s; only a request waiting for a decision can be "
+                "withdrawn."
+            )
+            % {"id": request.pk, "status": request.get_status_display().lower()},
             field="request",
         )
     reason = (reason or "").strip()[:MAX_REASON]

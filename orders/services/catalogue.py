@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict
 from core.services import audit_record
@@ -31,23 +32,32 @@ _EDITABLE = {
 def product_validate(product: Product) -> None:
     """The catalogue's rules on one product (no database access: forms call it too)."""
     if not product.sku.strip():
-        raise ApplicationError("A product needs a SKU.", field="sku")
+        raise ApplicationError(_("A product needs a SKU."), field="sku")
     if not product.name.strip():
-        raise ApplicationError("A product needs a name.", field="name")
-    for field in ("retail_price", "wholesale_price", "qv", "cv"):
+        raise ApplicationError(_("A product needs a name."), field="name")
+    labels = {
+        "retail_price": _("Retail price"),
+        "wholesale_price": _("Wholesale price"),
+        "qv": _("Qv"),
+        "cv": _("Cv"),
+    }
+    for field, label in labels.items():
         value = getattr(product, field)
         if value is None or Decimal(value) < 0:
-            raise ApplicationError(f"{field.replace('_', ' ').capitalize()} cannot be negative.", field=field)
+            raise ApplicationError(_("%(field)s cannot be negative.") % {"field": label}, field=field)
     if not (Decimal("0") <= Decimal(product.vat_rate) < Decimal("1")):
-        raise ApplicationError("VAT rate is a fraction between 0 and 1, e.g. 0.21.", field="vat_rate")
+        raise ApplicationError(_("VAT rate is a fraction between 0 and 1, e.g. 0.21."), field="vat_rate")
     if Decimal(product.wholesale_price) > Decimal(product.retail_price):
         raise ApplicationError(
-            "The wholesale price cannot be above the retail price.", field="wholesale_price"
+            _("The wholesale price cannot be above the retail price."), field="wholesale_price"
         )
     # Compliance item 1: starter kits and fees pay nobody, so they carry no volume at all.
     if not product.commissionable and (Decimal(product.qv) or Decimal(product.cv)):
         raise ApplicationError(
-            "A non-commissionable product (starter kit, fee, sales aid) carries no QV or CV; set both to 0.",
+            _(
+                "A non-commissionable product (starter kit, fee, sales aid) carries no QV or CV; "
+                "set both to 0."
+            ),
             field="qv",
         )
 
@@ -92,7 +102,9 @@ def product_create(
         with transaction.atomic():
             product.save()
     except IntegrityError as exc:
-        raise Conflict(f"A product with SKU {product.sku} already exists.", field="sku") from exc
+        raise Conflict(
+            _("A product with SKU %(sku)s already exists.") % {"sku": product.sku}, field="sku"
+        ) from exc
     audit_record(actor=actor, action="product.create", target=product)
     return product
 
@@ -102,7 +114,9 @@ def product_update(*, product: Product, actor: Any = None, **changes: Any) -> Pr
     """Change catalogue data; order lines keep the price and volumes of their sale."""
     unknown = set(changes) - _EDITABLE
     if unknown:
-        raise ApplicationError(f"These product fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("These product fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     product = Product.objects.select_for_update(no_key=True).get(pk=product.pk)
     before = {field: str(getattr(product, field)) for field in changes}
     for field, value in changes.items():

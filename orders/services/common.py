@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict
 from core.periods import period_label, period_of
@@ -20,19 +21,25 @@ def ensure_period_open(moment: dt.datetime, *, field: str, what: str) -> dt.date
     period = period_of(moment)
     status = Period.objects.filter(start=period).values_list("status", flat=True).first()
     if status in FROZEN_PERIOD_STATUSES:
-        raise Conflict(
-            f"{what} falls in period {period_label(period)}, which is {status}; "
-            "a closed period never changes, so record it in the current period instead.",
-            field=field,
-        )
+        if status == "closed":
+            message = _(
+                "%(what)s falls in period %(period)s, which is closed; "
+                "a closed period never changes, so record it in the current period instead."
+            )
+        else:
+            message = _(
+                "%(what)s falls in period %(period)s, which is closing; "
+                "a closed period never changes, so record it in the current period instead."
+            )
+        raise Conflict(message % {"what": what, "period": period_label(period)}, field=field)
     return period
 
 
 def ensure_not_future(moment: dt.datetime, *, field: str, what: str) -> None:
     if timezone.is_naive(moment):
-        raise ApplicationError(f"{what} needs a time zone.", field=field)
+        raise ApplicationError(_("%(what)s needs a time zone.") % {"what": what}, field=field)
     if moment > timezone.now() + dt.timedelta(minutes=5):
-        raise ApplicationError(f"{what} cannot be in the future.", field=field)
+        raise ApplicationError(_("%(what)s cannot be in the future.") % {"what": what}, field=field)
 
 
 def order_number(pk: int) -> str:

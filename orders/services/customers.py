@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict, NotFound
 from core.locks import advisory_xact_lock
@@ -15,13 +16,17 @@ from orders.models import Customer, CustomerKind
 
 def _distributor_from(distributor: Distributor | None, referral_code: str | None) -> Distributor:
     if (distributor is None) == (not referral_code):
-        raise ApplicationError("Give either the distributor or their referral code.", field="referral_code")
+        raise ApplicationError(
+            _("Give either the distributor or their referral code."), field="referral_code"
+        )
     if distributor is not None:
         return distributor
     code = (referral_code or "").strip()
     found = Distributor.objects.filter(referral_code__iexact=code).first()
     if found is None:
-        raise NotFound(f"No distributor has the referral code '{code}'.", field="referral_code")
+        raise NotFound(
+            _("No distributor has the referral code '%(code)s'.") % {"code": code}, field="referral_code"
+        )
     return found
 
 
@@ -47,32 +52,38 @@ def customer_register(
     """
     distributor = _distributor_from(distributor, referral_code)
     if distributor.status == DistributorStatus.TERMINATED:
-        raise ApplicationError(f"{distributor.name} is terminated and cannot take new customers.")
+        raise ApplicationError(
+            _("%(name)s is terminated and cannot take new customers.") % {"name": distributor.name}
+        )
     if kind not in CustomerKind.values:
-        raise ApplicationError(f"Unknown customer kind '{kind}'.", field="kind")
+        raise ApplicationError(_("Unknown customer kind '%(kind)s'.") % {"kind": kind}, field="kind")
     email = (email or "").strip().lower()
     if not (first_name.strip() or last_name.strip() or email):
-        raise ApplicationError("A customer needs a name or an e-mail address.", field="last_name")
+        raise ApplicationError(_("A customer needs a name or an e-mail address."), field="last_name")
     if email:
         # Serialise registrations of one address so two clicks on a referral link make one customer.
         advisory_xact_lock(f"customer-email:{email}")
         if distributor.email and distributor.email.strip().lower() == email:
             raise ApplicationError(
-                "A distributor can never be their own customer: this is your own e-mail address.",
+                _("A distributor can never be their own customer: this is your own e-mail address."),
                 field="email",
             )
         if Distributor.objects.filter(email__iexact=email).exists():
             raise ApplicationError(
-                "This e-mail address belongs to a distributor; a distributor is never anyone's customer.",
+                _("This e-mail address belongs to a distributor; a distributor is never anyone's customer."),
                 field="email",
             )
         existing = Customer.objects.filter(email__iexact=email).select_related("distributor").first()
         if existing is not None:
             if existing.distributor_id == distributor.pk:
-                raise Conflict(f"{existing} is already your customer.", field="email")
+                raise Conflict(
+                    _("%(customer)s is already your customer.") % {"customer": existing}, field="email"
+                )
             raise Conflict(
-                "This e-mail address is already a customer of another distributor; "
-                "a customer stays with the distributor who first brought them in.",
+                _(
+                    "This e-mail address is already a customer of another distributor; "
+                    "a customer stays with the distributor who first brought them in."
+                ),
                 field="email",
             )
     customer = Customer.objects.create(
@@ -100,9 +111,13 @@ def customer_update(*, customer: Customer, actor: Any = None, **changes: Any) ->
     allowed = {"first_name", "last_name", "phone", "kind", "household_of"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ApplicationError(f"These customer fields cannot be changed: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            _("These customer fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     if "kind" in changes and changes["kind"] not in CustomerKind.values:
-        raise ApplicationError(f"Unknown customer kind '{changes['kind']}'.", field="kind")
+        raise ApplicationError(
+            _("Unknown customer kind '%(kind)s'.") % {"kind": changes["kind"]}, field="kind"
+        )
     customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
     for field, value in changes.items():
         setattr(customer, field, value)
@@ -126,8 +141,11 @@ def customer_delete(*, customer: Customer, actor: Any = None) -> None:
         or DemonstrationGuest.objects.filter(customer=customer).exists()
     ):
         raise Conflict(
-            f"{customer} has orders or took part in a demonstration: those records are kept for the "
-            "books, so the customer cannot be deleted."
+            _(
+                "%(customer)s has orders or took part in a demonstration: those records are kept for the "
+                "books, so the customer cannot be deleted."
+            )
+            % {"customer": customer}
         )
     audit_record(
         actor=actor, action="customer.delete", target=customer, data={"distributor": customer.distributor_id}

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict
 from core.services import audit_record
@@ -49,25 +50,30 @@ def demonstration_plan(
     booked it as a guest of another demonstration."""
     if consultant.status == DistributorStatus.TERMINATED:
         raise ApplicationError(
-            f"{consultant.name} is terminated and cannot plan demonstrations.", field="consultant"
+            _("%(name)s is terminated and cannot plan demonstrations.") % {"name": consultant.name},
+            field="consultant",
         )
     if host.distributor_id != consultant.pk:
         raise ApplicationError(
-            f"{host} is a customer of another distributor; a host is a customer of the consultant.",
+            _("%(host)s is a customer of another distributor; a host is a customer of the consultant.")
+            % {"host": host},
             field="host",
         )
     if timezone.is_naive(held_at):
-        raise ApplicationError("The date of the demonstration needs a time zone.", field="held_at")
+        raise ApplicationError(_("The date of the demonstration needs a time zone."), field="held_at")
     if not (place.strip() or video_link.strip()):
-        raise ApplicationError("Say where the demonstration is held: a place or a video link.", field="place")
+        raise ApplicationError(
+            _("Say where the demonstration is held: a place or a video link."), field="place"
+        )
     if booked_from is not None:
         if not DemonstrationGuest.objects.filter(demonstration=booked_from, customer=host).exists():
             raise ApplicationError(
-                f"{host} was not a guest of the demonstration this one is booked from.", field="booked_from"
+                _("%(host)s was not a guest of the demonstration this one is booked from.") % {"host": host},
+                field="booked_from",
             )
         if booked_from.consultant_id != consultant.pk:
             raise ApplicationError(
-                "A booking stays with the consultant of the demonstration.", field="booked_from"
+                _("A booking stays with the consultant of the demonstration."), field="booked_from"
             )
     demonstration = Demonstration.objects.create(
         consultant=consultant,
@@ -91,16 +97,19 @@ def demonstration_add_guest(
     """Add a guest (a customer of the consultant); adding the same guest twice changes nothing."""
     demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
     if demonstration.status != DemonstrationStatus.PLANNED:
-        raise Conflict("Guests are added to a planned demonstration only.", field="customer")
+        raise Conflict(_("Guests are added to a planned demonstration only."), field="customer")
     if customer.distributor_id != demonstration.consultant_id:
         raise ApplicationError(
-            f"{customer} is a customer of another distributor; register the guest with the consultant's "
-            "referral link first.",
+            _(
+                "%(customer)s is a customer of another distributor; register the guest with the consultant's "
+                "referral link first."
+            )
+            % {"customer": customer},
             field="customer",
         )
     if customer.pk == demonstration.host_id:
-        raise ApplicationError("The host is not a guest of her own demonstration.", field="customer")
-    guest, _ = DemonstrationGuest.objects.get_or_create(demonstration=demonstration, customer=customer)
+        raise ApplicationError(_("The host is not a guest of her own demonstration."), field="customer")
+    guest, _created = DemonstrationGuest.objects.get_or_create(demonstration=demonstration, customer=customer)
     return guest
 
 
@@ -119,22 +128,28 @@ def demonstration_close(
     at = at or timezone.now()
     if demonstration.status == DemonstrationStatus.CLOSED:
         raise Conflict(
-            "This demonstration was already closed on "
-            f"{timezone.localtime(demonstration.closed_at):%Y-%m-%d}."
+            _("This demonstration was already closed on %(date)s.")
+            % {"date": f"{timezone.localtime(demonstration.closed_at):%Y-%m-%d}"}
         )
     if demonstration.status != DemonstrationStatus.PLANNED:
-        raise Conflict("A cancelled demonstration cannot be closed.")
+        raise Conflict(_("A cancelled demonstration cannot be closed."))
     if at < demonstration.held_at:
-        raise ApplicationError("A demonstration cannot be closed before it is held.", field="at")
+        raise ApplicationError(_("A demonstration cannot be closed before it is held."), field="at")
     deadline = demonstration.held_at + dt.timedelta(days=rules.close_within_days)
     if at > deadline:
         raise Conflict(
-            f"A demonstration must be closed within {rules.close_within_days} days of being held; this one "
-            f"was held on {timezone.localtime(demonstration.held_at):%Y-%m-%d} and could be closed until "
-            f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}. Cancel it or ask an administrator.",
+            _(
+                "A demonstration must be closed within %(days)s days of being held; this one was held on "
+                "%(held)s and could be closed until %(deadline)s. Cancel it or ask an administrator."
+            )
+            % {
+                "days": rules.close_within_days,
+                "held": f"{timezone.localtime(demonstration.held_at):%Y-%m-%d}",
+                "deadline": f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}",
+            },
             field="at",
         )
-    period = ensure_period_open(at, field="at", what="The close of the demonstration")
+    period = ensure_period_open(at, field="at", what=_("The close of the demonstration"))
 
     Order.objects.filter(demonstration=demonstration, status=OrderStatus.PENDING).update(
         status=OrderStatus.PAID,
@@ -175,7 +190,10 @@ def demonstration_cancel(
     """Call off a planned demonstration; its pending orders are cancelled with it."""
     demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
     if demonstration.status != DemonstrationStatus.PLANNED:
-        raise Conflict(f"The demonstration is {demonstration.get_status_display().lower()}, not planned.")
+        raise Conflict(
+            _("The demonstration is %(status)s, not planned.")
+            % {"status": demonstration.get_status_display().lower()}
+        )
     now = timezone.now()
     Order.objects.filter(demonstration=demonstration, status=OrderStatus.PENDING).update(
         status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now

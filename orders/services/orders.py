@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import ApplicationError, Conflict
 from core.money import CENT, ZERO, allocate_cents, round_cents
@@ -91,15 +93,23 @@ def _resolve_products(inputs: list[LineInput], field: str) -> list[Product]:
         key = line.product.pk if isinstance(line.product, Product) else line.product
         product = by_id.get(key) if isinstance(key, int) else by_sku.get(key)
         if product is None:
-            raise ApplicationError(f"Line {number}: unknown product '{key}'.", field=field)
+            raise ApplicationError(
+                _("Line %(number)s: unknown product '%(product)s'.") % {"number": number, "product": key},
+                field=field,
+            )
         if not product.is_active:
             raise ApplicationError(
-                f"Line {number}: {product.sku} {product.name} is no longer sold (inactive).", field=field
+                _("Line %(number)s: %(sku)s %(name)s is no longer sold (inactive).")
+                % {"number": number, "sku": product.sku, "name": product.name},
+                field=field,
             )
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity <= 0:
             raise ApplicationError(
-                f"Line {number}: the quantity of {product.sku} must be a whole number above zero "
-                f"(got {line.quantity}).",
+                _(
+                    "Line %(number)s: the quantity of %(sku)s must be a whole number above zero "
+                    "(got %(quantity)s)."
+                )
+                % {"number": number, "sku": product.sku, "quantity": line.quantity},
                 field=field,
             )
         products.append(product)
@@ -168,15 +178,17 @@ def _check_voucher(voucher: HostCredit, customer: Customer | None, at: dt.dateti
     voucher = HostCredit.objects.select_related("host").get(pk=voucher.pk)
     if customer is None or voucher.host_id != customer.pk:
         raise ApplicationError(
-            f"This host credit belongs to {voucher.host}; only the host can redeem it.", field="host_credit"
+            _("This host credit belongs to %(host)s; only the host can redeem it.") % {"host": voucher.host},
+            field="host_credit",
         )
     if voucher.redeemed_order_id:
         raise Conflict(
-            "This host credit was already redeemed; it is usable in one order.", field="host_credit"
+            _("This host credit was already redeemed; it is usable in one order."), field="host_credit"
         )
     if voucher.expires_at <= at:
         raise ApplicationError(
-            f"This host credit expired on {timezone.localtime(voucher.expires_at):%Y-%m-%d}.",
+            _("This host credit expired on %(date)s.")
+            % {"date": f"{timezone.localtime(voucher.expires_at):%Y-%m-%d}"},
             field="host_credit",
         )
     return voucher
@@ -212,49 +224,55 @@ def order_create(
     if distributor is None and demonstration is not None:
         distributor = demonstration.consultant
     if distributor is None:
-        raise ApplicationError("Name the distributor credited with the order.", field="distributor")
+        raise ApplicationError(_("Name the distributor credited with the order."), field="distributor")
     if purpose not in OrderPurpose.values:
         raise ApplicationError(
-            f"Unknown purpose '{purpose}': customer, personal or inventory.", field="purpose"
+            _("Unknown purpose '%(purpose)s': customer, personal or inventory.") % {"purpose": purpose},
+            field="purpose",
         )
     if distributor.status == DistributorStatus.TERMINATED:
         raise ApplicationError(
-            f"{distributor.name} is terminated and can take no orders.", field="distributor"
+            _("%(name)s is terminated and can take no orders.") % {"name": distributor.name},
+            field="distributor",
         )
     if purpose == OrderPurpose.CUSTOMER:
         if customer is None:
-            raise ApplicationError("A customer order needs its customer.", field="customer")
+            raise ApplicationError(_("A customer order needs its customer."), field="customer")
         if customer.distributor_id != distributor.pk:
             raise ApplicationError(
-                f"{customer} is a customer of another distributor; only their own distributor can order "
-                "for them.",
+                _(
+                    "%(customer)s is a customer of another distributor; only their own distributor can order "
+                    "for them."
+                )
+                % {"customer": customer},
                 field="customer",
             )
     elif customer is not None:
         raise ApplicationError(
-            "A personal or inventory order is the distributor's own and has no customer.", field="customer"
+            _("A personal or inventory order is the distributor's own and has no customer."),
+            field="customer",
         )
 
     if demonstration is not None:
         demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
         if demonstration.status != DemonstrationStatus.PLANNED:
             raise Conflict(
-                f"The demonstration is {demonstration.get_status_display().lower()}; "
-                "it takes no more orders.",
+                _("The demonstration is %(status)s; it takes no more orders.")
+                % {"status": demonstration.get_status_display().lower()},
                 field="demonstration",
             )
         if demonstration.consultant_id != distributor.pk:
             raise ApplicationError(
-                "Orders at a demonstration are credited to its consultant.", field="demonstration"
+                _("Orders at a demonstration are credited to its consultant."), field="demonstration"
             )
         if purpose != OrderPurpose.CUSTOMER:
             raise ApplicationError(
-                "Orders at a demonstration are guest or host orders (purpose customer).", field="purpose"
+                _("Orders at a demonstration are guest or host orders (purpose customer)."), field="purpose"
             )
 
     inputs = _as_inputs(lines)
     if not inputs:
-        raise ApplicationError("An order needs at least one line.", field="lines")
+        raise ApplicationError(_("An order needs at least one line."), field="lines")
     products = _resolve_products(inputs, "lines")
 
     half_inputs = _as_inputs(half_price_lines)
@@ -262,7 +280,7 @@ def order_create(
     if half_inputs:
         if host_credit is None:
             raise ApplicationError(
-                "Half-price items come with a host credit voucher.", field="half_price_lines"
+                _("Half-price items come with a host credit voucher."), field="half_price_lines"
             )
         ordered: dict[int, int] = defaultdict(int)
         for line, product in zip(inputs, products, strict=True):
@@ -273,7 +291,7 @@ def order_create(
             half_price[product.pk] += line.quantity
             if half_price[product.pk] > ordered[product.pk]:
                 raise ApplicationError(
-                    f"Half-price items of {product.sku} exceed the quantity ordered.",
+                    _("Half-price items of %(sku)s exceed the quantity ordered.") % {"sku": product.sku},
                     field="half_price_lines",
                 )
 
@@ -281,22 +299,26 @@ def order_create(
     if host_credit is not None:
         if purpose != OrderPurpose.CUSTOMER:
             raise ApplicationError(
-                "Host credit is redeemed in the host's own customer order.", field="host_credit"
+                _("Host credit is redeemed in the host's own customer order."), field="host_credit"
             )
         voucher = _check_voucher(host_credit, customer, now)
         if sum(half_price.values()) > voucher.half_price_items:
             raise ApplicationError(
-                f"This host credit gives {voucher.half_price_items} half-price item(s); "
-                f"{sum(half_price.values())} were chosen.",
+                ngettext(
+                    "This host credit gives %(items)d half-price item(s); %(chosen)d were chosen.",
+                    "This host credit gives %(items)d half-price item(s); %(chosen)d were chosen.",
+                    voucher.half_price_items,
+                )
+                % {"items": voucher.half_price_items, "chosen": sum(half_price.values())},
                 field="half_price_lines",
             )
 
     status = OrderStatus.PENDING
     commission_date = commission_period = None
     if paid_at is not None:
-        ensure_not_future(paid_at, field="paid_at", what="The payment date")
+        ensure_not_future(paid_at, field="paid_at", what=_("The payment date"))
         if demonstration is None:
-            commission_period = ensure_period_open(paid_at, field="paid_at", what="The payment date")
+            commission_period = ensure_period_open(paid_at, field="paid_at", what=_("The payment date"))
             commission_date = paid_at
             status = OrderStatus.PAID
 
@@ -353,7 +375,7 @@ def order_create(
         ).update(redeemed_order=order, redeemed_at=now)
         if claimed != 1:
             raise Conflict(
-                "This host credit was already redeemed; it is usable in one order.", field="host_credit"
+                _("This host credit was already redeemed; it is usable in one order."), field="host_credit"
             )
 
     if demonstration is not None and customer.pk != demonstration.host_id:
@@ -379,16 +401,21 @@ def order_pay(*, order: Order, paid_at: dt.datetime | None = None, actor: Any = 
     """
     order = _locked(order)
     paid_at = paid_at or timezone.now()
-    ensure_not_future(paid_at, field="paid_at", what="The payment date")
+    ensure_not_future(paid_at, field="paid_at", what=_("The payment date"))
     if order.status != OrderStatus.PENDING:
-        raise Conflict(f"Order {order.number} is {order.get_status_display().lower()}, not pending.")
+        raise Conflict(
+            _("Order %(number)s is %(status)s, not pending.")
+            % {"number": order.number, "status": order.get_status_display().lower()}
+        )
     if order.demonstration_id:
         if order.paid_at:
-            raise Conflict(f"The payment of order {order.number} is already recorded.")
+            raise Conflict(
+                _("The payment of order %(number)s is already recorded.") % {"number": order.number}
+            )
         order.paid_at = paid_at
         order.save(update_fields=["paid_at", "updated_at"])
         return order
-    order.commission_period = ensure_period_open(paid_at, field="paid_at", what="The payment date")
+    order.commission_period = ensure_period_open(paid_at, field="paid_at", what=_("The payment date"))
     order.paid_at = order.commission_date = paid_at
     order.status = OrderStatus.PAID
     order.save(update_fields=["paid_at", "commission_date", "commission_period", "status", "updated_at"])
@@ -434,7 +461,7 @@ def order_cancel(
     """
     order = _locked(order)
     at = at or timezone.now()
-    ensure_not_future(at, field="at", what="The cancellation date")
+    ensure_not_future(at, field="at", what=_("The cancellation date"))
     if order.status == OrderStatus.PENDING:
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = at
@@ -444,15 +471,19 @@ def order_cancel(
         return order
     if order.status not in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED):
         raise Conflict(
-            f"Order {order.number} is {order.get_status_display().lower()} and cannot be cancelled."
+            _("Order %(number)s is %(status)s and cannot be cancelled.")
+            % {"number": order.number, "status": order.get_status_display().lower()}
         )
     deadline = cooling_off_deadline(order)
     if deadline is None or at > deadline:
         raise Conflict(
-            f"The cooling-off window of order {order.number} ended on "
-            f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}; a paid order can now only be returned.",
+            _(
+                "The cooling-off window of order %(number)s ended on %(deadline)s; "
+                "a paid order can now only be returned."
+            )
+            % {"number": order.number, "deadline": f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}"},
         )
-    refund_period = ensure_period_open(at, field="at", what="The cancellation date")
+    refund_period = ensure_period_open(at, field="at", what=_("The cancellation date"))
     returned = returned_quantities(order)
     record = Return.objects.create(
         order=order,

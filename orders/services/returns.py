@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict
 from core.money import CENT, ZERO, allocate_cents
@@ -44,18 +45,19 @@ def order_return(
     """
     order = _locked(order)
     refunded_at = refunded_at or timezone.now()
-    ensure_not_future(refunded_at, field="refunded_at", what="The refund date")
+    ensure_not_future(refunded_at, field="refunded_at", what=_("The refund date"))
     if order.status not in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED):
-        hint = " Cancel it instead." if order.status == OrderStatus.PENDING else ""
+        hint = " " + _("Cancel it instead.") if order.status == OrderStatus.PENDING else ""
         raise Conflict(
-            f"Order {order.number} is {order.get_status_display().lower()}; "
-            f"only paid orders are returned.{hint}"
+            _("Order %(number)s is %(status)s; only paid orders are returned.")
+            % {"number": order.number, "status": order.get_status_display().lower()}
+            + hint
         )
     if order.paid_at and refunded_at < order.paid_at:
-        raise ApplicationError("The refund date cannot be before the payment.", field="refunded_at")
+        raise ApplicationError(_("The refund date cannot be before the payment."), field="refunded_at")
     if not lines:
-        raise ApplicationError("Name the lines and quantities to return.", field="lines")
-    refund_period = ensure_period_open(refunded_at, field="refunded_at", what="The refund date")
+        raise ApplicationError(_("Name the lines and quantities to return."), field="lines")
+    refund_period = ensure_period_open(refunded_at, field="refunded_at", what=_("The refund date"))
 
     order_lines = {line.pk: line for line in order.lines.all()}
     already = returned_quantities(order)
@@ -63,10 +65,16 @@ def order_return(
     for line, quantity in lines:
         line_id = line.pk if isinstance(line, OrderLine) else int(line)
         if line_id not in order_lines:
-            raise ApplicationError(f"Line {line_id} is not a line of order {order.number}.", field="lines")
+            raise ApplicationError(
+                _("Line %(line)s is not a line of order %(number)s.")
+                % {"line": line_id, "number": order.number},
+                field="lines",
+            )
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
             raise ApplicationError(
-                f"The quantity to return of {order_lines[line_id].sku} must be above zero.", field="lines"
+                _("The quantity to return of %(sku)s must be above zero.")
+                % {"sku": order_lines[line_id].sku},
+                field="lines",
             )
         wanted[line_id] = wanted.get(line_id, 0) + quantity
     for line_id, quantity in wanted.items():
@@ -74,8 +82,11 @@ def order_return(
         left = line.quantity - already.get(line_id, 0)
         if quantity > left:
             raise ApplicationError(
-                f"{line.sku}: {quantity} to return, but only {left} of {line.quantity} bought "
-                "are not returned yet.",
+                _(
+                    "%(sku)s: %(quantity)s to return, but only %(left)s of %(bought)s bought "
+                    "are not returned yet."
+                )
+                % {"sku": line.sku, "quantity": quantity, "left": left, "bought": line.quantity},
                 field="lines",
             )
 
@@ -87,10 +98,13 @@ def order_return(
     else:
         refund_amount = Decimal(refund_amount)
         if refund_amount < 0 or refund_amount != refund_amount.quantize(CENT):
-            raise ApplicationError("The refund amount is a positive amount in cents.", field="refund_amount")
+            raise ApplicationError(
+                _("The refund amount is a positive amount in cents."), field="refund_amount"
+            )
         if refund_amount > most:
             raise ApplicationError(
-                f"The refund ({refund_amount}) cannot exceed what was paid for these units ({most}).",
+                _("The refund (%(refund)s) cannot exceed what was paid for these units (%(paid)s).")
+                % {"refund": refund_amount, "paid": most},
                 field="refund_amount",
             )
         amounts = allocate_cents(full, refund_amount)
