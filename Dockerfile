@@ -11,6 +11,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install -r requirements.txt
+# locale/*/LC_MESSAGES/django.mo is committed compiled: no gettext, no compilemessages here.
 COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 

@@ -1,0 +1,156 @@
+"""The Dutch translation: the language a request asks for is the language it is answered in, and
+the nl catalogue is complete (every entry translated, nothing fuzzy) and compiled."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from core.errors import ApplicationError
+from core.models import AuditEntry
+from orders.models import OrderStatus, Product
+from orders.services import product_validate
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "nl" / "LC_MESSAGES"
+
+
+def test_model_names_and_choice_labels_are_dutch():
+    with translation.override("nl"):
+        assert str(AuditEntry._meta.verbose_name_plural) == "auditregels"
+        assert OrderStatus.PARTLY_RETURNED.label == "Gedeeltelijk geretourneerd"
+    assert OrderStatus.PARTLY_RETURNED.label == "Partly returned"
+
+
+def test_a_service_refuses_in_the_active_language():
+    product = Product(
+        sku="",
+        name="Theepot",
+        retail_price=Decimal("20"),
+        wholesale_price=Decimal("15"),
+        vat_rate=Decimal("0.21"),
+        qv=Decimal("10"),
+        cv=Decimal("8"),
+    )
+    with translation.override("nl"), pytest.raises(ApplicationError) as refused:
+        product_validate(product)
+    assert refused.value.message == "Een product heeft een SKU nodig."
+    with pytest.raises(ApplicationError, match="A product needs a SKU."):
+        product_validate(product)
+
+
+def test_plural_messages_take_the_dutch_plural_form():
+    message = "Erased the personal data of %(count)d customer(s)."
+    with translation.override("nl"):
+        assert translation.ngettext(message, message, 1) % {"count": 1} == (
+            "De persoonsgegevens van 1 klant zijn gewist."
+        )
+        assert translation.ngettext(message, message, 3) % {"count": 3} == (
+            "De persoonsgegevens van 3 klanten zijn gewist."
+        )
+
+
+@pytest.mark.django_db
+def test_the_admin_answers_in_the_language_of_the_browser(admin_client):
+    url = reverse("admin:compliance_compliancereport_changelist")
+    dutch = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="nl-NL,nl;q=0.9,en;q=0.5").content.decode()
+    # The page title (Django's own catalogue), a template string, the app name (an AppConfig).
+    assert "Selecteer" in dutch
+    assert "Rapport berekenen voor periode (JJJJ-MM):" in dutch
+    assert "Inkomensoverzicht" in dutch
+    index = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Orders en demonstraties" in index and "Commissies" in index
+
+    english = admin_client.get(url).content.decode()
+    assert "Compute the report of period (YYYY-MM):" in english
+
+
+@pytest.mark.django_db
+def test_the_language_cookie_chooses_the_language_of_the_staff_pages(admin_client):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    page = admin_client.get(reverse("commissions_compare")).content.decode()
+    assert "<title>Twee runs van de afsluiting vergelijken" in page
+    assert "Twee runs vergelijken" in page  # the template's breadcrumb
+
+
+@pytest.mark.django_db
+def test_api_errors_are_in_the_language_the_client_asks_for(client):
+    answer = client.get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="nl")
+    assert answer.status_code == 404
+    assert answer.json()["error"]["message"] == "Dit endpoint of object bestaat niet."
+    assert client.get("/api/v1/no-such-thing/").json()["error"]["message"] == "No such endpoint or object."
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+def _po_entries(path: Path) -> list[dict]:
+    """The entries of a .po file: flags, msgid, msgid_plural and msgstr / msgstr[n] (unquoted)."""
+    entries: list[dict] = []
+    entry: dict = {"flags": set()}
+    key = None
+
+    def finish() -> None:
+        nonlocal entry
+        if "msgid" in entry:
+            entries.append(entry)
+        entry = {"flags": set()}
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#~"):
+            continue  # obsolete entries are not compiled
+        if line.startswith("#,"):
+            if "msgid" in entry:
+                finish()
+            entry["flags"].update(flag.strip() for flag in line[2:].split(","))
+        elif line.startswith("#") or not line.strip():
+            if "msgid" in entry and (not line.strip() or key is not None):
+                finish()
+            key = None
+        elif line.startswith('"'):
+            entry[key] += ast.literal_eval(line)
+        else:
+            key, _, quoted = line.partition(" ")
+            if key == "msgid" and "msgid" in entry:
+                finish()
+            entry[key] = ast.literal_eval(quoted)
+    finish()
+    return entries
+
+
+def test_every_entry_of_the_dutch_catalogue_is_translated_and_none_is_fuzzy():
+    entries = _po_entries(CATALOGUE / "django.po")
+    header, messages = entries[0], entries[1:]
+    assert header["msgid"] == ""
+    assert "Language: nl\n" in header["msgstr"]
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);\n" in header["msgstr"]
+    assert len(messages) > 500
+    fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
+    assert fuzzy == []
+    untranslated = [
+        e["msgid"]
+        for e in messages
+        if not all(value.strip() for key, value in e.items() if key.startswith("msgstr"))
+        or ("msgid_plural" in e and not {"msgstr[0]", "msgstr[1]"} <= e.keys())
+    ]
+    assert untranslated == []
+
+
+def test_the_compiled_catalogue_holds_what_the_po_says():
+    with (CATALOGUE / "django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = []
+    for e in _po_entries(CATALOGUE / "django.po")[1:]:
+        if "msgid_plural" in e:
+            forms = [compiled.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
+            if forms != [e["msgstr[0]"], e["msgstr[1]"]]:
+                stale.append(e["msgid"])
+        elif compiled.gettext(e["msgid"]) != e["msgstr"]:
+            stale.append(e["msgid"])
+    assert stale == [], "run `manage.py compilemessages --ignore=.venv` and commit django.mo"
