@@ -131,6 +131,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # and whether that automatic run is a preview or the final close.
 COMMISSION_CLOSE_HOUR = env.int("COMMISSION_CLOSE_HOUR", default=6)
 COMMISSION_CLOSE_MODE = env.str("COMMISSION_CLOSE_MODE", default="preview")  # "preview" | "final"
+# Without a broker, how many chunks of a close this process writes at once (threads).
+COMMISSION_CLOSE_INPROCESS_WRITERS = env.int("COMMISSION_CLOSE_INPROCESS_WRITERS", default=2)
 
 # --- REST API (docs/api.md). One error format, capped pages, per-user throttling.
 REST_FRAMEWORK = {

@@ -6,16 +6,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+
+from commissions.plan_document import current_plan_document
 
 # The close's own definitions of which orders count in a period and which units are returned:
 # the report must count exactly what the close counted.
@@ -39,7 +40,6 @@ DEFAULT_THRESHOLDS: dict[str, str] = {
     "max_buyback_rate": "0.05",
 }
 SHARE_PLACES = Decimal("0.0001")
-DEFAULT_PLAN_FILE = Path(__file__).resolve().parent.parent / "commissions" / "default_plan.json"
 
 
 def compliance_thresholds() -> dict[str, Decimal]:
@@ -49,34 +49,57 @@ def compliance_thresholds() -> dict[str, Decimal]:
     return {key: Decimal(str(value)) for key, value in merged.items()}
 
 
-def plan_document(plan: Any = None) -> dict:
-    """The given plan's document, else the newest loaded, else the default plan shipped."""
-    if plan is not None:
-        return plan.document
-    from commissions.models import Plan
+@dataclass(frozen=True)
+class OrderFigures:
+    """A period's orders as the compliance report counts them (docs/compliance.md), from the
+    close's own per-distributor aggregation (commissions.services.aggregation.order_volumes)."""
 
-    document = Plan.objects.order_by("-loaded_at", "-id").values_list("document", flat=True).first()
-    if document is not None:
-        return document
-    return json.loads(DEFAULT_PLAN_FILE.read_text())
+    customer_qv: Decimal
+    own_qv: Decimal
+    customer_value: Decimal
+    own_value: Decimal
+    inventory_qv: Decimal
+    inventory_value: Decimal
+    over_cap_qv: Decimal  # own QV above the consumption cap, summed over distributors
+    over_cap_distributors: int
+    own_buyers: int  # distributors with own QV
+    inventory_buyers: int
+    inventory_without_sales: int  # bought inventory, sold nothing to customers
+    inventory_without_sales_value: Decimal
+
+    def as_json(self) -> dict[str, str]:
+        return {name: str(getattr(self, name)) for name in self.__dataclass_fields__}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> OrderFigures:
+        kinds = {name: f.type for name, f in cls.__dataclass_fields__.items()}
+        return cls(**{name: (int if kind == "int" else Decimal)(data[name]) for name, kind in kinds.items()})
 
 
-def consumption_cap(document: dict) -> Decimal | None:
-    """The personal consumption cap in QV; None when the plan has none (plan-format.md)."""
-    value = (document.get("volumes") or {}).get("personal_consumption_cap_qv")
-    return None if value is None else Decimal(str(value))
-
-
-def customer_requirement(document: dict) -> tuple[Decimal | None, int | None] | None:
-    """(min PCV, min customers) or None when the plan has no customer requirement."""
-    section = document.get("customer_requirement")
-    if section is None:
-        return None
-    min_pcv = section.get("min_pcv")
-    min_customers = section.get("min_customers")
-    return (
-        None if min_pcv is None else Decimal(str(min_pcv)),
-        None if min_customers is None else int(min_customers),
+def order_figures(volumes: Iterable[Any], cap: Decimal | None) -> OrderFigures:
+    """Sum per-distributor OrderVolumes into the report's order figures; `cap` is the plan's
+    personal consumption cap in QV (None: no cap, nobody is over it)."""
+    cqv = oqv = cvalue = ovalue = iqv = ivalue = over_qv = idle_value = ZERO
+    over_n = own_n = inventory_n = idle_n = 0
+    for v in volumes:
+        cqv += v.customer_qv
+        oqv += v.own_qv
+        cvalue += v.customer_value
+        ovalue += v.own_value
+        iqv += v.inventory_qv
+        ivalue += v.inventory_value
+        if v.own_qv > 0:
+            own_n += 1
+            if cap is not None and v.own_qv > cap:
+                over_n += 1
+                over_qv += v.own_qv - cap
+        if v.inventory_qv > 0:
+            inventory_n += 1
+            if v.customer_qv <= 0:
+                idle_n += 1
+                idle_value += v.inventory_value
+    return OrderFigures(
+        cqv, oqv, cvalue, ovalue, iqv, ivalue, over_qv, over_n, own_n, inventory_n, idle_n, idle_value
     )
 
 
@@ -214,11 +237,8 @@ def income_disclosure_rows(*, year: int) -> list[tuple[int, Decimal, int, bool, 
 
 def _rank_names(year: int) -> dict[int, str]:
     run = _year_runs(year).select_related("plan").order_by("-period__start").first()
-    document = plan_document(run.plan if run is not None else None)
-    names = {0: _("No rank")}
-    for rank in document.get("ranks") or []:
-        names[int(rank["number"])] = rank["name"]
-    return names
+    plan = current_plan_document(run.plan if run is not None else None)
+    return {0: _("No rank"), **{rank.number: rank.name for rank in plan.ranks}}
 
 
 def _stats(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal]:
@@ -484,9 +504,9 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
     from commissions.models import Period
 
     period_row = Period.objects.filter(start=period_start).select_related("plan").first()
-    document = plan_document(period_row.plan if period_row is not None and period_row.plan else None)
-    cap = consumption_cap(document)
-    requirement = customer_requirement(document)
+    plan = current_plan_document(period_row.plan if period_row is not None and period_row.plan else None)
+    cap = plan.personal_consumption_cap_qv
+    requirement = plan.customer_requirement
 
     customers = []
     pcv = ZERO
@@ -523,7 +543,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
         sentences.append(_("The plan has no customer requirement."))
     else:
         has_requirement = True
-        min_pcv, min_customers = requirement
+        min_pcv, min_customers = requirement.min_pcv, requirement.min_customers
         met = (min_pcv is not None and pcv >= min_pcv) or (
             min_customers is not None and count >= min_customers
         )

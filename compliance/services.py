@@ -15,71 +15,13 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from commissions.plan_document import current_plan_document
 from compliance.models import ComplianceReport
-from compliance.selectors import (
-    COUNTS_SQL,
-    RETURNED_SQL,
-    compliance_thresholds,
-    consumption_cap,
-    median,
-    plan_document,
-)
+from compliance.selectors import OrderFigures, compliance_thresholds, median, order_figures
 from core.money import ZERO, round_cents
 from core.periods import period_bounds, period_label
 
 SHARE_PLACES = Decimal("0.0001")
-
-# The period's orders net of returns refunded up to its end (the close's own definition), in one
-# pass, grouped per distributor only where a figure needs it (own purchases against the cap;
-# customer volume of inventory buyers, for "bought inventory, sold nothing"); every other customer
-# line is summed into one group. The cap is cast: SQLite (the demo) binds a Decimal as text, and a
-# number compares below any text there.
-ORDER_FIGURES_SQL = f"""
-WITH returned AS ({RETURNED_SQL}),
-inventory_buyers AS (
-    SELECT DISTINCT o.distributor_id FROM orders_order o WHERE {COUNTS_SQL} AND o.purpose = 'inventory'
-),
-grouped AS (
-    SELECT o.purpose,
-        CASE WHEN o.purpose <> 'customer' OR ib.distributor_id IS NOT NULL THEN o.distributor_id END
-            AS distributor_id,
-        SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv) AS qv,
-        SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_price) AS value
-    FROM orders_orderline l
-    JOIN orders_order o ON o.id = l.order_id
-    LEFT JOIN returned rt ON rt.order_line_id = l.id
-    LEFT JOIN inventory_buyers ib ON ib.distributor_id = o.distributor_id
-    WHERE {COUNTS_SQL}
-    GROUP BY 1, 2
-),
-per_distributor AS (
-    -- One row per distributor of `grouped`, and one (NULL) for every other customer line: it adds
-    -- to the totals only, having no own or inventory volume.
-    SELECT distributor_id,
-        SUM(CASE WHEN purpose = 'customer' THEN qv ELSE 0 END) AS cqv,
-        SUM(CASE WHEN purpose <> 'customer' THEN qv ELSE 0 END) AS oqv,
-        SUM(CASE WHEN purpose = 'customer' THEN value ELSE 0 END) AS cvalue,
-        SUM(CASE WHEN purpose <> 'customer' THEN value ELSE 0 END) AS ovalue,
-        SUM(CASE WHEN purpose = 'inventory' THEN qv ELSE 0 END) AS iqv,
-        SUM(CASE WHEN purpose = 'inventory' THEN value ELSE 0 END) AS ivalue
-    FROM grouped
-    GROUP BY distributor_id
-)
-SELECT
-    COALESCE(SUM(cqv), 0),
-    COALESCE(SUM(oqv), 0),
-    COALESCE(SUM(cvalue), 0),
-    COALESCE(SUM(ovalue), 0),
-    COALESCE(SUM(iqv), 0),
-    COALESCE(SUM(ivalue), 0),
-    COALESCE(SUM(CASE WHEN oqv > CAST(%(cap)s AS NUMERIC) THEN oqv - CAST(%(cap)s AS NUMERIC) ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN oqv > CAST(%(cap)s AS NUMERIC) THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN oqv > 0 THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN iqv > 0 THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN iqv > 0 AND cqv <= 0 THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN iqv > 0 AND cqv <= 0 THEN ivalue ELSE 0 END), 0)
-FROM per_distributor
-"""
 
 # The run's statements in one aggregate. percentile_disc picks actual rows, so the median stays an
 # exact Decimal (percentile_cont works in float): the middle row ascending and the middle row
@@ -273,6 +215,20 @@ def _statement_figures(run: Any) -> dict[str, Any]:
     }
 
 
+def period_order_figures(period_start: dt.date, cap: Decimal | None) -> OrderFigures:
+    """The period's order figures from the orders as they are now: the close's own aggregation."""
+    from commissions.services.aggregation import order_volumes
+
+    return order_figures(order_volumes(period_start).values(), cap)
+
+
+def run_order_figures(run: Any) -> OrderFigures | None:
+    """The order figures a close run computed from the same aggregation as its volumes (so the
+    report counts exactly the orders the close counted); None for a run from before they were kept."""
+    data = (run.summary or {}).get("order_figures")
+    return OrderFigures.from_json(data) if data else None
+
+
 @transaction.atomic
 def compliance_report_compute(
     *, period_start: dt.date, run: Any = None, orders_only: bool = False
@@ -286,45 +242,33 @@ def compliance_report_compute(
         run = _final_run(period_start)
     elif run is not None and run.period.start != period_start:
         raise ValueError(f"Run {run.pk} is of {run.period}, not of {period_label(period_start)}.")
-    document = plan_document(run.plan if run is not None else None)
-    cap = consumption_cap(document)
+    cap = current_plan_document(run.plan if run is not None else None).personal_consumption_cap_qv
     thresholds = compliance_thresholds()
     start, end = period_bounds(period_start)
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Few groups, but the planner expects one per distributor and sorts them on disk at the
-            # default 4 MB; JIT compiles longer than the query runs.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(ORDER_FIGURES_SQL, {"period": period_start, "period_end": end, "cap": cap})
-        (cqv, oqv, cvalue, ovalue, iqv, ivalue, over_qv, over_n, own_n, inv_n, idle_n, idle_value) = (
-            cursor.fetchone()
-        )
-    cqv, oqv, cvalue, ovalue, iqv, ivalue = map(_dec, (cqv, oqv, cvalue, ovalue, iqv, ivalue))
-    total_qv = cqv + oqv
+    f = (run_order_figures(run) if run is not None else None) or period_order_figures(period_start, cap)
+    total_qv = f.customer_qv + f.own_qv
 
     values: dict[str, Any] = {
         "run_kind": run.kind if run is not None else "",
         "computed_at": timezone.now(),
         "total_qv": total_qv,
-        "customer_qv": cqv,
-        "own_qv": oqv,
-        "customer_volume_share": _share(cqv, total_qv),
-        "own_volume_share": _share(oqv, total_qv),
+        "customer_qv": f.customer_qv,
+        "own_qv": f.own_qv,
+        "customer_volume_share": _share(f.customer_qv, total_qv),
+        "own_volume_share": _share(f.own_qv, total_qv),
         "consumption_cap_qv": cap,
-        "over_cap_qv": _dec(over_qv),
-        "over_cap_distributors": int(over_n),
-        "own_buyers": int(own_n),
-        "over_cap_share": _share(int(over_n), int(own_n)),
-        "inventory_bought_value": round_cents(ivalue),
-        "inventory_bought_qv": iqv,
-        "customer_sales_value": round_cents(cvalue),
-        "own_purchases_value": round_cents(ovalue),
-        "inventory_resale_ratio": _share(cqv, iqv),
-        "inventory_buyers": int(inv_n),
-        "inventory_without_sales": int(idle_n),
-        "inventory_without_sales_value": round_cents(_dec(idle_value)),
+        "over_cap_qv": f.over_cap_qv,
+        "over_cap_distributors": f.over_cap_distributors,
+        "own_buyers": f.own_buyers,
+        "over_cap_share": _share(f.over_cap_distributors, f.own_buyers),
+        "inventory_bought_value": round_cents(f.inventory_value),
+        "inventory_bought_qv": f.inventory_qv,
+        "customer_sales_value": round_cents(f.customer_value),
+        "own_purchases_value": round_cents(f.own_value),
+        "inventory_resale_ratio": _share(f.customer_qv, f.inventory_qv),
+        "inventory_buyers": f.inventory_buyers,
+        "inventory_without_sales": f.inventory_without_sales,
+        "inventory_without_sales_value": round_cents(f.inventory_without_sales_value),
         "thresholds": {k: str(v) for k, v in thresholds.items()},
     }
 
@@ -356,7 +300,7 @@ def compliance_report_compute(
         buyback_count=buybacks["approved"],
         buyback_rejected=buybacks["rejected"],
         buyback_value=buyback_value,
-        buyback_rate=_share(buyback_value, round_cents(ovalue)) if ovalue else None,
+        buyback_rate=_share(buyback_value, round_cents(f.own_value)) if f.own_value else None,
     )
 
     if run is not None:

@@ -28,6 +28,7 @@ import time
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -68,6 +69,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK_DISTRIBUTORS = 25_000  # default rows of distributors per chunk (settings can override)
 STALE_CLAIM_SECONDS = 120  # a running chunk whose claim is older may be taken over
+IN_PROCESS_WRITERS = 2  # chunks written at once without a broker (settings can override)
 
 
 def _chunk_size() -> int:
@@ -260,6 +262,11 @@ def close_run_advance(*, run_id: int, inline: bool = False) -> None:
     if not pending:
         close_run_finalize(run_id=run_id)
         return
+    in_process = inline or _tasks_run_eagerly()
+    if in_process and _writers_here(len(pending)) > 1:
+        _write_chunks_on_threads(pending, _writers_here(len(pending)))
+        close_run_finalize(run_id=run_id)
+        return
     if inline:
         for chunk_id in pending:
             close_chunk_write(chunk_id=chunk_id)
@@ -269,6 +276,40 @@ def close_run_advance(*, run_id: int, inline: bool = False) -> None:
 
     for chunk_id in pending:
         tasks.close_chunk.delay(chunk_id)
+
+
+def _tasks_run_eagerly() -> bool:
+    from backoffice.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def _writers_here(chunks: int) -> int:
+    """How many chunks this process writes at once when it writes them itself (no broker, or
+    `inline`): COMMISSION_CLOSE_INPROCESS_WRITERS threads, each on its own connection, as Celery
+    workers would. One inside a transaction (a test, a caller's atomic block): other connections
+    would not see its uncommitted rows."""
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        return 1
+    configured = getattr(settings, "COMMISSION_CLOSE_INPROCESS_WRITERS", IN_PROCESS_WRITERS)
+    return max(1, min(chunks, int(configured)))
+
+
+def _write_chunks_on_threads(chunk_ids: list[int], writers: int) -> None:
+    """Write the chunks on `writers` threads. PostgreSQL does the work of a write (COPY, indexes,
+    the rank update), so threads use the cores as worker processes would; a failed chunk is
+    recorded as failed by close_chunk_write and re-raised here, after the other chunks."""
+
+    def write(chunk_id: int) -> str:
+        try:
+            return close_chunk_write(chunk_id=chunk_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="close-chunk") as pool:
+        futures = [pool.submit(write, chunk_id) for chunk_id in chunk_ids]
+    for future in futures:
+        future.result()
 
 
 def _fail_run(run_id: int, exc: BaseException) -> None:
@@ -323,9 +364,10 @@ def _compute_phase(run_id: int) -> bool:
         parts.reverse()
         for number in range(count):
             part = parts.pop()
+            first, last = ids[number * size], ids[min(len(ids), (number + 1) * size) - 1]
             CloseChunk.objects.create(
                 run=run, number=number, distributors=len(part["statements"]), lines=len(part["lines"]),
-                payload=encode_payload(part),
+                payload=encode_payload(run, part, distributors=(first, last)),
             )  # fmt: skip
             del part
         run.chunks_total = count
@@ -360,6 +402,7 @@ def compute_close(run: CloseRun) -> ComputedClose:
     """Everything the run writes, computed in memory from a few SQL reads (no per-node queries)."""
     from commissions.engine import compute_period
     from commissions.plan_document import parse_plan_document
+    from compliance.selectors import order_figures
 
     period = run.period.start
     problems = _tree_problems()
@@ -411,6 +454,8 @@ def compute_close(run: CloseRun) -> ComputedClose:
         "breakage": str(result.breakage),
         "host_credit_issued": str(host_credit_issued(period)),
         "lines": len(lines),
+        # The compliance report's order figures, from the same aggregation (it reads no order line).
+        "order_figures": order_figures(inputs.volumes.values(), plan.personal_consumption_cap_qv).as_json(),
     }
     return ComputedClose(results, lines, statements, summary)
 
@@ -472,32 +517,68 @@ def host_credit_issued(period: dt.date) -> Decimal:
     return round_cents(total or ZERO)
 
 
-# --- payloads -----------------------------------------------------------------------------------
-# A chunk's rows are stored already in PostgreSQL's COPY text format, one line per row without the
-# run and period columns: encoding is one str() per value, and the write is one COPY of the joined
-# lines (no per-value adaptation in the worker). Decimals keep full precision; the column's scale
-# rounds them as it would any other input.
+# --- payloads ---------------------------------------------------------------------------------
+# A chunk's rows are stored ready to stream into COPY: per table, one text in PostgreSQL's COPY text
+# format, run and period included, NULL written as `None`, compressed. Encoding is one `%` format
+# per row (str() of every value: PostgreSQL reads True/False and Decimal's exponent notation), and
+# the chunk write is one COPY per table with no per-row work in the worker. Decimals keep full
+# precision; the column's scale rounds them as it would any other input. The only text values are
+# generated ones (ledger kinds, keys, ISO dates), which never hold a tab, newline or backslash:
+# encode_payload refuses a backslash, the one such character a check of the joined text can see.
 
-_NULL = "\\N"
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_line(row: Sequence[Any]) -> str:
-    """One row as a line of COPY text (without the newline): str() of every value (PostgreSQL reads
-    True/False and Decimal's exponent notation), NULL as \\N, strings escaped."""
-    return "\t".join(
-        [_NULL if v is None else v.translate(_ESCAPES) if v.__class__ is str else str(v) for v in row]
-    )
+PAYLOAD_TABLES = ("results", "lines", "statements")
+_PAYLOAD_MAGIC = b"copy-text-2\n"
+_COPY_NULL = "None"
 
 
-def encode_payload(payload: dict[str, list[Sequence[Any]]]) -> bytes:
-    data = {name: [copy_line(row) for row in rows] for name, rows in payload.items()}
-    return zlib.compress(json.dumps(data, separators=(",", ":")).encode("utf-8"), 1)
+class ChunkPayload:
+    """A decoded chunk: COPY text per table, its NULL marker and its distributors' id range."""
+
+    def __init__(self, texts: dict[str, str], null: str, distributors: tuple[int, int] | None):
+        self.texts = texts
+        self.null = null
+        self.distributors = distributors  # (first, last) id; None in payloads of older versions
+
+    def rows(self, table: str) -> int:
+        return self.texts[table].count("\n")
 
 
-def decode_payload(blob: bytes | memoryview) -> dict[str, list[str]]:
-    """The chunk's rows, each a line of COPY text (see encode_payload)."""
-    return json.loads(zlib.decompress(bytes(blob)).decode("utf-8"))
+def copy_text(head: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
+    """Rows (all of one width) as COPY text, each line starting with the values of `head`."""
+    if not rows:
+        return ""
+    prefix = "".join(f"{value}\t" for value in head).replace("%", "%%")
+    line = prefix + "\t".join(["%s"] * len(rows[0])) + "\n"
+    return "".join([line % row for row in rows])
+
+
+def encode_payload(
+    run: CloseRun, payload: dict[str, list[Sequence[Any]]], *, distributors: tuple[int, int]
+) -> bytes:
+    head = (run.pk, run.period_id)
+    texts = [copy_text(head, payload[table]) for table in PAYLOAD_TABLES]
+    if any("\\" in text for text in texts):
+        raise ApplicationError("A close row holds a backslash: it cannot be written as COPY text.")
+    header = f"{distributors[0]}\t{distributors[1]}\n"
+    body = "\x00".join([header, *texts]).encode("utf-8")
+    return zlib.compress(_PAYLOAD_MAGIC + body, 1)
+
+
+def decode_payload(blob: bytes | memoryview, run: CloseRun | None = None) -> ChunkPayload:
+    """The chunk's rows as COPY text per table (see encode_payload)."""
+    data = zlib.decompress(bytes(blob))
+    if data.startswith(_PAYLOAD_MAGIC):
+        header, *texts = data[len(_PAYLOAD_MAGIC) :].decode("utf-8").split("\x00")
+        first, last = map(int, header.split())
+        return ChunkPayload(dict(zip(PAYLOAD_TABLES, texts, strict=True)), _COPY_NULL, (first, last))
+    # A payload stored by an earlier version (a close in flight across an upgrade): JSON lists of
+    # COPY lines without run and period, NULL as \N.
+    if run is None:
+        raise ValueError("an older chunk payload needs its run to be decoded")
+    head = f"{run.pk}\t{run.period_id}\t"
+    lines = json.loads(data.decode("utf-8"))
+    texts = {table: "".join(f"{head}{line}\n" for line in lines.get(table, [])) for table in PAYLOAD_TABLES}
+    return ChunkPayload(texts, "\\N", None)
 
 
 # --- chunks -------------------------------------------------------------------------------------
@@ -532,14 +613,24 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
     try:
         with transaction.atomic():
             # The row lock keeps a stale-claim takeover waiting while this worker is alive and writing.
-            chunk = CloseChunk.objects.select_for_update().select_related("run__period").get(pk=chunk_id)
+            chunk = (
+                CloseChunk.objects.select_for_update(of=("self",))
+                .select_related("run__period")
+                .get(pk=chunk_id)
+            )
             if chunk.status != CloseChunkStatus.RUNNING or chunk.claimed_by != worker[:200]:
                 return CHUNK_BUSY
             run = chunk.run
             CloseRun.objects.filter(pk=run.pk, status=CloseRunStatus.FAILED).update(
                 status=CloseRunStatus.RUNNING, error=""
             )
-            write_chunk_rows(run, chunk.number, decode_payload(chunk.payload))
+            payload = decode_payload(chunk.payload, run)
+            write_chunk_rows(run, chunk.number, payload)
+            if run.kind == CloseRunKind.FINAL and payload.distributors is not None:
+                # In the chunk's transaction, so the update runs in parallel like the writes
+                # (finalize's own update then finds nothing left to change).
+                _update_ranks_and_titles(run, distributors=payload.distributors)
+            del payload
             CloseChunk.objects.filter(pk=chunk_id).update(
                 status=CloseChunkStatus.DONE, finished_at=timezone.now(), payload=None
             )
@@ -557,37 +648,33 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
     return CHUNK_WRITTEN
 
 
-def write_chunk_rows(run: CloseRun, number: int, payload: dict[str, list[str]]) -> None:
+def write_chunk_rows(run: CloseRun, number: int, payload: ChunkPayload) -> None:
     """Insert a chunk's results, ledger lines and statements; rows already there are left alone."""
-    head = f"{run.pk}\t{run.period_id}\t"
-    _insert(
-        DistributorPeriod._meta.db_table, ("run_id", "period_id", *RESULT_COLUMNS), head, payload["results"]
-    )
-    _insert(LedgerLine._meta.db_table, ("run_id", "period_id", *LINE_COLUMNS), head, payload["lines"])
-    _insert(
-        Statement._meta.db_table, ("run_id", "period_id", *STATEMENT_COLUMNS), head, payload["statements"]
-    )
+    for table, model, columns in (
+        ("results", DistributorPeriod, RESULT_COLUMNS),
+        ("lines", LedgerLine, LINE_COLUMNS),
+        ("statements", Statement, STATEMENT_COLUMNS),
+    ):
+        _insert(model._meta.db_table, ("run_id", "period_id", *columns), payload.texts[table], payload.null)
 
 
-_COPY_BATCH = 10_000  # rows joined into one write to the COPY stream
+_COPY_PIECE = 8 << 20  # characters written to the COPY stream at a time
 
 
-def _copy_into(cursor: Any, table: str, names: str, head: str, lines: list[str]) -> None:
-    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for i in range(0, len(lines), _COPY_BATCH):
-            copy.write("".join([f"{head}{line}\n" for line in lines[i : i + _COPY_BATCH]]))
+def _copy_into(cursor: Any, table: str, names: str, text: str, null: str) -> None:
+    with cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (NULL '{null}')") as copy:
+        for i in range(0, len(text), _COPY_PIECE):
+            copy.write(text[i : i + _COPY_PIECE])
 
 
-def _insert(table: str, columns: Sequence[str], head: str, lines: list[str]) -> None:
-    if not lines:
+def _insert(table: str, columns: Sequence[str], text: str, null: str) -> None:
+    if not text:
         return
-    if not isinstance(lines[0], str):  # a payload stored before rows were kept as COPY text
-        lines = [copy_line(row) for row in lines]
     names = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             marks = ", ".join(["%s"] * len(columns))
-            rows = [_parse_copy_line(head + line) for line in lines]
+            rows = [_parse_copy_line(line, null) for line in text.splitlines()]
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows)
             return
         # The chunk's row lock and claim make rows of this chunk absent in all but a takeover race:
@@ -595,23 +682,23 @@ def _insert(table: str, columns: Sequence[str], head: str, lines: list[str]) -> 
         # through a scratch table and INSERT ... ON CONFLICT DO NOTHING (about twice the work).
         try:
             with transaction.atomic():
-                _copy_into(cursor, table, names, head, lines)
+                _copy_into(cursor, table, names, text, null)
             return
         except (IntegrityError, psycopg_errors.UniqueViolation):
             pass
         scratch = f"close_scratch_{table}"
         cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
         cursor.execute(f"CREATE TEMP TABLE {scratch} AS SELECT {names} FROM {table} WITH NO DATA")
-        _copy_into(cursor, scratch, names, head, lines)
+        _copy_into(cursor, scratch, names, text, null)
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} ON CONFLICT DO NOTHING")
         cursor.execute(f"DROP TABLE {scratch}")
 
 
-def _parse_copy_line(line: str) -> tuple:
+def _parse_copy_line(line: str, null: str) -> tuple:
     """A COPY text line back to values, for databases without COPY (the SQLite demo)."""
     values: list[Any] = []
     for field in line.split("\t"):
-        if field == _NULL:
+        if field == null:
             values.append(None)
         elif field in ("True", "False"):
             values.append(field == "True")
@@ -684,19 +771,26 @@ def close_run_finalize(*, run_id: int) -> bool:
     return True
 
 
-def _update_ranks_and_titles(run: CloseRun) -> None:
-    """Paid-as rank of the last closed period and the title (highest ever), in one statement."""
+def _update_ranks_and_titles(run: CloseRun, *, distributors: tuple[int, int] | None = None) -> None:
+    """Paid-as rank of the last closed period and the title (highest ever), in one statement: of
+    the distributors in the id range (a chunk's), else of everyone in the run. Rows that would not
+    change are not written (every write of this wide table is a new tuple in all its indexes)."""
     from distributors.models import Distributor
 
     table = Distributor._meta.db_table
     results = DistributorPeriod._meta.db_table
+    params: list[Any] = [run.pk]
+    within = ""
+    if distributors is not None:
+        within = "AND r.distributor_id BETWEEN %s AND %s "
+        params += list(distributors)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"UPDATE {table} AS d SET rank = r.paid_as_rank, title = GREATEST(d.title, r.title) "
-                f"FROM {results} AS r WHERE r.run_id = %s AND r.distributor_id = d.id "
+                f"FROM {results} AS r WHERE r.run_id = %s {within}AND r.distributor_id = d.id "
                 "AND (d.rank <> r.paid_as_rank OR d.title < r.title)",
-                [run.pk],
+                params,
             )
         else:
             cursor.execute(
@@ -704,8 +798,8 @@ def _update_ranks_and_titles(run: CloseRun) -> None:
                 f"WHERE r.run_id = %s AND r.distributor_id = {table}.id), "
                 f"title = MAX(title, (SELECT r.title FROM {results} r WHERE r.run_id = %s "
                 f"AND r.distributor_id = {table}.id)) "
-                f"WHERE id IN (SELECT distributor_id FROM {results} WHERE run_id = %s)",
-                [run.pk, run.pk, run.pk],
+                f"WHERE id IN (SELECT r.distributor_id FROM {results} r WHERE r.run_id = %s {within})",
+                [run.pk, run.pk, *params],
             )
 
 

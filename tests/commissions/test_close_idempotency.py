@@ -103,10 +103,10 @@ def test_a_task_delivered_twice_and_a_chunk_written_twice_add_no_rows(s1):
     preview = CloseRun.objects.create(period=november, plan=s1, kind="preview")
     assert close_service._compute_phase(preview.pk)
     chunk = preview.chunks.get(number=0)
-    payload = close_service.decode_payload(chunk.payload)
+    payload = close_service.decode_payload(chunk.payload, preview)
     close_service.write_chunk_rows(preview, 0, payload)
     close_service.write_chunk_rows(preview, 0, payload)
-    assert Statement.objects.filter(run=preview).count() == len(payload["statements"]) == 3
+    assert Statement.objects.filter(run=preview).count() == payload.rows("statements") == 3
 
 
 def test_closing_a_closed_period_again_is_refused_and_changes_nothing(s1):

@@ -143,3 +143,38 @@ def test_an_order_cannot_be_dated_into_a_period_while_its_close_runs():
             purpose="personal", status="paid", paid_at=OCTOBER_NOON, commission_date=OCTOBER_NOON,
             commission_period=period("2026-10"),
         )  # fmt: skip
+
+
+def test_close_rows_refer_to_existing_distributors_checked_per_statement():
+    # Results, ledger lines and statements have no per-row foreign key to the distributor (the
+    # close writes millions of them); a statement-level trigger refuses rows of unknown ones.
+    call_command("import_network", str(EXAMPLES / "s4"), stdout=io.StringIO())
+    default_plan()
+    preview = close("2026-10", preview=True)
+    line = LedgerLine.objects.filter(run=preview, kind="override").first()
+    missing = Distributor.objects.order_by("-id").values_list("id", flat=True).first() + 1000
+    insert = (
+        "INSERT INTO commissions_ledgerline (run_id, period_id, distributor_id, source_id, kind, key, level, "
+        "rate, base, amount) VALUES (%s, %s, %s, %s, 'override', 'x', 1, 0.05, 10, 0.50)"
+    )
+    with refused(f"distributor {missing}, which does not exist"):
+        with connection.cursor() as cursor:
+            cursor.execute(insert, [preview.pk, preview.period_id, missing, line.source_id])
+    with refused(f"distributor {missing}, which does not exist"):
+        with connection.cursor() as cursor:
+            cursor.execute(insert, [preview.pk, preview.period_id, line.distributor_id, missing])
+    with refused(f"distributor {missing}, which does not exist"):
+        Statement.objects.filter(pk=Statement.objects.filter(run=preview).first().pk).update(
+            distributor_id=missing
+        )
+    with refused(f"distributor {missing}, which does not exist"):
+        DistributorPeriod.objects.filter(pk=DistributorPeriod.objects.filter(run=preview).first().pk).update(
+            distributor_id=missing
+        )
+    # A distributor with close rows cannot be deleted, not even by raw SQL.
+    leaf = Distributor.objects.filter(pk=line.source_id).first()
+    with refused(f"distributor {leaf.pk} has close results"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM distributors_distributor WHERE sponsor_id IS NOT NULL AND id = %s", [leaf.pk]
+            )

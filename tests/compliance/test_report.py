@@ -177,3 +177,26 @@ def test_recomputing_an_orders_only_report_keeps_it_orders_only_after_the_close(
     make_run(march)
     again = compliance_report_compute(period_start=march, orders_only=True)
     assert (again.pk, again.run) == (before_close.pk, None)
+
+
+ORDER_FIELDS = (
+    "total_qv", "customer_qv", "own_qv", "customer_volume_share", "own_volume_share", "consumption_cap_qv",
+    "over_cap_qv", "over_cap_distributors", "own_buyers", "over_cap_share", "inventory_bought_value",
+    "inventory_bought_qv", "customer_sales_value", "own_purchases_value", "inventory_resale_ratio",
+    "inventory_buyers", "inventory_without_sales", "inventory_without_sales_value",
+)  # fmt: skip
+
+
+def test_a_real_close_reports_the_orders_it_counted_without_reading_them_again(march):
+    from tests.commissions.closing import close, default_plan
+
+    default_plan()  # caps own purchases at 200 QV
+    orders_only = compliance_report_compute(period_start=MARCH, orders_only=True)
+    from core.periods import period_label, previous_period
+
+    close(period_label(previous_period(MARCH)))  # periods close in order
+    run = close(period_label(MARCH))
+    assert run.summary["order_figures"]["own_qv"] == "525.0000"
+    from_run = ComplianceReport.objects.get(run=run)
+    for name in ORDER_FIELDS:
+        assert getattr(from_run, name) == getattr(orders_only, name), name

@@ -1,0 +1,48 @@
+"""Without a broker the close writes its chunks in this process, on threads with their own
+connections (as Celery workers would): the same ledger, ranks and closed period as one by one."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from commissions.models import CloseRun, DistributorPeriod
+from commissions.services import close as close_service
+from compliance.models import ComplianceReport
+from distributors.models import Distributor
+
+from .closing import EXAMPLES, close, default_plan, ledger_tuples
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chunks_written_on_threads_give_the_ledger_and_ranks_of_a_one_by_one_close(settings, monkeypatch):
+    # Eleven distributors in chunks of three: four chunks over two writer threads.
+    settings.COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = 3
+    call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
+    default_plan()
+    settings.COMMISSION_CLOSE_INPROCESS_WRITERS = 1
+    one_by_one = close("2026-10", preview=True)
+
+    threaded = []
+    real = close_service._write_chunks_on_threads
+
+    def counted(ids, writers):
+        threaded.append((len(ids), writers))
+        return real(ids, writers)
+
+    monkeypatch.setattr(close_service, "_write_chunks_on_threads", counted)
+    settings.COMMISSION_CLOSE_INPROCESS_WRITERS = 2
+    final = close("2026-10")
+
+    assert threaded == [(4, 2)]
+    assert (final.status, final.chunks_done, final.period.status) == ("succeeded", 4, "closed")
+    assert ledger_tuples(final) == ledger_tuples(one_by_one)
+    # Ranks and titles were written by the chunks' own transactions: every distributor has the
+    # paid-as rank of the close, and S1's top rank made it to the distributor.
+    paid_as = dict(DistributorPeriod.objects.filter(run=final).values_list("distributor_id", "paid_as_rank"))
+    assert dict(Distributor.objects.values_list("id", "rank")) == paid_as
+    assert max(paid_as.values()) > 0
+    ranked = [distributor for distributor, rank in paid_as.items() if rank >= 1]
+    assert not Distributor.objects.filter(title__lt=1, id__in=ranked).exists()
+    assert ComplianceReport.objects.filter(run=final).count() == 1
+    assert CloseRun.objects.filter(pk=final.pk, summary__order_figures__isnull=False).exists()
