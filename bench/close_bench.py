@@ -89,7 +89,8 @@ def instrument() -> None:
 
     _timed(close, "_tree_problems", "tree check")
     _timed(aggregation, "order_volumes", "aggregation SQL")
-    _timed(close, "period_inputs", "inputs (SQL + distributors)")
+    _timed(aggregation, "period_distributors", "distributors read (alongside the aggregation)")
+    _timed(close, "period_inputs", "inputs (period sponsors, engine input rows)")
     _timed(engine, "compute_period", "engine")
     _timed(close, "clawback_lines", "clawbacks")
     _timed(close, "adjustment_lines", "adjustments")

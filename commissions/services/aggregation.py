@@ -172,24 +172,38 @@ def _period_sponsors(
     return sponsors
 
 
-def period_inputs(period: dt.date) -> PeriodInputs:
-    """The engine's inputs for the period: everyone who existed in it (enrolled before its end, not
-    terminated before its start) or has orders in it, with their aggregates."""
+def period_distributors(period: dt.date) -> list[tuple[int, int | None, str, int, bool, bool]]:
+    """(id, sponsor id, status, title, enrolled in time, terminated later) of every distributor:
+    who existed in the period, and who was terminated only after it, decided in SQL (no datetimes
+    to load)."""
     from distributors.models import Distributor
 
     start, end = period_bounds(period)
-    volumes = order_volumes(period)
-    rows = []
-    details: dict[int, tuple[str, int]] = {}
-    # Who existed, and who was terminated only after the period, decided in SQL (no datetimes to load).
     query = Distributor.objects.annotate(
         enrolled_in_time=Q(enrolled_at__lt=end)
         & (Q(terminated_at__isnull=True) | Q(terminated_at__gte=start)),
         terminated_later=Q(terminated_at__gte=end),
     ).values_list("id", "sponsor_id", "status", "title", "enrolled_in_time", "terminated_later")
-    for node_id, sponsor_id, status, title, enrolled_in_time, terminated_later in query.iterator(
-        chunk_size=50_000
-    ):
+    return list(query.iterator(chunk_size=50_000))
+
+
+def period_inputs(
+    period: dt.date,
+    *,
+    volumes: dict[int, OrderVolumes] | None = None,
+    distributors: list[tuple[int, int | None, str, int, bool, bool]] | None = None,
+) -> PeriodInputs:
+    """The engine's inputs for the period: everyone who existed in it (enrolled before its end, not
+    terminated before its start) or has orders in it, with their aggregates. `volumes` and
+    `distributors` are read here unless the caller read them already (the close reads them at once,
+    on two connections)."""
+    if volumes is None:
+        volumes = order_volumes(period)
+    if distributors is None:
+        distributors = period_distributors(period)
+    rows = []
+    details: dict[int, tuple[str, int]] = {}
+    for node_id, sponsor_id, status, title, enrolled_in_time, terminated_later in distributors:
         existed = enrolled_in_time or node_id in volumes
         rows.append((node_id, sponsor_id, existed))
         if existed:
@@ -197,6 +211,7 @@ def period_inputs(period: dt.date) -> PeriodInputs:
             if status == "terminated" and terminated_later:
                 status = "active"
             details[node_id] = (status, title)
+    del distributors
     sponsors = _period_sponsors(rows)
     inputs = []
     for node_id in sorted(sponsors):

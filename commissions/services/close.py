@@ -59,6 +59,7 @@ from core.money import ZERO, money_str, round_cents
 from core.periods import next_period, period_bounds, period_label, previous_period
 from core.services import audit_record
 
+from . import aggregation
 from .adjustments import adjustment_lines
 from .aggregation import period_inputs
 from .clawbacks import clawback_lines
@@ -337,6 +338,9 @@ def _compute_phase(run_id: int) -> bool:
     CloseRun.objects.filter(pk=run_id, chunks_total=0).exclude(status=CloseRunStatus.SUCCEEDED).update(
         status=CloseRunStatus.RUNNING, phase=ClosePhase.COMPUTE, started_at=now, error=""
     )
+    # Inside an outer transaction (a test, a caller's atomic block) another connection would not
+    # see its rows: read on this connection only.
+    concurrent_reads = not connection.in_atomic_block and connection.vendor == "postgresql"
     with transaction.atomic(), _gc_paused():
         if not try_advisory_xact_lock(f"commission-close-run:{run_id}"):
             return False
@@ -344,7 +348,7 @@ def _compute_phase(run_id: int) -> bool:
         if run.chunks_total:
             return True
         started = time.monotonic()
-        computed = compute_close(run)
+        computed = compute_close(run, concurrent_reads=concurrent_reads)
         size = _chunk_size()
         ids = computed.distributor_ids
         count = max(1, math.ceil(len(ids) / size))
@@ -398,21 +402,42 @@ def _tree_problems() -> list[str]:
     return [] if report.ok else report.problems
 
 
-def compute_close(run: CloseRun) -> ComputedClose:
-    """Everything the run writes, computed in memory from a few SQL reads (no per-node queries)."""
+def _on_own_connection(function: Any, *args: Any) -> Any:
+    """Run `function` on this thread's own connection, closed afterwards (a pool thread)."""
+    try:
+        return function(*args)
+    finally:
+        connection.close()
+
+
+def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedClose:
+    """Everything the run writes, computed in memory from a few SQL reads (no per-node queries).
+
+    `concurrent_reads`: read on a second connection too; only when the caller's transaction holds no
+    uncommitted rows the reads need (the compute phase outside any outer transaction)."""
     from commissions.engine import compute_period
     from commissions.plan_document import parse_plan_document
     from compliance.selectors import order_figures
 
     period = run.period.start
-    problems = _tree_problems()
+    if concurrent_reads:
+        # The aggregation keeps PostgreSQL busy on one core while this process waits: check the tree
+        # and read the distributors meanwhile, on a connection of their own.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-read") as pool:
+            checked = pool.submit(_on_own_connection, _tree_problems)
+            read = pool.submit(_on_own_connection, aggregation.period_distributors, period)
+            volumes = aggregation.order_volumes(period)
+            problems, distributors = checked.result(), read.result()
+    else:
+        problems, volumes, distributors = _tree_problems(), None, None
     if problems:
         raise ApplicationError(
             "The sponsor tree index is inconsistent; repair it (manage.py check_tree) before closing: "
             + "; ".join(problems[:5])
         )
     plan = parse_plan_document(run.plan.document)
-    inputs = period_inputs(period)
+    inputs = period_inputs(period, volumes=volumes, distributors=distributors)
+    del volumes, distributors
     result = compute_period(plan, inputs.inputs)
 
     results: list[tuple] = []
