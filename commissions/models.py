@@ -300,7 +300,6 @@ class LedgerLine(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["run", "kind", "source"], name="ledger_run_kind_source_idx"),
             # Few lines reverse a line or carry an adjustment: partial indexes stay tiny.
             models.Index(
                 fields=["reversed_line"],

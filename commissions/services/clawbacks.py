@@ -80,6 +80,28 @@ def _own_share(cap: Decimal | None, ppc: Decimal) -> Decimal:
         return cap / ppc
 
 
+# The override lines the original run paid on these sources. No index serves `source_id` (the
+# close writes millions of lines, and one more index in random order was a third of the ledger's
+# write cost, docs/adr/0004): one pass over the run's override lines, the sources in a hash.
+OVERRIDES_OF_SOURCES_SQL = """
+SELECT id, distributor_id, source_id, level, rate FROM commissions_ledgerline
+WHERE run_id = %(run)s AND kind = 'override' AND source_id = ANY(%(sources)s)
+"""
+
+
+def _override_lines_of(run: CloseRun, sources: list[int]) -> list[tuple[int, int, int, int, Decimal]]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(OVERRIDES_OF_SOURCES_SQL, {"run": run.pk, "sources": sources})
+            return cursor.fetchall()
+    rows = []  # SQLite (the demo): no arrays; few lines
+    for batch in _batches(sources):
+        rows += LedgerLine.objects.filter(run=run, kind="override", source_id__in=batch).values_list(
+            "id", "distributor_id", "source_id", "level", "rate"
+        )
+    return rows
+
+
 def _reverse_period(
     run: CloseRun, original: dt.date, refunds: list[tuple[int, Decimal, Decimal, Decimal]]
 ) -> list[LineRow]:
@@ -101,12 +123,10 @@ def _reverse_period(
             run=run, kind="personal", distributor_id__in=batch
         ).values_list("id", "distributor_id", "rate"):
             personal[distributor_id] = (line_id, rate)
-        if not differential:
-            # A differential bonus is paid on a leg's group volume, not per source: not reversed here.
-            for line_id, earner_id, source_id, level, rate in LedgerLine.objects.filter(
-                run=run, kind="override", source_id__in=batch
-            ).values_list("id", "distributor_id", "source_id", "level", "rate"):
-                overrides[source_id].append((line_id, earner_id, level, rate))
+    if not differential:
+        # A differential bonus is paid on a leg's group volume, not per source: not reversed here.
+        for line_id, earner_id, source_id, level, rate in _override_lines_of(run, sources):
+            overrides[source_id].append((line_id, earner_id, level, rate))
 
     lines: list[LineRow] = []
     for distributor_id, paid, customer_cv, own_cv in refunds:
