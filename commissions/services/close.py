@@ -263,9 +263,9 @@ def close_run_advance(*, run_id: int, inline: bool = False) -> None:
     if not pending:
         close_run_finalize(run_id=run_id)
         return
-    in_process = inline or _tasks_run_eagerly()
-    if in_process and _writers_here(len(pending)) > 1:
-        _write_chunks_on_threads(pending, _writers_here(len(pending)))
+    writers = _writers_here(len(pending)) if inline or _tasks_run_eagerly() else 1
+    if writers > 1:
+        _write_chunks_on_threads(pending, writers)
         close_run_finalize(run_id=run_id)
         return
     if inline:
@@ -300,17 +300,18 @@ def _write_chunks_on_threads(chunk_ids: list[int], writers: int) -> None:
     """Write the chunks on `writers` threads. PostgreSQL does the work of a write (COPY, indexes,
     the rank update), so threads use the cores as worker processes would; a failed chunk is
     recorded as failed by close_chunk_write and re-raised here, after the other chunks."""
-
-    def write(chunk_id: int) -> str:
-        try:
-            return close_chunk_write(chunk_id=chunk_id)
-        finally:
-            connection.close()  # this thread's own connection
-
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="close-chunk") as pool:
-        futures = [pool.submit(write, chunk_id) for chunk_id in chunk_ids]
+        futures = [pool.submit(_on_own_connection, close_chunk_write, chunk_id=id_) for id_ in chunk_ids]
     for future in futures:
         future.result()
+
+
+def _on_own_connection(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run `function` on this thread's own connection, closed afterwards (a pool thread)."""
+    try:
+        return function(*args, **kwargs)
+    finally:
+        connection.close()
 
 
 def _fail_run(run_id: int, exc: BaseException) -> None:
@@ -400,14 +401,6 @@ def _tree_problems() -> list[str]:
         return []
     report = tree_check()
     return [] if report.ok else report.problems
-
-
-def _on_own_connection(function: Any, *args: Any) -> Any:
-    """Run `function` on this thread's own connection, closed afterwards (a pool thread)."""
-    try:
-        return function(*args)
-    finally:
-        connection.close()
 
 
 def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedClose:
