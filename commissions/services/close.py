@@ -391,7 +391,8 @@ class ComputedClose:
         self.lines = lines
         self.statements = statements
         self.summary = summary
-        self.distributor_ids = sorted({r.distributor_id for r in statements})
+        # build_statements returns one statement per distributor, in id order.
+        self.distributor_ids = [r.distributor_id for r in statements]
 
 
 def _tree_problems() -> list[str]:
