@@ -87,8 +87,10 @@ def instrument() -> None:
     import compliance.services as compliance
     from commissions.services import aggregation, close
 
-    _timed(close, "_tree_problems", "tree check")
-    _timed(aggregation, "order_volumes", "aggregation SQL")
+    _timed(close, "_tree_problems", "tree check (alongside the volume sums)")
+    _timed(aggregation, "volume_sums", "volume sums SQL (per distributor and purpose)")
+    _timed(aggregation, "paying_customers", "paying customers SQL (alongside the volume sums)")
+    _timed(aggregation, "combine_volumes", "volumes per distributor (Python)")
     _timed(aggregation, "period_distributors", "distributors read (alongside the aggregation)")
     _timed(close, "period_inputs", "inputs (period sponsors, engine input rows)")
     _timed(engine, "compute_period", "engine")

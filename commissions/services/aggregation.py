@@ -1,4 +1,5 @@
-"""The close's inputs, aggregated in SQL: one GROUP BY over the period's order lines, one read of
+"""The close's inputs, aggregated in SQL: volumes per distributor and purpose, paying customers per
+distributor (two passes over the period's order lines, which the close runs at once), one read of
 the distributors. Never one model instance per order or per distributor.
 
 Volumes are net of returns refunded up to the end of the period (spec §2: a refund within the
@@ -9,10 +10,11 @@ become clawback lines in their own period, see clawbacks.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -42,41 +44,55 @@ _COUNTS = """
     AND NOT (o.status = 'cancelled' AND (o.cancelled_at IS NULL OR o.cancelled_at < %(period_end)s))
 """
 
-# One pass over the period's order lines: first per (distributor, customer, purpose), then per
-# distributor. A paying customer is a real one (no household link to a distributor) who kept and paid
-# for some commissionable product in the period. The same pass sums what the compliance report needs
-# (the value of every line, inventory apart), so the report never reads the order lines again.
+# The period's lines, each with its distributor and purpose, and as negative lines the units of
+# them refunded up to the end of the period (a few rows: appending them costs less than joining
+# every line to its returns, and keeps the scan parallel).
+_NET_LINES = f"""
+    SELECT o.distributor_id, o.purpose, l.quantity AS quantity, l.unit_qv, l.unit_cv, l.unit_price,
+        l.commissionable
+    FROM orders_orderline l
+    JOIN orders_order o ON o.id = l.order_id
+    WHERE {_COUNTS}
+    UNION ALL
+    SELECT o.distributor_id, o.purpose, -rl.quantity, l.unit_qv, l.unit_cv, l.unit_price, l.commissionable
+    FROM orders_returnline rl
+    JOIN orders_return r ON r.id = rl.return_record_id
+    JOIN orders_orderline l ON l.id = rl.order_line_id
+    JOIN orders_order o ON o.id = l.order_id
+    WHERE {_COUNTS} AND r.refund_period <= %(period)s
+"""
+
+# Volumes and values per (distributor, purpose): one pass over the period's order lines. The same
+# pass sums what the compliance report needs (the value of every line, inventory apart), so the
+# report never reads the order lines again.
 VOLUMES_SQL = f"""
-WITH returned AS ({_RETURNED}),
-per_customer AS (
-    SELECT o.distributor_id,
-        o.purpose,
-        o.customer_id IS NOT NULL AND o.customer_id NOT IN (
-            SELECT h.id FROM orders_customer h WHERE h.household_of_id IS NOT NULL
-        ) AS real_customer,
-        SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv) AS qv,
-        SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_cv) AS cv,
-        SUM(CASE WHEN l.commissionable THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_price ELSE 0 END)
-            AS paid,
-        SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_price) AS value
+SELECT distributor_id, purpose,
+    SUM(quantity * unit_qv),
+    SUM(quantity * unit_cv),
+    SUM(CASE WHEN commissionable THEN quantity * unit_price ELSE 0 END),
+    SUM(quantity * unit_price)
+FROM ({_NET_LINES}) AS net_lines
+GROUP BY distributor_id, purpose
+"""
+
+# Paying customers per distributor: real customers (no household link to a distributor) who kept
+# and paid for some commissionable product. What a customer paid is a sum of lines that are never
+# negative (a return never exceeds what was bought; prices are not negative), so it is above zero
+# exactly when one line kept a unit with a price: a DISTINCT of (distributor, customer) pairs, with
+# no sums per customer. Separate from VOLUMES_SQL so the two can run at once.
+PAYING_CUSTOMERS_SQL = f"""
+WITH returned AS ({_RETURNED})
+SELECT distributor_id, COUNT(*)
+FROM (
+    SELECT DISTINCT o.distributor_id, o.customer_id
     FROM orders_orderline l
     JOIN orders_order o ON o.id = l.order_id
     LEFT JOIN returned rt ON rt.order_line_id = l.id
     WHERE {_COUNTS}
-    GROUP BY o.distributor_id, o.customer_id, o.purpose
-)
-SELECT distributor_id,
-    SUM(CASE WHEN purpose = 'customer' THEN qv ELSE 0 END),
-    SUM(CASE WHEN purpose = 'customer' THEN cv ELSE 0 END),
-    SUM(CASE WHEN purpose = 'customer' THEN paid ELSE 0 END),
-    SUM(CASE WHEN purpose = 'customer' THEN 0 ELSE qv END),
-    SUM(CASE WHEN purpose = 'customer' THEN 0 ELSE cv END),
-    SUM(CASE WHEN purpose = 'customer' AND real_customer AND paid > 0 THEN 1 ELSE 0 END),
-    SUM(CASE WHEN purpose = 'customer' THEN value ELSE 0 END),
-    SUM(CASE WHEN purpose = 'customer' THEN 0 ELSE value END),
-    SUM(CASE WHEN purpose = 'inventory' THEN qv ELSE 0 END),
-    SUM(CASE WHEN purpose = 'inventory' THEN value ELSE 0 END)
-FROM per_customer
+        AND o.purpose = 'customer' AND o.customer_id IS NOT NULL
+        AND l.commissionable AND l.unit_price > 0 AND l.quantity > COALESCE(rt.qty, 0)
+) AS paying
+WHERE customer_id NOT IN (SELECT h.id FROM orders_customer h WHERE h.household_of_id IS NOT NULL)
 GROUP BY distributor_id
 """
 
@@ -117,27 +133,71 @@ def _dec(value: object) -> Decimal:
     return Decimal(str(value)).quantize(FOUR)
 
 
-def order_volumes(period: dt.date) -> dict[int, OrderVolumes]:
-    """distributor id -> their OrderVolumes in the period (only distributors with orders)."""
-    _, period_end = period_bounds(period)
-    params = {"period": period, "period_end": period_end}
-    volumes: dict[int, OrderVolumes] = {}
-    new = tuple.__new__  # NamedTuple's own __new__ is Python code: too slow a million times
+@contextmanager
+def _aggregation_cursor() -> Iterator[Any]:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The per-(distributor, customer) hash aggregate spills to disk at the default 4 MB
-            # (126 MB of temp files at 100k distributors); JIT compiles longer than it saves here.
+            # A million distributors' groups hash in about 800 MB per process: at the default 4 MB
+            # the aggregate spills to disk. JIT compiles longer than it saves here.
             cursor.execute("SET LOCAL work_mem = '512MB'")
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(VOLUMES_SQL, params)
-        for distributor_id, *row in cursor.fetchall():
-            cqv, ccv, paid, oqv, ocv, customers, cvalue, ovalue, iqv, ivalue = row
-            volumes[distributor_id] = new(
-                OrderVolumes,
-                (_dec(cqv), _dec(ccv), _dec(paid), _dec(oqv), _dec(ocv), int(customers), _dec(cvalue),
-                 _dec(ovalue), _dec(iqv), _dec(ivalue)),
-            )  # fmt: skip
-    return volumes
+        yield cursor
+
+
+def _params(period: dt.date) -> dict[str, object]:
+    _, period_end = period_bounds(period)
+    return {"period": period, "period_end": period_end}
+
+
+def volume_sums(period: dt.date) -> list[tuple]:
+    """(distributor id, purpose, QV, CV, commissionable value, value) of the period's lines, net
+    of returns refunded up to the end of the period, per distributor and purpose."""
+    with _aggregation_cursor() as cursor:
+        cursor.execute(VOLUMES_SQL, _params(period))
+        return cursor.fetchall()
+
+
+def paying_customers(period: dt.date) -> dict[int, int]:
+    """distributor id -> number of paying customers in the period (only distributors with one)."""
+    with _aggregation_cursor() as cursor:
+        cursor.execute(PAYING_CUSTOMERS_SQL, _params(period))
+        return dict(cursor.fetchall())
+
+
+def combine_volumes(sums: Iterable[tuple], customers: dict[int, int]) -> dict[int, OrderVolumes]:
+    """Per-purpose sums and paying customers -> OrderVolumes per distributor with orders."""
+    exact = connection.vendor == "postgresql"  # numeric sums arrive as Decimal, None for no rows
+    # customer QV, CV, paid, value; own QV, CV, value; inventory QV, value
+    totals: dict[int, list] = {}
+    for distributor_id, purpose, qv, cv, paid, value in sums:
+        if not exact:
+            qv, cv, paid, value = _dec(qv), _dec(cv), _dec(paid), _dec(value)
+        row = totals.get(distributor_id)
+        if row is None:
+            row = totals[distributor_id] = [ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO]
+        if purpose == "customer":
+            row[0], row[1], row[2], row[3] = qv, cv, paid, value
+        else:
+            row[4] += qv
+            row[5] += cv
+            row[6] += value
+            if purpose == "inventory":
+                row[7], row[8] = qv, value
+    new = tuple.__new__  # NamedTuple's own __new__ is Python code: too slow a million times
+    get = customers.get
+    return {
+        distributor_id: new(OrderVolumes, (cqv, ccv, paid, oqv, ocv, get(distributor_id, 0), cvalue, ovalue,
+                                           iqv, ivalue))
+        for distributor_id, (cqv, ccv, paid, cvalue, oqv, ocv, ovalue, iqv, ivalue) in totals.items()
+    }  # fmt: skip
+
+
+def order_volumes(period: dt.date) -> dict[int, OrderVolumes]:
+    """distributor id -> their OrderVolumes in the period (only distributors with orders).
+
+    The close runs the two queries at once on two connections (compute_close); this is the same,
+    one after the other."""
+    return combine_volumes(volume_sums(period), paying_customers(period))
 
 
 def _period_sponsors(

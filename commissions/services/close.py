@@ -415,12 +415,15 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
 
     period = run.period.start
     if concurrent_reads:
-        # The aggregation keeps PostgreSQL busy on one core while this process waits: check the tree
-        # and read the distributors meanwhile, on a connection of their own.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-read") as pool:
+        # The volume sums keep PostgreSQL busy while this process waits: count the paying
+        # customers, check the tree and read the distributors meanwhile, on connections of their own.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="close-read") as pool:
+            counted = pool.submit(_on_own_connection, aggregation.paying_customers, period)
             checked = pool.submit(_on_own_connection, _tree_problems)
             read = pool.submit(_on_own_connection, aggregation.period_distributors, period)
-            volumes = aggregation.order_volumes(period)
+            sums = aggregation.volume_sums(period)
+            volumes = aggregation.combine_volumes(sums, counted.result())
+            del sums
             problems, distributors = checked.result(), read.result()
     else:
         problems, volumes, distributors = _tree_problems(), None, None
