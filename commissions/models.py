@@ -172,6 +172,9 @@ class CloseChunk(models.Model):
     lines = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     payload = models.BinaryField(null=True, blank=True, editable=False)
+    # A final run's chunk updates its distributors' ranks and titles itself; finalize updates the
+    # rest (chunks stored by an earlier version, which did not).
+    ranks_written = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["run", "number"]

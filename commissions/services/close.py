@@ -467,6 +467,7 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
         existing=inputs.ids, lines=lines, carried_in=carried, minimum=plan.payout_minimum
     )
     summary = {
+        **statement_totals(statements),
         "period": period_label(period),
         "plan": run.plan.version,
         "distributors": len(inputs.ids),
@@ -480,6 +481,20 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
         "order_figures": order_figures(inputs.volumes.values(), plan.personal_consumption_cap_qv).as_json(),
     }
     return ComputedClose(results, lines, statements, summary)
+
+
+def statement_totals(statements: Sequence[StatementRow]) -> dict[str, Any]:
+    """The run's totals for its summary, from the statements it is about to write (they are fixed
+    before any is written, so finalize need not read them back)."""
+    columns = list(zip(*statements, strict=True)) if statements else [()] * len(StatementRow._fields)
+    fields = dict(zip(StatementRow._fields, columns, strict=True))
+    names = ("personal", "override", "clawbacks", "adjustments", "payout", "carried_out", "carried_in")
+    totals = {name: str(round_cents(sum(fields[name], ZERO))) for name in names}
+    return {
+        "totals": totals,
+        "total_paid": totals["payout"],
+        "paid_distributors": sum(1 for payout in fields["payout"] if payout > 0),
+    }
 
 
 def carried_in_by_distributor(period: dt.date) -> dict[int, Decimal]:
@@ -652,10 +667,14 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
                 # In the chunk's transaction, so the update runs in parallel like the writes
                 # (finalize's own update then finds nothing left to change).
                 _update_ranks_and_titles(run, distributors=payload.distributors)
+                ranks_written = True
+            else:
+                ranks_written = False
             del payload
             CloseChunk.objects.filter(pk=chunk_id).update(
-                status=CloseChunkStatus.DONE, finished_at=timezone.now(), payload=None
-            )
+                status=CloseChunkStatus.DONE, finished_at=timezone.now(), payload=None,
+                ranks_written=ranks_written,
+            )  # fmt: skip
             CloseRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"[:4000]
@@ -758,15 +777,17 @@ def close_run_finalize(*, run_id: int) -> bool:
                     f"{Statement._meta.db_table}"
                 )
         now = timezone.now()
-        totals = Statement.objects.filter(run=run).aggregate(
-            personal=Sum("personal"), override=Sum("override"), clawbacks=Sum("clawbacks"),
-            adjustments=Sum("adjustments"), payout=Sum("payout"), carried_out=Sum("carried_out"),
-            carried_in=Sum("carried_in"),
-        )  # fmt: skip
         summary = dict(run.summary)
-        summary["totals"] = {name: str(round_cents(value or ZERO)) for name, value in totals.items()}
-        summary["total_paid"] = summary["totals"]["payout"]
-        summary["paid_distributors"] = Statement.objects.filter(run=run, payout__gt=0).count()
+        if "totals" not in summary:
+            # A run computed by an earlier version: its statements' totals, from the written rows.
+            totals = Statement.objects.filter(run=run).aggregate(
+                personal=Sum("personal"), override=Sum("override"), clawbacks=Sum("clawbacks"),
+                adjustments=Sum("adjustments"), payout=Sum("payout"), carried_out=Sum("carried_out"),
+                carried_in=Sum("carried_in"),
+            )  # fmt: skip
+            summary["totals"] = {name: str(round_cents(value or ZERO)) for name, value in totals.items()}
+            summary["total_paid"] = summary["totals"]["payout"]
+            summary["paid_distributors"] = Statement.objects.filter(run=run, payout__gt=0).count()
         started = run.started_at or run.created_at
         summary["duration_seconds"] = round((now - started).total_seconds(), 3)
         run.summary = summary
@@ -781,7 +802,8 @@ def close_run_finalize(*, run_id: int) -> bool:
         run_pk = run.pk
         transaction.on_commit(lambda: compliance_report_for_run.delay(run_pk))
         if run.kind == CloseRunKind.FINAL:
-            _update_ranks_and_titles(run)
+            if CloseChunk.objects.filter(run=run, ranks_written=False).exists():
+                _update_ranks_and_titles(run)
             closed = Period.objects.filter(pk=run.period_id, status=PeriodStatus.CLOSING).update(
                 status=PeriodStatus.CLOSED, plan=run.plan, closed_at=now
             )

@@ -3,6 +3,8 @@ all end in the same ledger as one clean run."""
 
 import datetime as dt
 import io
+import json
+import zlib
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,10 +13,11 @@ from django.test import TestCase
 from django.utils import timezone
 
 from commissions import tasks
-from commissions.models import CloseChunk, CloseRun, LedgerLine, Period, Statement
+from commissions.models import CloseChunk, CloseRun, DistributorPeriod, LedgerLine, Period, Statement
 from commissions.services import close as close_service
 from commissions.services.periods import period_get_or_create
 from core.errors import ApplicationError, Conflict
+from distributors.models import Distributor
 
 from .closing import EXAMPLES, close, default_plan, ledger_tuples, period
 
@@ -206,3 +209,44 @@ def test_two_final_closes_started_at_the_same_moment_make_one_run_and_one_ledger
     assert LedgerLine.objects.filter(run=run).count() == 20
     assert Statement.objects.filter(run=run).count() == 11
     main_connection.close()
+
+
+def _as_earlier_version_payload(blob: bytes) -> bytes:
+    """A chunk payload as the version before COPY-text payloads stored it: per table a JSON list of
+    COPY lines without run and period, NULL as \\N, and no distributor range."""
+    decoded = close_service.decode_payload(blob)
+    tables = {}
+    for table, text in decoded.texts.items():
+        lines = []
+        for line in text.splitlines():
+            values = line.split("\t")[2:]  # run and period
+            lines.append("\t".join("\\N" if value == decoded.null else value for value in values))
+        tables[table] = lines
+    return zlib.compress(json.dumps(tables).encode("utf-8"))
+
+
+def test_a_final_run_computed_by_an_earlier_version_finishes_with_the_same_ledger_ranks_and_totals(s1):
+    clean = close("2026-10", preview=True)
+    october = Period.objects.get(start=period("2026-10"))
+    Period.objects.filter(pk=october.pk).update(status="closing")
+    run = CloseRun.objects.create(period=october, plan=s1, kind="final")
+    assert close_service._compute_phase(run.pk)
+    # Stored by the earlier version: old payloads, and a summary without the statements' totals.
+    for chunk in run.chunks.all():
+        CloseChunk.objects.filter(pk=chunk.pk).update(payload=_as_earlier_version_payload(chunk.payload))
+    run.refresh_from_db()
+    expected_totals = run.summary.pop("totals")
+    run.summary.pop("total_paid"), run.summary.pop("paid_distributors")
+    run.save(update_fields=["summary"])
+
+    close_service.close_run_advance(run_id=run.pk, inline=True)
+
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.period.status == "closed"
+    assert ledger_tuples(run) == ledger_tuples(clean)
+    assert run.summary["totals"] == expected_totals == clean.summary["totals"]
+    assert not run.chunks.filter(ranks_written=True).exists()
+    # Finalize updated the ranks the old chunks did not: everyone has the rank of the close.
+    ranks = dict(DistributorPeriod.objects.filter(run=run).values_list("distributor_id", "paid_as_rank"))
+    assert ranks and any(ranks.values())
+    assert dict(Distributor.objects.filter(pk__in=ranks).values_list("pk", "rank")) == ranks
