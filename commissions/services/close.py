@@ -16,6 +16,7 @@ claimed, and a period has at most one final run. See docs/adr/0003-close-orchest
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
 import json
@@ -354,25 +355,19 @@ def _compute_phase(run_id: int) -> bool:
         ids = computed.distributor_ids
         count = max(1, math.ceil(len(ids) / size))
         # Chunk k holds the k-th range of distributor ids (in id order) with all their rows.
-        chunk_of = {distributor_id: index // size for index, distributor_id in enumerate(ids)}
-        parts: list[dict[str, list]] = [{"results": [], "lines": [], "statements": []} for _ in range(count)]
-        for name, rows in (
-            ("results", computed.results),
-            ("lines", computed.lines),
-            ("statements", computed.statements),
-        ):
-            for row in rows:
-                parts[chunk_of[row[0]]][name].append(row)
+        ranges = [
+            (ids[k * size], ids[min(len(ids), (k + 1) * size) - 1]) if ids else (0, 0) for k in range(count)
+        ]
         summary = computed.summary
-        del computed, chunk_of  # the rows now live in the parts only
+        parts = _chunk_parts(computed, ranges)
+        del computed  # the rows now live in the parts only
         # Encode and store one chunk at a time, releasing its rows as it goes (peak memory).
-        parts.reverse()
-        for number in range(count):
-            part = parts.pop()
-            first, last = ids[number * size], ids[min(len(ids), (number + 1) * size) - 1]
+        for number, distributors in enumerate(ranges):
+            part = parts[number]
+            parts[number] = None  # type: ignore[call-overload]
             CloseChunk.objects.create(
                 run=run, number=number, distributors=len(part["statements"]), lines=len(part["lines"]),
-                payload=encode_payload(run, part, distributors=(first, last)),
+                payload=encode_payload(run, part, distributors=distributors),
             )  # fmt: skip
             del part
         run.chunks_total = count
@@ -381,6 +376,25 @@ def _compute_phase(run_id: int) -> bool:
         run.summary = summary
         run.save(update_fields=["chunks_total", "phase", "compute_seconds", "summary"])
     return True
+
+
+def _chunk_parts(computed: ComputedClose, ranges: list[tuple[int, int]]) -> list[dict[str, list]]:
+    """The computed rows split by chunk (chunk k: the distributors of ranges[k], all their rows)."""
+    starts = [start for start, _ in ranges]
+    parts: list[dict[str, list]] = [{} for _ in ranges]
+    for name, rows in (("results", computed.results), ("statements", computed.statements)):
+        # In id order: each chunk's rows are one slice.
+        keys = [row[0] for row in rows]
+        for part, (start, end) in zip(parts, ranges, strict=True):
+            part[name] = rows[bisect.bisect_left(keys, start) : bisect.bisect_right(keys, end)]
+    # Ledger lines come by kind and level, not by earner: one pass, each line to its chunk.
+    lists: list[list] = [[] for _ in ranges]
+    for part, rows in zip(parts, lists, strict=True):
+        part["lines"] = rows
+    position = bisect.bisect_right
+    for row in computed.lines:
+        lists[position(starts, row[0]) - 1].append(row)
+    return parts
 
 
 class ComputedClose:
