@@ -103,6 +103,93 @@ def order_figures(volumes: Iterable[Any], cap: Decimal | None) -> OrderFigures:
     )
 
 
+@dataclass(frozen=True)
+class RunFigures:
+    """A close run's rewards and payouts as the compliance report counts them, computed by the close
+    from the very rows it writes (run_figures), so the report reads no ledger line or statement."""
+
+    personal: Decimal  # personal commission paid (all of it is customer sales)
+    override: Decimal
+    override_customer: Decimal  # override money in its sources' customer CV share of rewardable CV
+    statements: int
+    earning: int  # statements with earnings above zero
+    paid: int  # statements with a payout
+    total_payout: Decimal
+    paid_payout: Decimal  # the positive payouts' sum
+    median_payout: Decimal | None
+    median_payout_paid: Decimal | None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            name: None if getattr(self, name) is None else str(getattr(self, name))
+            for name in self.__dataclass_fields__
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, str | None]) -> RunFigures:
+        kinds = {name: f.type for name, f in cls.__dataclass_fields__.items()}
+        return cls(
+            **{
+                name: None if data[name] is None else (int if kind == "int" else Decimal)(data[name])
+                for name, kind in kinds.items()
+            }
+        )
+
+
+_STORED_RATIO_PLACES = Decimal("1E-12")  # the scale results store rewardable CV with
+
+
+def run_figures(
+    lines: Iterable[Any],
+    statements: Iterable[Any],
+    customer_cv: dict[int, Decimal],
+    rewardable_cv: dict[int, Decimal],
+) -> RunFigures:
+    """The report's figures of a run from its ledger lines and statements (as the close computed
+    them: tuples with distributor_id, kind, source_id and amount; statements with their parts and
+    payout) and each source's customer and rewardable CV."""
+    personal = override = ZERO
+    override_by_source: dict[int, Decimal] = {}
+    for line in lines:
+        if line.kind == "personal":
+            personal += line.amount
+        elif line.kind == "override":
+            override += line.amount
+            override_by_source[line.source_id] = override_by_source.get(line.source_id, ZERO) + line.amount
+    override_customer = ZERO
+    for source_id, amount in override_by_source.items():
+        # As the results table stores it (numeric(32,12), rounded half away from zero).
+        rewardable = rewardable_cv.get(source_id, ZERO).quantize(_STORED_RATIO_PLACES, ROUND_HALF_UP)
+        if rewardable > 0:
+            override_customer += amount * customer_cv.get(source_id, ZERO) / rewardable
+    payouts = []
+    earning = 0
+    for statement in statements:
+        payouts.append(statement.payout)
+        if statement.personal + statement.override + statement.clawbacks + statement.adjustments > 0:
+            earning += 1
+    payouts.sort()
+    paid = [payout for payout in payouts if payout > 0]
+    return RunFigures(
+        personal=personal,
+        override=override,
+        override_customer=override_customer,
+        statements=len(payouts),
+        earning=earning,
+        paid=len(paid),
+        total_payout=sum(payouts, ZERO),
+        paid_payout=sum(paid, ZERO),
+        median_payout=median(payouts) if payouts else None,
+        median_payout_paid=median(paid) if paid else None,
+    )
+
+
+def stored_run_figures(run: Any) -> RunFigures | None:
+    """The figures a close run computed as it closed; None for a run from before they were kept."""
+    data = (run.summary or {}).get("run_figures")
+    return RunFigures.from_json(data) if data else None
+
+
 def median(values: list[Decimal]) -> Decimal:
     """The middle value of an ascending list; the mean of the two middle ones for an even count."""
     n = len(values)

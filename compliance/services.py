@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from commissions.plan_document import current_plan_document
 from compliance.models import ComplianceReport
-from compliance.selectors import OrderFigures, compliance_thresholds, median, order_figures
+from compliance.selectors import (
+    OrderFigures,
+    compliance_thresholds,
+    median,
+    order_figures,
+    stored_run_figures,
+)
 from core.money import ZERO, round_cents
 from core.periods import period_bounds, period_label
 
@@ -202,6 +208,19 @@ def _statement_figures(run: Any) -> dict[str, Any]:
         median_all = median(payouts) if payouts else None
         median_paid = median(paid) if paid else None
         paid_sum = sum(paid, ZERO)
+    return _payout_figures(n, earning, paid_n, total_payout, paid_sum, median_all, median_paid)
+
+
+def _payout_figures(
+    n: int,
+    earning: int,
+    paid_n: int,
+    total_payout: Decimal,
+    paid_sum: Decimal,
+    median_all: Decimal | None,
+    median_paid: Decimal | None,
+) -> dict[str, Any]:
+    total_payout = round_cents(total_payout)
     return {
         "distributors": n,
         "earning_distributors": earning,
@@ -304,11 +323,19 @@ def compliance_report_compute(
     )
 
     if run is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(REWARDS_SQL, {"run": run.pk})
-            personal, override, override_customer = map(_dec, cursor.fetchone())
+        stored = stored_run_figures(run)
+        if stored is not None:  # computed by the close from the rows it wrote
+            personal, override, override_customer = stored.personal, stored.override, stored.override_customer
+            totals = _payout_figures(
+                stored.statements, stored.earning, stored.paid, stored.total_payout, stored.paid_payout,
+                stored.median_payout, stored.median_payout_paid,
+            )  # fmt: skip
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(REWARDS_SQL, {"run": run.pk})
+                personal, override, override_customer = map(_dec, cursor.fetchone())
+            totals = _statement_figures(run)
         customer_rewards = round_cents(personal + override_customer)
-        totals = _statement_figures(run)
         values.update(
             personal_commission=round_cents(personal),
             override_commission=round_cents(override),

@@ -425,7 +425,7 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
     uncommitted rows the reads need (the compute phase outside any outer transaction)."""
     from commissions.engine import compute_period
     from commissions.plan_document import parse_plan_document
-    from compliance.selectors import order_figures
+    from compliance.selectors import order_figures, run_figures
 
     period = run.period.start
     if concurrent_reads:
@@ -493,6 +493,13 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
         "lines": len(lines),
         # The compliance report's order figures, from the same aggregation (it reads no order line).
         "order_figures": order_figures(inputs.volumes.values(), plan.personal_consumption_cap_qv).as_json(),
+        # Its rewards and payouts, from the rows about to be written (it reads none back).
+        "run_figures": run_figures(
+            lines,
+            statements,
+            customer_cv={row.id: row.customer_cv for row in inputs.inputs},
+            rewardable_cv={distributor_id: r.rewardable_cv for distributor_id, r in distributors.items()},
+        ).as_json(),
     }
     return ComputedClose(results, lines, statements, summary)
 
