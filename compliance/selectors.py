@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -140,36 +141,50 @@ _STORED_RATIO_PLACES = Decimal("1E-12")  # the scale results store rewardable CV
 
 
 def run_figures(
-    lines: Iterable[Any],
-    statements: Iterable[Any],
-    customer_cv: dict[int, Decimal],
-    rewardable_cv: dict[int, Decimal],
+    lines: Iterable[Any], statements: Iterable[Any], sources: Iterable[tuple[int, Decimal, Decimal]]
 ) -> RunFigures:
-    """The report's figures of a run from its ledger lines and statements (as the close computed
-    them: tuples with distributor_id, kind, source_id and amount; statements with their parts and
-    payout) and each source's customer and rewardable CV."""
+    """The report's figures of a run from its ledger lines and statements as the close computed
+    them (LineRow and StatementRow tuples), and (distributor id, customer CV, rewardable CV) of
+    every distributor in the run. Tuples are read by position: a million of them."""
     personal = override = ZERO
     override_by_source: dict[int, Decimal] = {}
-    for line in lines:
-        if line.kind == "personal":
-            personal += line.amount
-        elif line.kind == "override":
-            override += line.amount
-            override_by_source[line.source_id] = override_by_source.get(line.source_id, ZERO) + line.amount
+    get = override_by_source.get
+    for line in lines:  # LineRow: distributor_id, kind, key, source_id, level, rate, base, amount
+        kind = line[1]
+        if kind == "override":
+            amount = line[7]
+            override += amount
+            override_by_source[line[3]] = get(line[3], ZERO) + amount
+        elif kind == "personal":
+            personal += line[7]
     override_customer = ZERO
-    for source_id, amount in override_by_source.items():
-        # As the results table stores it (numeric(32,12), rounded half away from zero).
-        rewardable = rewardable_cv.get(source_id, ZERO).quantize(_STORED_RATIO_PLACES, ROUND_HALF_UP)
+    for source_id, customer_cv, rewardable_cv in sources:
+        amount = get(source_id)
+        if amount is None or not customer_cv:
+            continue
+        if customer_cv == rewardable_cv:  # all of it from customers (most sources)
+            override_customer += amount
+            continue
+        # Rewardable CV as the results table stores it (numeric(32,12), half away from zero).
+        rewardable = rewardable_cv.quantize(_STORED_RATIO_PLACES, ROUND_HALF_UP)
         if rewardable > 0:
-            override_customer += amount * customer_cv.get(source_id, ZERO) / rewardable
-    payouts = []
+            override_customer += amount * customer_cv / rewardable
     earning = 0
-    for statement in statements:
-        payouts.append(statement.payout)
-        if statement.personal + statement.override + statement.clawbacks + statement.adjustments > 0:
+    zeros = 0
+    nonzero = []
+    for statement in statements:  # StatementRow: ..., personal, override, clawbacks, adjustments, ...
+        if statement[2] + statement[3] + statement[4] + statement[5] > 0:
             earning += 1
-    payouts.sort()
-    paid = [payout for payout in payouts if payout > 0]
+        payout = statement[7]
+        if payout:
+            nonzero.append(payout)
+        else:
+            zeros += 1
+    nonzero.sort()
+    # Most payouts are zero (below the minimum): sort the others and put the zeros in their place.
+    below = bisect.bisect_left(nonzero, ZERO)
+    payouts = nonzero[:below] + [ZERO] * zeros + nonzero[below:]
+    paid = nonzero[below:]
     return RunFigures(
         personal=personal,
         override=override,
@@ -177,7 +192,7 @@ def run_figures(
         statements=len(payouts),
         earning=earning,
         paid=len(paid),
-        total_payout=sum(payouts, ZERO),
+        total_payout=sum(nonzero, ZERO),
         paid_payout=sum(paid, ZERO),
         median_payout=median(payouts) if payouts else None,
         median_payout_paid=median(paid) if paid else None,

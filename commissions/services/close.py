@@ -497,8 +497,7 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
         "run_figures": run_figures(
             lines,
             statements,
-            customer_cv={row.id: row.customer_cv for row in inputs.inputs},
-            rewardable_cv={distributor_id: r.rewardable_cv for distributor_id, r in distributors.items()},
+            ((row[0], row[6], row[11]) for row in results),  # id, customer CV, rewardable CV
         ).as_json(),
     }
     return ComputedClose(results, lines, statements, summary)
