@@ -163,6 +163,14 @@ def test_close_rows_refer_to_existing_distributors_checked_per_statement():
     with refused(f"distributor {missing}, which does not exist"):
         with connection.cursor() as cursor:
             cursor.execute(insert, [preview.pk, preview.period_id, line.distributor_id, missing])
+    # One unknown among known ones, in one statement (a chunk's COPY is one statement).
+    with refused(f"distributor {missing}, which does not exist"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                insert.replace("'x'", "'y'") + ", (%s, %s, %s, %s, 'override', 'z', 1, 0.05, 10, 0.50)",
+                [preview.pk, preview.period_id, line.distributor_id, line.source_id,
+                 preview.pk, preview.period_id, missing, line.source_id],
+            )  # fmt: skip
     with refused(f"distributor {missing}, which does not exist"):
         Statement.objects.filter(pk=Statement.objects.filter(run=preview).first().pk).update(
             distributor_id=missing
