@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import os
+import queue
 import re
 import socket
 import time
@@ -301,10 +302,29 @@ def _write_chunks_on_threads(chunk_ids: list[int], writers: int) -> None:
     """Write the chunks on `writers` threads. PostgreSQL does the work of a write (COPY, indexes,
     the rank update), so threads use the cores as worker processes would; a failed chunk is
     recorded as failed by close_chunk_write and re-raised here, after the other chunks."""
+    pending: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for chunk_id in chunk_ids:
+        pending.put(chunk_id)
+
+    def write_until_none_left() -> list[BaseException]:
+        # One connection per thread for all its chunks: a new backend per chunk would build its
+        # catalog caches and compile the triggers' functions again every time.
+        failures: list[BaseException] = []
+        while True:
+            try:
+                chunk_id = pending.get_nowait()
+            except queue.Empty:
+                return failures
+            try:
+                close_chunk_write(chunk_id=chunk_id)
+            except Exception as exc:  # recorded on the chunk; the other chunks are still written
+                failures.append(exc)
+
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="close-chunk") as pool:
-        futures = [pool.submit(_on_own_connection, close_chunk_write, chunk_id=id_) for id_ in chunk_ids]
+        futures = [pool.submit(_on_own_connection, write_until_none_left) for _ in range(writers)]
     for future in futures:
-        future.result()
+        for failure in future.result():
+            raise failure
 
 
 def _on_own_connection(function: Any, *args: Any, **kwargs: Any) -> Any:
