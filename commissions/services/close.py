@@ -705,7 +705,7 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
             write_chunk_rows(run, chunk.number, payload)
             if run.kind == CloseRunKind.FINAL and payload.distributors is not None:
                 # In the chunk's transaction, so the update runs in parallel like the writes
-                # (finalize's own update then finds nothing left to change).
+                # (finalize skips its own update when every chunk did this).
                 _update_ranks_and_titles(run, distributors=payload.distributors)
                 ranks_written = True
             else:
