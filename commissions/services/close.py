@@ -66,7 +66,7 @@ from .adjustments import adjustment_lines
 from .aggregation import period_inputs
 from .clawbacks import clawback_lines
 from .periods import period_get_or_create
-from .rows import LINE_COLUMNS, RESULT_COLUMNS, STATEMENT_COLUMNS, LineRow, StatementRow, line_key
+from .rows import LINE_COLUMNS, RESULT_COLUMNS, STATEMENT_COLUMNS, LineRow, StatementRow
 
 logger = logging.getLogger(__name__)
 
@@ -475,23 +475,22 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
     add = results.append
     distributors = result.distributors
     # inputs.inputs and inputs.ids are the same distributors in the same (id) order.
-    for row in inputs.inputs:
-        r = distributors[row.id]
-        add(
-            (
-                row.id, row.sponsor_id, r.pcv, r.ppc, r.pv, r.gv, row.customer_cv, row.own_cv,
-                row.customer_paid, row.customer_count, r.own_cv_share, r.rewardable_cv, r.active,
-                r.customer_requirement_met, r.override_eligible, r.paid_as_rank, r.title,
-                r.active_frontline, r.group_qv, r.group_cv,
-            )
-        )  # fmt: skip
+    # Unpacked by position (DistributorInput, DistributorResult): a million rows.
+    for distributor_id, sponsor_id, _, _, customer_cv, paid, _, own_cv, customers, _ in inputs.inputs:
+        # fmt: off
+        (_, pcv, ppc, pv, gv, share, rewardable, active, met, eligible, rank, title, frontline, _,
+         group_qv, group_cv) = distributors[distributor_id]
+        add((distributor_id, sponsor_id, pcv, ppc, pv, gv, customer_cv, own_cv, paid, customers, share,
+             rewardable, active, met, eligible, rank, title, frontline, group_qv, group_cv))
+        # fmt: on
     ranks = Counter(r.paid_as_rank for r in distributors.values())
 
     new = tuple.__new__  # LineRow's own __new__ is Python code: too slow a million times
+    # The engine's lines are personal and override lines only: their keys as line_key makes them.
     lines = [
-        new(LineRow, (line.earner_id, line.kind, line_key(line.kind, line.source_id, line.level),
-                      line.source_id, line.level, line.rate, line.base, line.amount, None, None, None))
-        for line in result.lines
+        new(LineRow, (earner_id, kind, "personal" if kind == "personal" else f"override:{source_id}:{level}",
+                      source_id, level, rate, base, amount, None, None, None))
+        for kind, earner_id, source_id, level, rate, base, amount in result.lines
     ]  # fmt: skip
     lines.extend(clawback_lines(period))
     lines.extend(adjustment_lines(period))
