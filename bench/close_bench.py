@@ -98,6 +98,12 @@ def instrument() -> None:
     _timed(close, "adjustment_lines", "adjustments")
     _timed(close, "carried_in_by_distributor", "carried in")
     _timed(close, "build_statements", "statements")
+    _timed(close, "statement_totals", "statement totals (summary)")
+    _timed(close, "_chunk_parts", "rows split into chunks")
+    import compliance.selectors as compliance_selectors
+
+    _timed(compliance_selectors, "order_figures", "compliance order figures (from the volumes)")
+    _timed(compliance_selectors, "run_figures", "compliance run figures (from the rows)")
     _timed(close, "compute_close", "compute (all of the above)")
     _timed(close, "encode_payload", "payload encode")
     _timed(close, "_compute_phase", "compute phase (+ chunk payloads stored)")
