@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.db import connection
@@ -50,8 +50,28 @@ def compliance_thresholds() -> dict[str, Decimal]:
     return {key: Decimal(str(value)) for key, value in merged.items()}
 
 
+class StoredFigures:
+    """Figures kept in a close run's summary (JSON): every field an int or a Decimal, or None."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def as_json(self) -> dict[str, str | None]:
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {name: None if value is None else str(value) for name, value in values.items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str | None]) -> Self:
+        kinds = {name: f.type for name, f in cls.__dataclass_fields__.items()}
+        return cls(
+            **{
+                name: None if data[name] is None else (int if kind == "int" else Decimal)(data[name])
+                for name, kind in kinds.items()
+            }
+        )
+
+
 @dataclass(frozen=True)
-class OrderFigures:
+class OrderFigures(StoredFigures):
     """A period's orders as the compliance report counts them (docs/compliance.md), from the
     close's own per-distributor aggregation (commissions.services.aggregation.order_volumes)."""
 
@@ -67,14 +87,6 @@ class OrderFigures:
     inventory_buyers: int
     inventory_without_sales: int  # bought inventory, sold nothing to customers
     inventory_without_sales_value: Decimal
-
-    def as_json(self) -> dict[str, str]:
-        return {name: str(getattr(self, name)) for name in self.__dataclass_fields__}
-
-    @classmethod
-    def from_json(cls, data: dict[str, str]) -> OrderFigures:
-        kinds = {name: f.type for name, f in cls.__dataclass_fields__.items()}
-        return cls(**{name: (int if kind == "int" else Decimal)(data[name]) for name, kind in kinds.items()})
 
 
 def order_figures(volumes: Iterable[Any], cap: Decimal | None) -> OrderFigures:
@@ -105,7 +117,7 @@ def order_figures(volumes: Iterable[Any], cap: Decimal | None) -> OrderFigures:
 
 
 @dataclass(frozen=True)
-class RunFigures:
+class RunFigures(StoredFigures):
     """A close run's rewards and payouts as the compliance report counts them, computed by the close
     from the very rows it writes (run_figures), so the report reads no ledger line or statement."""
 
@@ -119,22 +131,6 @@ class RunFigures:
     paid_payout: Decimal  # the positive payouts' sum
     median_payout: Decimal | None
     median_payout_paid: Decimal | None
-
-    def as_json(self) -> dict[str, str | None]:
-        return {
-            name: None if getattr(self, name) is None else str(getattr(self, name))
-            for name in self.__dataclass_fields__
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, str | None]) -> RunFigures:
-        kinds = {name: f.type for name, f in cls.__dataclass_fields__.items()}
-        return cls(
-            **{
-                name: None if data[name] is None else (int if kind == "int" else Decimal)(data[name])
-                for name, kind in kinds.items()
-            }
-        )
 
 
 _STORED_RATIO_PLACES = Decimal("1E-12")  # the scale results store rewardable CV with

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from commissions.plan_document import current_plan_document
@@ -20,8 +20,8 @@ from compliance.models import ComplianceReport
 from compliance.selectors import (
     OrderFigures,
     compliance_thresholds,
-    median,
     order_figures,
+    run_figures,
     stored_run_figures,
 )
 from core.money import ZERO, round_cents
@@ -196,18 +196,12 @@ def _statement_figures(run: Any) -> dict[str, Any]:
         median_paid = (_dec(paid_low) + _dec(paid_high)) / 2 if paid_n else None
         paid_sum = _dec(paid_total)
     else:
-        statements = Statement.objects.filter(run=run)
-        counts = statements.alias(
-            earnings=F("personal") + F("override") + F("clawbacks") + F("adjustments")
-        ).aggregate(earning=Count("pk", filter=Q(earnings__gt=0)))
-        earning = counts["earning"]
-        payouts = sorted(statements.values_list("payout", flat=True))
-        paid = [p for p in payouts if p > 0]
-        n, paid_n = len(payouts), len(paid)
-        total_payout = round_cents(sum(payouts, ZERO))
-        median_all = median(payouts) if payouts else None
-        median_paid = median(paid) if paid else None
-        paid_sum = sum(paid, ZERO)
+        # The same figures the close computes from its statements (in StatementRow's order).
+        columns = ("distributor_id", "carried_in", "personal", "override", "clawbacks", "adjustments")
+        rows = Statement.objects.filter(run=run).values_list(*columns, "net", "payout")
+        f = run_figures((), rows, ())
+        n, earning, paid_n, total_payout = f.statements, f.earning, f.paid, f.total_payout
+        paid_sum, median_all, median_paid = f.paid_payout, f.median_payout, f.median_payout_paid
     return _payout_figures(n, earning, paid_n, total_payout, paid_sum, median_all, median_paid)
 
 
