@@ -88,8 +88,7 @@ def instrument() -> None:
     from commissions.services import aggregation, close
 
     _timed(close, "_tree_problems", "tree check (alongside the volume sums)")
-    _timed(aggregation, "volume_sums", "volume sums SQL (per distributor and purpose)")
-    _timed(aggregation, "paying_customers", "paying customers SQL (alongside the volume sums)")
+    _timed(aggregation, "volume_sums", "volume sums and paying customers SQL")
     _timed(aggregation, "combine_volumes", "volumes per distributor (Python)")
     _timed(aggregation, "period_distributors", "distributors read (alongside the aggregation)")
     _timed(close, "period_inputs", "inputs (period sponsors, engine input rows)")
@@ -99,14 +98,14 @@ def instrument() -> None:
     _timed(close, "carried_in_by_distributor", "carried in")
     _timed(close, "build_statements", "statements")
     _timed(close, "statement_totals", "statement totals (summary)")
-    _timed(close, "_chunk_parts", "rows split into chunks")
+    _timed(close.ComputedClose, "summary", "run summary (after the last chunk is built)")
     import compliance.selectors as compliance_selectors
 
     _timed(compliance_selectors, "order_figures", "compliance order figures (from the volumes)")
     _timed(compliance_selectors, "run_figures", "compliance run figures (from the rows)")
     _timed(close, "compute_close", "compute (all of the above)")
     _timed(close, "encode_payload", "payload encode")
-    _timed(close, "_compute_phase", "compute phase (+ chunk payloads stored)")
+    _timed(close, "_compute_phase", "compute phase (+ chunks stored, written meanwhile)")
     _timed(close, "decode_payload", "payload decode")
     _timed(close, "write_chunk_rows", "chunk writes")
     _timed(close, "close_chunk_write", "chunk tasks (claim, write, commit, finalize)")
@@ -223,6 +222,19 @@ def main() -> None:
         f"(GROUP BY {aggregate:.1f} s + COPY of {written} rows {copy_time:.1f} s{spread})"
     )
     print(f"close / floor: {close_time / floor:.2f}x (median floor)")
+
+    # When the compute stored its last chunk, and when the chunks were written (they are written
+    # as soon as they are stored, while the compute goes on).
+    def since_start(moment) -> float:
+        return (moment - run.started_at).total_seconds()
+
+    finished = sorted(run.chunks.values_list("finished_at", flat=True))
+    print(
+        f"timeline:      compute (engine, rows, chunks stored) until {run.compute_seconds:.1f} s; "
+        f"first chunk written at {since_start(finished[0]):.1f} s, "
+        f"last at {since_start(finished[-1]):.1f} s; "
+        f"run finished at {since_start(run.finished_at):.1f} s"
+    )
     print("phases (wall clock; nested ones are included in their parents):")
     for label, seconds in PHASES.items():
         print(f"  {label:42s} {seconds:7.2f} s")

@@ -175,6 +175,9 @@ class CloseChunk(models.Model):
     # A final run's chunk updates its distributors' ranks and titles itself; finalize updates the
     # rest (chunks stored by an earlier version, which did not).
     ranks_written = models.BooleanField(default=False, editable=False)
+    # SHA-256 of the payload's rows: a compute resumed after a crash must store the same rows for
+    # a chunk already stored (it may be written already), and this is how it knows.
+    digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["run", "number"]

@@ -39,7 +39,8 @@ class RunProgress:
 
 
 def close_run_progress(run: CloseRun, *, now: dt.datetime | None = None) -> RunProgress:
-    """Percentage, phase and ETA: compute counts as the first 10%, chunks as the next 85%."""
+    """Percentage, phase and ETA: compute counts as the first 10%, chunks as the next 85% (some are
+    written during the compute already)."""
     now = now or timezone.now()
     eta = None
     if run.status == CloseRunStatus.SUCCEEDED:
@@ -54,7 +55,8 @@ def close_run_progress(run: CloseRun, *, now: dt.datetime | None = None) -> RunP
     elif run.phase == ClosePhase.FINALIZE:
         percent = 97
     elif run.phase == ClosePhase.COMPUTE:
-        percent = 5
+        # Chunks are written while the compute still stores the next ones.
+        percent = 5 + (int(85 * run.chunks_done / run.chunks_total) if run.chunks_total else 0)
     else:
         percent = 0
     return RunProgress(percent, run.get_phase_display(), eta, run.chunks_done, run.chunks_total, run.status)

@@ -1,4 +1,4 @@
-"""Transaction-scoped PostgreSQL advisory locks (after Saleor's core/db/locks.py).
+"""PostgreSQL advisory locks, mostly transaction-scoped (after Saleor's core/db/locks.py).
 
 Taken before any row lock, so two writers of the same structure queue instead of deadlocking.
 On SQLite (the demo) the database itself serialises writers, so the lock is a no-op there.
@@ -6,9 +6,14 @@ On SQLite (the demo) the database itself serialises writers, so the lock is a no
 
 from __future__ import annotations
 
+import logging
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger(__name__)
 
 # Named lock keys: one for every structural write to the sponsor tree.
 SPONSOR_TREE_LOCK = "sponsor-tree"
@@ -38,3 +43,28 @@ def try_advisory_xact_lock(name: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_key(name)])
         return bool(cursor.fetchone()[0])
+
+
+@contextmanager
+def try_advisory_session_lock(name: str) -> Iterator[bool]:
+    """Take the named lock for this connection's session if it is free; yields whether it was taken.
+
+    Unlike the transaction locks it outlives commits (a job that commits as it goes), and it is
+    released on exit, or by PostgreSQL when the connection ends (a killed worker).
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = lock_key(name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        taken = bool(cursor.fetchone()[0])
+    try:
+        yield taken
+    finally:
+        if taken:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:  # a broken connection: its end releases the lock
+                logger.warning("advisory lock %s not released; the connection's end releases it", name)

@@ -1,6 +1,6 @@
-"""The close's inputs, aggregated in SQL: volumes per distributor and purpose, paying customers per
-distributor (two passes over the period's order lines, which the close runs at once), one read of
-the distributors. Never one model instance per order or per distributor.
+"""The close's inputs, aggregated in SQL: volumes and paying customers per distributor and purpose
+(one pass over the period's order lines), one read of the distributors. Never one model instance
+per order or per distributor.
 
 Volumes are net of returns refunded up to the end of the period (spec §2: a refund within the
 order's own period takes the units out as if never bought; later refunds change nothing here and
@@ -44,56 +44,34 @@ _COUNTS = """
     AND NOT (o.status = 'cancelled' AND (o.cancelled_at IS NULL OR o.cancelled_at < %(period_end)s))
 """
 
-# The period's lines, each with its distributor and purpose, and as negative lines the units of
-# them refunded up to the end of the period (a few rows: appending them costs less than joining
-# every line to its returns, and keeps the scan parallel).
-_NET_LINES = f"""
-    SELECT o.distributor_id, o.purpose, l.quantity AS quantity, l.unit_qv, l.unit_cv, l.unit_price,
-        l.commissionable
-    FROM orders_orderline l
-    JOIN orders_order o ON o.id = l.order_id
-    WHERE {_COUNTS}
-    UNION ALL
-    SELECT o.distributor_id, o.purpose, -rl.quantity, l.unit_qv, l.unit_cv, l.unit_price, l.commissionable
-    FROM orders_returnline rl
-    JOIN orders_return r ON r.id = rl.return_record_id
-    JOIN orders_orderline l ON l.id = rl.order_line_id
-    JOIN orders_order o ON o.id = l.order_id
-    WHERE {_COUNTS} AND r.refund_period <= %(period)s
-"""
-
-# Volumes and values per (distributor, purpose): one pass over the period's order lines. The same
-# pass sums what the compliance report needs (the value of every line, inventory apart), so the
-# report never reads the order lines again.
+# Volumes, values and paying customers per (distributor, purpose): one pass over the period's
+# order lines, net of the units refunded up to the end of the period (the few returned lines
+# joined from a small hash). The same pass sums what the compliance report needs (the value of
+# every line, inventory apart), so the report never reads the order lines again.
+#
+# Paying customers: real customers (no household link to a distributor) who kept and paid for
+# some commissionable product. What a customer paid is a sum of lines that are never negative (a
+# return never exceeds what was bought; prices are not negative), so it is above zero exactly when
+# one line kept a unit with a price: a DISTINCT count over such lines, no sums per customer. The
+# distinct count makes PostgreSQL sort the lines by distributor (in parallel) and group them on one
+# core, which leaves the other core to the tree check and the distributors' read (ADR 0006).
 VOLUMES_SQL = f"""
-SELECT distributor_id, purpose,
-    SUM(quantity * unit_qv),
-    SUM(quantity * unit_cv),
-    SUM(CASE WHEN commissionable THEN quantity * unit_price ELSE 0 END),
-    SUM(quantity * unit_price)
-FROM ({_NET_LINES}) AS net_lines
-GROUP BY distributor_id, purpose
-"""
-
-# Paying customers per distributor: real customers (no household link to a distributor) who kept
-# and paid for some commissionable product. What a customer paid is a sum of lines that are never
-# negative (a return never exceeds what was bought; prices are not negative), so it is above zero
-# exactly when one line kept a unit with a price: a DISTINCT of (distributor, customer) pairs, with
-# no sums per customer. Separate from VOLUMES_SQL so the two can run at once.
-PAYING_CUSTOMERS_SQL = f"""
 WITH returned AS ({_RETURNED})
-SELECT distributor_id, COUNT(*)
-FROM (
-    SELECT DISTINCT o.distributor_id, o.customer_id
-    FROM orders_orderline l
-    JOIN orders_order o ON o.id = l.order_id
-    LEFT JOIN returned rt ON rt.order_line_id = l.id
-    WHERE {_COUNTS}
-        AND o.purpose = 'customer' AND o.customer_id IS NOT NULL
-        AND l.commissionable AND l.unit_price > 0 AND l.quantity > COALESCE(rt.qty, 0)
-) AS paying
-WHERE customer_id NOT IN (SELECT h.id FROM orders_customer h WHERE h.household_of_id IS NOT NULL)
-GROUP BY distributor_id
+SELECT o.distributor_id, o.purpose,
+    SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv),
+    SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_cv),
+    SUM(CASE WHEN l.commissionable THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_price ELSE 0 END),
+    SUM((l.quantity - COALESCE(rt.qty, 0)) * l.unit_price),
+    COUNT(DISTINCT o.customer_id) FILTER (
+        WHERE o.purpose = 'customer' AND l.commissionable AND l.unit_price > 0
+            AND l.quantity > COALESCE(rt.qty, 0)
+            AND o.customer_id NOT IN (SELECT h.id FROM orders_customer h WHERE h.household_of_id IS NOT NULL)
+    )
+FROM orders_orderline l
+JOIN orders_order o ON o.id = l.order_id
+LEFT JOIN returned rt ON rt.order_line_id = l.id
+WHERE {_COUNTS}
+GROUP BY o.distributor_id, o.purpose
 """
 
 
@@ -150,26 +128,20 @@ def _params(period: dt.date) -> dict[str, object]:
 
 
 def volume_sums(period: dt.date) -> list[tuple]:
-    """(distributor id, purpose, QV, CV, commissionable value, value) of the period's lines, net
-    of returns refunded up to the end of the period, per distributor and purpose."""
+    """(distributor id, purpose, QV, CV, commissionable value, value, paying customers) of the
+    period's lines, net of returns refunded up to the end of the period, per distributor and purpose."""
     with _aggregation_cursor() as cursor:
         cursor.execute(VOLUMES_SQL, _params(period))
         return cursor.fetchall()
 
 
-def paying_customers(period: dt.date) -> dict[int, int]:
-    """distributor id -> number of paying customers in the period (only distributors with one)."""
-    with _aggregation_cursor() as cursor:
-        cursor.execute(PAYING_CUSTOMERS_SQL, _params(period))
-        return dict(cursor.fetchall())
-
-
-def combine_volumes(sums: Iterable[tuple], customers: dict[int, int]) -> dict[int, OrderVolumes]:
-    """Per-purpose sums and paying customers -> OrderVolumes per distributor with orders."""
+def combine_volumes(sums: Iterable[tuple]) -> dict[int, OrderVolumes]:
+    """Per-purpose sums -> OrderVolumes per distributor with orders."""
     exact = connection.vendor == "postgresql"  # numeric sums arrive as Decimal, None for no rows
     # customer QV, CV, paid, value; own QV, CV, value; inventory QV, value
     totals: dict[int, list] = {}
-    for distributor_id, purpose, qv, cv, paid, value in sums:
+    customers: dict[int, int] = {}
+    for distributor_id, purpose, qv, cv, paid, value, paying in sums:
         if not exact:
             qv, cv, paid, value = _dec(qv), _dec(cv), _dec(paid), _dec(value)
         row = totals.get(distributor_id)
@@ -177,6 +149,7 @@ def combine_volumes(sums: Iterable[tuple], customers: dict[int, int]) -> dict[in
             row = totals[distributor_id] = [ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO]
         if purpose == "customer":
             row[0], row[1], row[2], row[3] = qv, cv, paid, value
+            customers[distributor_id] = paying
         else:
             row[4] += qv
             row[5] += cv
@@ -193,11 +166,8 @@ def combine_volumes(sums: Iterable[tuple], customers: dict[int, int]) -> dict[in
 
 
 def order_volumes(period: dt.date) -> dict[int, OrderVolumes]:
-    """distributor id -> their OrderVolumes in the period (only distributors with orders).
-
-    The close runs the two queries at once on two connections (compute_close); this is the same,
-    one after the other."""
-    return combine_volumes(volume_sums(period), paying_customers(period))
+    """distributor id -> their OrderVolumes in the period (only distributors with orders)."""
+    return combine_volumes(volume_sums(period))
 
 
 def _period_sponsors(

@@ -3,15 +3,20 @@
     close_start()          checks, creates (or resumes/joins) the run, schedules close_run_advance
     close_run_advance()    phase compute: check the tree, aggregate orders in SQL, run the engine once
                            in memory, add clawbacks, adjustments and statements, and store the rows
-                           of each chunk (a range of distributors) as a compressed payload; then
-                           dispatch one task per chunk not yet written
+                           of each chunk (a range of distributors) as a compressed payload, each
+                           chunk committed and handed to a writer (Celery task or thread) at once,
+                           so chunks are written while the next ones are encoded
     close_chunk_write()    claim the chunk (conditional UPDATE), write its rows in one transaction
-                           (COPY into a temp table, INSERT ... ON CONFLICT DO NOTHING), mark it done
-    close_run_finalize()   once every chunk is done: the period report, ranks and titles, period closed
+                           (COPY; through a scratch table and ON CONFLICT DO NOTHING if a row is
+                           there already), mark it done
+    close_run_finalize()   once the compute has stored every chunk and every chunk is done: the period
+                           report, ranks and titles, period closed
 
-A killed worker, a task delivered twice or a close started twice all end in the same ledger: the
-computed rows are fixed before any is written, every output row has a unique key, chunks are
-claimed, and a period has at most one final run. See docs/adr/0003-close-orchestration.md.
+A killed worker, a task delivered twice or a close started twice all end in the same ledger: a
+chunk's rows are fixed once stored (a compute resumed after a crash must compute the same rows for
+the chunks stored before, checked by digest, or the run fails), every output row has a unique key,
+chunks are claimed, and a period has at most one final run. See docs/adr/0003-close-orchestration.md
+and docs/adr/0006-close-pipeline.md.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import gc
+import hashlib
+import itertools
 import json
 import logging
 import math
@@ -29,7 +36,7 @@ import socket
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
@@ -56,7 +63,7 @@ from commissions.models import (
     Statement,
 )
 from core.errors import ApplicationError, Conflict
-from core.locks import advisory_xact_lock, try_advisory_xact_lock
+from core.locks import advisory_xact_lock, try_advisory_session_lock
 from core.money import ZERO, money_str, round_cents
 from core.periods import next_period, period_bounds, period_label, previous_period
 from core.services import audit_record
@@ -243,19 +250,31 @@ def _schedule_advance(run: CloseRun) -> None:
 def close_run_advance(*, run_id: int, inline: bool = False) -> None:
     """Move the run forward from wherever it is. Safe to call any number of times, concurrently.
 
-    Chunks go to Celery (or run eagerly without a broker); `inline` writes them here, one by one.
+    Each chunk is written as soon as it is stored, while the compute stores the next ones: by
+    Celery workers, or without a broker (or with `inline`) by this process, on threads with their
+    own connections when it may (else one by one, after the compute).
     """
+    from commissions import tasks
+
     run = CloseRun.objects.get(pk=run_id)
     if run.status == CloseRunStatus.SUCCEEDED:
         return
-    if run.phase in (ClosePhase.QUEUED, ClosePhase.COMPUTE) and run.chunks_total == 0:
-        try:
-            computed = _compute_phase(run_id)
-        except Exception as exc:
-            _fail_run(run_id, exc)
-            raise
+    here = inline or _tasks_run_eagerly()
+    dispatched: set[int] = set()
+    if run.phase in (ClosePhase.QUEUED, ClosePhase.COMPUTE):
+
+        def dispatch(chunk_id: int) -> None:
+            dispatched.add(chunk_id)
+            transaction.on_commit(lambda: tasks.close_chunk.delay(chunk_id))
+
+        writers = _writers_here() if here else 0
+        if writers > 1:
+            with ChunkWriters(writers) as pool:
+                computed = _compute_or_fail(run_id, stored=pool.write)
+        else:
+            computed = _compute_or_fail(run_id, stored=None if here else dispatch)
         if not computed:
-            return  # another worker holds the compute lock; it dispatches the chunks
+            return  # another worker holds the compute lock; it writes or dispatches the chunks
     pending = list(
         CloseChunk.objects.filter(run_id=run_id)
         .exclude(status=CloseChunkStatus.DONE)
@@ -265,20 +284,26 @@ def close_run_advance(*, run_id: int, inline: bool = False) -> None:
     if not pending:
         close_run_finalize(run_id=run_id)
         return
-    writers = _writers_here(len(pending)) if inline or _tasks_run_eagerly() else 1
-    if writers > 1:
-        _write_chunks_on_threads(pending, writers)
+    if here:
+        writers = _writers_here(len(pending))
+        if writers > 1:
+            _write_chunks_on_threads(pending, writers)
+        else:
+            for chunk_id in pending:
+                close_chunk_write(chunk_id=chunk_id)
         close_run_finalize(run_id=run_id)
         return
-    if inline:
-        for chunk_id in pending:
-            close_chunk_write(chunk_id=chunk_id)
-        close_run_finalize(run_id=run_id)
-        return
-    from commissions import tasks
-
     for chunk_id in pending:
-        tasks.close_chunk.delay(chunk_id)
+        if chunk_id not in dispatched:  # a second task for a chunk being written would only wait
+            tasks.close_chunk.delay(chunk_id)
+
+
+def _compute_or_fail(run_id: int, *, stored: Callable[[int], None] | None) -> bool:
+    try:
+        return _compute_phase(run_id, stored=stored)
+    except Exception as exc:
+        _fail_run(run_id, exc)
+        raise
 
 
 def _tasks_run_eagerly() -> bool:
@@ -287,44 +312,72 @@ def _tasks_run_eagerly() -> bool:
     return bool(app.conf.task_always_eager)
 
 
-def _writers_here(chunks: int) -> int:
+def _writers_here(chunks: int | None = None) -> int:
     """How many chunks this process writes at once when it writes them itself (no broker, or
     `inline`): COMMISSION_CLOSE_INPROCESS_WRITERS threads, each on its own connection, as Celery
     workers would. One inside a transaction (a test, a caller's atomic block): other connections
     would not see its uncommitted rows."""
     if connection.in_atomic_block or connection.vendor != "postgresql":
         return 1
-    configured = getattr(settings, "COMMISSION_CLOSE_INPROCESS_WRITERS", IN_PROCESS_WRITERS)
-    return max(1, min(chunks, int(configured)))
+    configured = max(1, int(getattr(settings, "COMMISSION_CLOSE_INPROCESS_WRITERS", IN_PROCESS_WRITERS)))
+    return configured if chunks is None else max(1, min(chunks, configured))
 
 
-def _write_chunks_on_threads(chunk_ids: list[int], writers: int) -> None:
-    """Write the chunks on `writers` threads. PostgreSQL does the work of a write (COPY, indexes,
-    the rank update), so threads use the cores as worker processes would; a failed chunk is
-    recorded as failed by close_chunk_write and re-raised here, after the other chunks."""
-    pending: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for chunk_id in chunk_ids:
-        pending.put(chunk_id)
+class ChunkWriters:
+    """Threads that write the chunks handed to them (`write`) until the block ends, each on its own
+    connection, as Celery workers would: PostgreSQL does the work of a write (COPY, indexes, the
+    rank update), so threads use the cores as worker processes would, and the compute's Python
+    runs meanwhile. A failed chunk is recorded as failed by close_chunk_write; the first failure is
+    raised when the block ends, after the other chunks are written."""
 
-    def write_until_none_left() -> list[BaseException]:
+    def __init__(self, threads: int):
+        self.threads = threads
+        self._queue: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="close-chunk")
+        self._futures: list[Any] = []
+
+    def __enter__(self) -> ChunkWriters:
+        self._futures = [
+            self._pool.submit(_on_own_connection, self._write_until_closed) for _ in range(self.threads)
+        ]
+        return self
+
+    def write(self, chunk_id: int) -> None:
+        self._queue.put(chunk_id)
+
+    def _write_until_closed(self) -> list[BaseException]:
         # One connection per thread for all its chunks: a new backend per chunk would build its
         # catalog caches and compile the triggers' functions again every time.
         failures: list[BaseException] = []
-        while True:
-            try:
-                chunk_id = pending.get_nowait()
-            except queue.Empty:
-                return failures
+        while (chunk_id := self._queue.get()) is not None:
             try:
                 close_chunk_write(chunk_id=chunk_id)
             except Exception as exc:  # recorded on the chunk; the other chunks are still written
                 failures.append(exc)
+        return failures
 
-    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="close-chunk") as pool:
-        futures = [pool.submit(_on_own_connection, write_until_none_left) for _ in range(writers)]
-    for future in futures:
-        for failure in future.result():
-            raise failure
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if exc_type is not None:
+            # The block failed: leave the chunks not yet taken pending (a resume writes them).
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+        for _ in range(self.threads):
+            self._queue.put(None)
+        self._pool.shutdown(wait=True)
+        if exc_type is None:
+            for future in self._futures:
+                for failure in future.result():
+                    raise failure
+
+
+def _write_chunks_on_threads(chunk_ids: list[int], writers: int) -> None:
+    """Write the chunks (stored already) on `writers` threads; see ChunkWriters."""
+    with ChunkWriters(writers) as pool:
+        for chunk_id in chunk_ids:
+            pool.write(chunk_id)
 
 
 def _on_own_connection(function: Any, *args: Any, **kwargs: Any) -> Any:
@@ -355,20 +408,28 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _compute_phase(run_id: int) -> bool:
-    now = timezone.now()
-    CloseRun.objects.filter(pk=run_id, chunks_total=0).exclude(status=CloseRunStatus.SUCCEEDED).update(
-        status=CloseRunStatus.RUNNING, phase=ClosePhase.COMPUTE, started_at=now, error=""
-    )
+def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) -> bool:
+    """Compute the run and store its chunks, each committed on its own and then handed to `stored`
+    (to be written while the next ones are encoded); False when another process is computing it.
+
+    A stored chunk's rows are fixed: it may be written at once. A compute resumed after a crash
+    stores only the chunks still missing and checks that the chunks stored before hold the rows it
+    computed again (their digest). If they do not (the inputs changed in between, as they can in
+    a preview's open period), the run fails instead of mixing two computations in one ledger.
+    """
     # Inside an outer transaction (a test, a caller's atomic block) another connection would not
     # see its rows: read on this connection only.
     concurrent_reads = not connection.in_atomic_block and connection.vendor == "postgresql"
-    with transaction.atomic(), _gc_paused():
-        if not try_advisory_xact_lock(f"commission-close-run:{run_id}"):
+    with _gc_paused(), try_advisory_session_lock(f"commission-close-run:{run_id}") as locked:
+        if not locked:
             return False
+        computing = (ClosePhase.QUEUED, ClosePhase.COMPUTE)
         run = CloseRun.objects.select_related("period", "plan").get(pk=run_id)
-        if run.chunks_total:
+        if run.phase not in computing or run.status == CloseRunStatus.SUCCEEDED:
             return True
+        CloseRun.objects.filter(pk=run_id).update(
+            status=CloseRunStatus.RUNNING, phase=ClosePhase.COMPUTE, started_at=timezone.now(), error=""
+        )
         started = time.monotonic()
         computed = compute_close(run, concurrent_reads=concurrent_reads)
         size = _chunk_size()
@@ -378,55 +439,127 @@ def _compute_phase(run_id: int) -> bool:
         ranges = [
             (ids[k * size], ids[min(len(ids), (k + 1) * size) - 1]) if ids else (0, 0) for k in range(count)
         ]
-        summary = computed.summary
-        parts = _chunk_parts(computed, ranges)
-        del computed  # the rows now live in the parts only
-        # Encode and store one chunk at a time, releasing its rows as it goes (peak memory).
-        for number, distributors in enumerate(ranges):
-            part = parts[number]
-            parts[number] = None  # type: ignore[call-overload]
-            CloseChunk.objects.create(
-                run=run, number=number, distributors=len(part["statements"]), lines=len(part["lines"]),
-                payload=encode_payload(run, part, distributors=distributors),
-            )  # fmt: skip
-            del part
-        run.chunks_total = count
-        run.phase = ClosePhase.WRITE
-        run.compute_seconds = time.monotonic() - started
-        run.summary = summary
-        run.save(update_fields=["chunks_total", "phase", "compute_seconds", "summary"])
+        stored_before = dict(CloseChunk.objects.filter(run_id=run_id).values_list("number", "digest"))
+        if stored_before and run.chunks_total != count:
+            raise _inputs_changed(run)
+        CloseRun.objects.filter(pk=run_id).update(chunks_total=count)  # chunks are counted from now on
+        # Build, encode and store one chunk at a time: the first is written while the next are built.
+        for number, (distributors, part) in enumerate(zip(ranges, computed.parts(ranges), strict=True)):
+            payload, digest = encode_payload(run, part, distributors=distributors)
+            if number in stored_before:
+                if stored_before[number] != digest:
+                    raise _inputs_changed(run)
+                continue
+            with transaction.atomic():
+                chunk = CloseChunk.objects.create(
+                    run=run, number=number, distributors=len(part["statements"]), lines=len(part["lines"]),
+                    payload=payload, digest=digest,
+                )  # fmt: skip
+            del part, payload
+            if stored is not None:
+                stored(chunk.pk)
+        summary = computed.summary()
+        del computed
+        CloseRun.objects.filter(pk=run_id).update(
+            phase=ClosePhase.WRITE, compute_seconds=time.monotonic() - started, summary=summary
+        )
     return True
 
 
-def _chunk_parts(computed: ComputedClose, ranges: list[tuple[int, int]]) -> list[dict[str, list]]:
-    """The computed rows split by chunk (chunk k: the distributors of ranges[k], all their rows)."""
-    starts = [start for start, _ in ranges]
-    parts: list[dict[str, list]] = [{} for _ in ranges]
-    for name, rows in (("results", computed.results), ("statements", computed.statements)):
-        # In id order: each chunk's rows are one slice.
-        keys = [row[0] for row in rows]
-        for part, (start, end) in zip(parts, ranges, strict=True):
-            part[name] = rows[bisect.bisect_left(keys, start) : bisect.bisect_right(keys, end)]
-    # Ledger lines come by kind and level, not by earner: one pass, each line to its chunk.
-    lists: list[list] = [[] for _ in ranges]
-    for part, rows in zip(parts, lists, strict=True):
-        part["lines"] = rows
-    position = bisect.bisect_right
-    for row in computed.lines:
-        lists[position(starts, row[0]) - 1].append(row)
-    return parts
+def _inputs_changed(run: CloseRun) -> ApplicationError:
+    return ApplicationError(
+        f"The close of {run.period} was computed again after an interruption and the result differs "
+        "from the chunks stored the first time (orders, returns or distributors changed in between). "
+        + ("Start a new preview." if run.kind == CloseRunKind.PREVIEW else "Contact support: the final "
+           "close cannot be finished from two different computations.")
+    )  # fmt: skip
 
 
 class ComputedClose:
-    def __init__(
-        self, results: list[tuple], lines: list[LineRow], statements: list[StatementRow], summary: dict
-    ):
-        self.results = results
-        self.lines = lines
-        self.statements = statements
-        self.summary = summary
-        # build_statements returns one statement per distributor, in id order.
-        self.distributor_ids = [r.distributor_id for r in statements]
+    """A run computed up to its rows: the engine's results and lines, clawbacks, adjustments and the
+    balances carried in. `parts(ranges)` builds the rows chunk by chunk, in id order (results,
+    ledger lines, statements of each range of distributors), so the first chunk can be stored and
+    written while the next ones are built; `summary()` is the run's report once every part is built.
+    """
+
+    def __init__(self, run: CloseRun, plan: Any, inputs: Any, result: Any, extra_lines: list[LineRow],
+                 carried_in: dict[int, Decimal]):  # fmt: skip
+        self.run, self.plan, self.inputs, self.result = run, plan, inputs, result
+        self.extra_lines, self.carried_in = extra_lines, carried_in
+        # A statement for everyone in the period, and for anyone else with a line or a balance.
+        others = ({line.distributor_id for line in extra_lines} | set(carried_in)) - set(inputs.ids)
+        self.distributor_ids = sorted([*inputs.ids, *others]) if others else inputs.ids
+        self._built: list[dict[str, list]] = []
+
+    def parts(self, ranges: list[tuple[int, int]]) -> Iterator[dict[str, list]]:
+        """The rows of each range of distributor ids (`ranges` cover them all, in order)."""
+        starts = [start for start, _ in ranges]
+        lines: list[list[LineRow]] = [[] for _ in ranges]
+        position, new = bisect.bisect_right, tuple.__new__  # LineRow's own __new__ is Python code
+        # The engine's lines are personal and override lines only: their keys as line_key makes them.
+        for kind, earner_id, source, level, rate, base, amount in self.result.lines:
+            key = "personal" if kind == "personal" else f"override:{source}:{level}"
+            lines[position(starts, earner_id) - 1].append(
+                new(LineRow, (earner_id, kind, key, source, level, rate, base, amount, None, None, None))
+            )
+        for line in self.extra_lines:
+            lines[position(starts, line.distributor_id) - 1].append(line)
+        inputs, input_ids, everyone = self.inputs.inputs, self.inputs.ids, self.distributor_ids
+        computed = self.result.distributors
+        for number, (start, end) in enumerate(ranges):
+            results: list[tuple] = []
+            add = results.append
+            # Unpacked by position (DistributorInput, DistributorResult): a million rows.
+            for row in inputs[bisect.bisect_left(input_ids, start) : bisect.bisect_right(input_ids, end)]:
+                # fmt: off
+                id_, sponsor_id, _, _, customer_cv, paid, _, own_cv, customers, _ = row
+                (_, pcv, ppc, pv, gv, share, rewardable, active, met, eligible, rank, title, frontline, _,
+                 group_qv, group_cv) = computed[id_]
+                add((id_, sponsor_id, pcv, ppc, pv, gv, customer_cv, own_cv, paid, customers, share,
+                     rewardable, active, met, eligible, rank, title, frontline, group_qv, group_cv))
+                # fmt: on
+            statements = build_statements(
+                distributors=everyone[bisect.bisect_left(everyone, start) : position(everyone, end)],
+                lines=lines[number],
+                carried_in=self.carried_in,
+                minimum=self.plan.payout_minimum,
+            )
+            part = {"results": results, "lines": lines[number], "statements": statements}
+            self._built.append(part)
+            yield part
+
+    def summary(self) -> dict[str, Any]:
+        """The period report of the run, from the rows built (after every part)."""
+        from compliance.selectors import order_figures, run_figures
+
+        chain = itertools.chain.from_iterable
+        statements = list(chain(part["statements"] for part in self._built))
+        lines = list(chain(part["lines"] for part in self._built))
+        ranks = Counter(r.paid_as_rank for r in self.result.distributors.values())
+        period = self.run.period.start
+        return {
+            **statement_totals(statements),
+            "period": period_label(period),
+            "plan": self.run.plan.version,
+            "distributors": len(self.inputs.ids),
+            "statements": len(statements),
+            "ranks": {str(rank): ranks[rank] for rank in sorted(ranks)},
+            "total_rewardable_cv": money_str(self.result.total_rewardable_cv),
+            "breakage": str(self.result.breakage),
+            "host_credit_issued": str(host_credit_issued(period)),
+            "lines": len(lines),
+            # The compliance report's order figures, from the same aggregation (it reads no order line).
+            "order_figures": order_figures(
+                self.inputs.volumes.values(), self.plan.personal_consumption_cap_qv
+            ).as_json(),
+            # Its rewards and payouts, from the rows written (it reads none back).
+            "run_figures": run_figures(
+                lines,
+                statements,
+                # id, customer CV, rewardable CV
+                ((row[0], row[6], row[11]) for row in chain(part["results"] for part in self._built)),
+            ).as_json(),
+        }
 
 
 def _tree_problems() -> list[str]:
@@ -439,24 +572,22 @@ def _tree_problems() -> list[str]:
 
 
 def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedClose:
-    """Everything the run writes, computed in memory from a few SQL reads (no per-node queries).
+    """The run computed in memory from a few SQL reads (no per-node queries), up to its rows.
 
     `concurrent_reads`: read on a second connection too; only when the caller's transaction holds no
     uncommitted rows the reads need (the compute phase outside any outer transaction)."""
     from commissions.engine import compute_period
     from commissions.plan_document import parse_plan_document
-    from compliance.selectors import order_figures, run_figures
 
     period = run.period.start
     if concurrent_reads:
-        # The volume sums keep PostgreSQL busy while this process waits: count the paying
-        # customers, check the tree and read the distributors meanwhile, on connections of their own.
+        # The volume sums keep PostgreSQL busy while this process waits: check the tree and read
+        # the distributors meanwhile, on connections of their own.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="close-read") as pool:
-            counted = pool.submit(_on_own_connection, aggregation.paying_customers, period)
             checked = pool.submit(_on_own_connection, _tree_problems)
             read = pool.submit(_on_own_connection, aggregation.period_distributors, period)
             sums = aggregation.volume_sums(period)
-            volumes = aggregation.combine_volumes(sums, counted.result())
+            volumes = aggregation.combine_volumes(sums)
             del sums
             problems, distributors = checked.result(), read.result()
     else:
@@ -470,56 +601,8 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
     inputs = period_inputs(period, volumes=volumes, distributors=distributors)
     del volumes, distributors
     result = compute_period(plan, inputs.inputs)
-
-    results: list[tuple] = []
-    add = results.append
-    distributors = result.distributors
-    # inputs.inputs and inputs.ids are the same distributors in the same (id) order.
-    # Unpacked by position (DistributorInput, DistributorResult): a million rows.
-    for distributor_id, sponsor_id, _, _, customer_cv, paid, _, own_cv, customers, _ in inputs.inputs:
-        # fmt: off
-        (_, pcv, ppc, pv, gv, share, rewardable, active, met, eligible, rank, title, frontline, _,
-         group_qv, group_cv) = distributors[distributor_id]
-        add((distributor_id, sponsor_id, pcv, ppc, pv, gv, customer_cv, own_cv, paid, customers, share,
-             rewardable, active, met, eligible, rank, title, frontline, group_qv, group_cv))
-        # fmt: on
-    ranks = Counter(r.paid_as_rank for r in distributors.values())
-
-    new = tuple.__new__  # LineRow's own __new__ is Python code: too slow a million times
-    # The engine's lines are personal and override lines only: their keys as line_key makes them.
-    lines = [
-        new(LineRow, (earner_id, kind, "personal" if kind == "personal" else f"override:{source_id}:{level}",
-                      source_id, level, rate, base, amount, None, None, None))
-        for kind, earner_id, source_id, level, rate, base, amount in result.lines
-    ]  # fmt: skip
-    lines.extend(clawback_lines(period))
-    lines.extend(adjustment_lines(period))
-
-    carried = carried_in_by_distributor(period)
-    statements = build_statements(
-        existing=inputs.ids, lines=lines, carried_in=carried, minimum=plan.payout_minimum
-    )
-    summary = {
-        **statement_totals(statements),
-        "period": period_label(period),
-        "plan": run.plan.version,
-        "distributors": len(inputs.ids),
-        "statements": len(statements),
-        "ranks": {str(rank): ranks[rank] for rank in sorted(ranks)},
-        "total_rewardable_cv": money_str(result.total_rewardable_cv),
-        "breakage": str(result.breakage),
-        "host_credit_issued": str(host_credit_issued(period)),
-        "lines": len(lines),
-        # The compliance report's order figures, from the same aggregation (it reads no order line).
-        "order_figures": order_figures(inputs.volumes.values(), plan.personal_consumption_cap_qv).as_json(),
-        # Its rewards and payouts, from the rows about to be written (it reads none back).
-        "run_figures": run_figures(
-            lines,
-            statements,
-            ((row[0], row[6], row[11]) for row in results),  # id, customer CV, rewardable CV
-        ).as_json(),
-    }
-    return ComputedClose(results, lines, statements, summary)
+    extra_lines = [*clawback_lines(period), *adjustment_lines(period)]
+    return ComputedClose(run, plan, inputs, result, extra_lines, carried_in_by_distributor(period))
 
 
 def statement_totals(statements: Sequence[StatementRow]) -> dict[str, Any]:
@@ -559,20 +642,21 @@ def carried_in_by_distributor(period: dt.date) -> dict[int, Decimal]:
 
 
 def build_statements(
-    *, existing: Iterable[int], lines: Sequence[LineRow], carried_in: dict[int, Decimal], minimum: Decimal
+    *, distributors: Iterable[int], lines: Sequence[LineRow], carried_in: dict[int, Decimal], minimum: Decimal
 ) -> list[StatementRow]:
-    """carried in + the period's lines = net; paid out when net >= minimum, else carried (spec §9)."""
+    """carried in + the period's lines = net; paid out when net >= minimum, else carried (spec §9).
+
+    One statement for each of `distributors` (in id order), who must include every earner of `lines`."""
     totals: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
     slot = {"personal": 0, "override": 1, "clawback": 2, "adjustment": 3}
     for line in lines:
         totals[line.distributor_id][slot[line.kind]] += line.amount
-    everyone = set(existing) | set(totals) | set(carried_in)
     statements: list[StatementRow] = []
     add, new = statements.append, tuple.__new__
     nothing = (ZERO, ZERO, ZERO, ZERO)
     # Lines are rounded to cents and balances are cents: every sum below is exact, no rounding.
-    for distributor_id in sorted(everyone):
-        personal, override, clawbacks, adjustments = totals.get(distributor_id, nothing)
+    for distributor_id in distributors:
+        personal, override, clawbacks, adjustments = totals.pop(distributor_id, nothing)
         carried = carried_in.get(distributor_id, ZERO)
         net = carried + personal + override + clawbacks + adjustments
         payout = net if net >= minimum else ZERO
@@ -580,6 +664,8 @@ def build_statements(
             new(StatementRow, (distributor_id, carried, personal, override, clawbacks, adjustments, net,
                                payout, net - payout))
         )  # fmt: skip
+    if totals:  # a line of someone without a statement would be lost
+        raise ValueError(f"ledger lines of distributors without a statement: {sorted(totals)[:10]}")
     return statements
 
 
@@ -630,14 +716,15 @@ def copy_text(head: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
 
 def encode_payload(
     run: CloseRun, payload: dict[str, list[Sequence[Any]]], *, distributors: tuple[int, int]
-) -> bytes:
+) -> tuple[bytes, str]:
+    """The chunk's payload, compressed, and the SHA-256 of its rows (see CloseChunk.digest)."""
     head = (run.pk, run.period_id)
     texts = [copy_text(head, payload[table]) for table in PAYLOAD_TABLES]
     if any("\\" in text for text in texts):
         raise ApplicationError("A close row holds a backslash: it cannot be written as COPY text.")
     header = f"{distributors[0]}\t{distributors[1]}\n"
-    body = "\x00".join([header, *texts]).encode("utf-8")
-    return zlib.compress(_PAYLOAD_MAGIC + body, 1)
+    body = _PAYLOAD_MAGIC + "\x00".join([header, *texts]).encode("utf-8")
+    return zlib.compress(body, 1), hashlib.sha256(body).hexdigest()
 
 
 def decode_payload(blob: bytes | memoryview, run: CloseRun | None = None) -> ChunkPayload:
@@ -697,9 +784,11 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
             if chunk.status != CloseChunkStatus.RUNNING or chunk.claimed_by != worker[:200]:
                 return CHUNK_BUSY
             run = chunk.run
-            CloseRun.objects.filter(pk=run.pk, status=CloseRunStatus.FAILED).update(
-                status=CloseRunStatus.RUNNING, error=""
-            )
+            # A chunk retried after a failed chunk puts the run back to running; a failed compute
+            # stays failed (chunks it stored may still be written: their rows are fixed).
+            CloseRun.objects.filter(pk=run.pk, status=CloseRunStatus.FAILED).exclude(
+                phase__in=(ClosePhase.QUEUED, ClosePhase.COMPUTE)
+            ).update(status=CloseRunStatus.RUNNING, error="")
             payload = decode_payload(chunk.payload, run)
             write_chunk_rows(run, chunk.number, payload)
             if run.kind == CloseRunKind.FINAL and payload.distributors is not None:
@@ -801,7 +890,8 @@ def close_run_finalize(*, run_id: int) -> bool:
         if run.status == CloseRunStatus.SUCCEEDED:
             return True
         if (
-            run.chunks_total == 0
+            run.phase in (ClosePhase.QUEUED, ClosePhase.COMPUTE)  # chunks are still being stored
+            or run.chunks_total == 0
             or CloseChunk.objects.filter(run=run).exclude(status=CloseChunkStatus.DONE).exists()
         ):
             return False

@@ -74,6 +74,60 @@ def test_a_crash_in_a_chunk_then_a_resume_gives_the_ledger_of_a_clean_run(s1, mo
     assert Statement.objects.filter(run=run).count() == 11
 
 
+def crash_in_compute_after(monkeypatch, stored: int) -> None:
+    """The compute dies after storing `stored` chunks (which may be written already)."""
+    real = close_service.encode_payload
+    encoded = []
+
+    def encode_then_crash(run, payload, *, distributors):
+        if len(encoded) == stored:
+            raise SimulatedCrash(f"worker died after storing {stored} chunks")
+        encoded.append(distributors)
+        return real(run, payload, distributors=distributors)
+
+    monkeypatch.setattr(close_service, "encode_payload", encode_then_crash)
+
+
+def test_a_compute_that_dies_after_storing_chunks_resumes_with_the_ledger_of_a_clean_run(s1, monkeypatch):
+    clean = ledger_tuples(close("2026-10", preview=True))
+    crash_in_compute_after(monkeypatch, 2)
+    with pytest.raises(SimulatedCrash):
+        close("2026-10")
+    monkeypatch.undo()
+    run = CloseRun.objects.get(kind="final")
+    assert (run.status, run.phase, run.chunks_total) == ("failed", "compute", 4)
+    assert list(run.chunks.values_list("number", "status")) == [(0, "pending"), (1, "pending")]
+    # A writer took the first stored chunk before the compute died: its rows are in the ledger.
+    first = run.chunks.get(number=0)
+    assert close_service.close_chunk_write(chunk_id=first.pk) == close_service.CHUNK_WRITTEN
+    assert not close_service.close_run_finalize(run_id=run.pk)  # not before the compute is done
+    run.refresh_from_db()
+    assert run.status == "failed"  # a written chunk does not hide the failed compute
+
+    resumed = close("2026-10")
+    assert resumed.pk == run.pk and (resumed.status, resumed.period.status) == ("succeeded", "closed")
+    assert ledger_tuples(resumed) == clean
+    assert list(resumed.chunks.values_list("number", "attempts")) == [(0, 1), (1, 1), (2, 1), (3, 1)]
+
+
+def test_a_resumed_compute_that_computes_other_rows_than_it_stored_fails_and_writes_nothing_more(
+    s1, monkeypatch
+):
+    crash_in_compute_after(monkeypatch, 2)
+    with pytest.raises(SimulatedCrash):
+        close("2026-10", preview=True)
+    monkeypatch.undo()
+    run = CloseRun.objects.get(kind="preview")
+    # As if the inputs had changed in between: the stored chunk no longer matches a new compute.
+    CloseChunk.objects.filter(run=run, number=1).update(digest="0" * 64)
+
+    with pytest.raises(ApplicationError, match="result differs from the chunks stored"):
+        close_service.close_run_advance(run_id=run.pk, inline=True)
+    run.refresh_from_db()
+    assert run.status == "failed" and "Start a new preview" in run.error
+    assert run.chunks.count() == 2 and not LedgerLine.objects.filter(run=run).exists()
+
+
 def test_a_worker_killed_mid_chunk_leaves_a_claim_that_is_taken_over_once_stale(s1, monkeypatch):
     clean = ledger_tuples(close("2026-10", preview=True))
     crash_in_chunk(monkeypatch, 1)

@@ -1,7 +1,9 @@
 """Without a broker the close writes its chunks in this process, on threads with their own
-connections (as Celery workers would): the same ledger, ranks and closed period as one by one."""
+connections (as Celery workers would), each as soon as the compute has stored it: the same ledger,
+ranks and closed period as one by one."""
 
 import io
+import threading
 
 import pytest
 from django.core.management import call_command
@@ -23,18 +25,26 @@ def test_chunks_written_on_threads_give_the_ledger_and_ranks_of_a_one_by_one_clo
     settings.COMMISSION_CLOSE_INPROCESS_WRITERS = 1
     one_by_one = close("2026-10", preview=True)
 
-    threaded = []
-    real = close_service._write_chunks_on_threads
+    handed, writers_threads = [], set()
+    real_hand = close_service.ChunkWriters.write
+    real_write = close_service.close_chunk_write
 
-    def counted(ids, writers):
-        threaded.append((len(ids), writers))
-        return real(ids, writers)
+    def hand(pool, chunk_id):
+        # Each chunk goes to the writers as soon as it is stored, while the compute goes on.
+        handed.append((CloseRun.objects.get(chunks__pk=chunk_id).phase, pool.threads))
+        real_hand(pool, chunk_id)
 
-    monkeypatch.setattr(close_service, "_write_chunks_on_threads", counted)
+    def write(**kwargs):
+        writers_threads.add(threading.current_thread().name.split("_")[0])
+        return real_write(**kwargs)
+
+    monkeypatch.setattr(close_service.ChunkWriters, "write", hand)
+    monkeypatch.setattr(close_service, "close_chunk_write", write)
     settings.COMMISSION_CLOSE_INPROCESS_WRITERS = 2
     final = close("2026-10")
 
-    assert threaded == [(4, 2)]
+    assert handed == [("compute", 2)] * 4
+    assert writers_threads == {"close-chunk"}
     assert (final.status, final.chunks_done, final.period.status) == ("succeeded", 4, "closed")
     assert ledger_tuples(final) == ledger_tuples(one_by_one)
     # Ranks and titles were written by the chunks' own transactions: every distributor has the
