@@ -136,12 +136,17 @@ class RunFigures(StoredFigures):
 _STORED_RATIO_PLACES = Decimal("1E-12")  # the scale results store rewardable CV with
 
 
-def run_figures(
-    lines: Iterable[Any], statements: Iterable[Any], sources: Iterable[tuple[int, Decimal, Decimal]]
-) -> RunFigures:
-    """The report's figures of a run from its ledger lines and statements as the close computed
-    them (LineRow and StatementRow tuples), and (distributor id, customer CV, rewardable CV) of
-    every distributor in the run. Tuples are read by position: a million of them."""
+@dataclass(frozen=True)
+class LineSums:
+    """Personal and override money of a run's ledger lines, and the override money per source."""
+
+    personal: Decimal = ZERO
+    override: Decimal = ZERO
+    override_by_source: dict[int, Decimal] = field(default_factory=dict)
+
+
+def line_sums(lines: Iterable[Any]) -> LineSums:
+    """LineSums of LineRow tuples (read by position: millions of them)."""
     personal = override = ZERO
     override_by_source: dict[int, Decimal] = {}
     get = override_by_source.get
@@ -153,6 +158,18 @@ def run_figures(
             override_by_source[line[3]] = get(line[3], ZERO) + amount
         elif kind == "personal":
             personal += line[7]
+    return LineSums(personal, override, override_by_source)
+
+
+def run_figures(
+    lines: LineSums, statements: Iterable[Any], sources: Iterable[tuple[int, Decimal, Decimal]]
+) -> RunFigures:
+    """The report's figures of a run from the sums of its ledger lines (line_sums, or summed as the
+    close builds them) and its statements as the close computed them (StatementRow tuples), and
+    (distributor id, customer CV, rewardable CV) of every distributor in the run. Tuples are read
+    by position: a million of them."""
+    personal, override = lines.personal, lines.override
+    get = lines.override_by_source.get
     override_customer = ZERO
     for source_id, customer_cv, rewardable_cv in sources:
         amount = get(source_id)

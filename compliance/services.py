@@ -18,6 +18,7 @@ from django.utils import timezone
 from commissions.plan_document import current_plan_document
 from compliance.models import ComplianceReport
 from compliance.selectors import (
+    LineSums,
     OrderFigures,
     compliance_thresholds,
     order_figures,
@@ -199,7 +200,7 @@ def _statement_figures(run: Any) -> dict[str, Any]:
         # The same figures the close computes from its statements (in StatementRow's order).
         columns = ("distributor_id", "carried_in", "personal", "override", "clawbacks", "adjustments")
         rows = Statement.objects.filter(run=run).values_list(*columns, "net", "payout")
-        f = run_figures((), rows, ())
+        f = run_figures(LineSums(), rows, ())
         n, earning, paid_n, total_payout = f.statements, f.earning, f.paid, f.total_payout
         paid_sum, median_all, median_paid = f.paid_payout, f.median_payout, f.median_payout_paid
     return _payout_figures(n, earning, paid_n, total_payout, paid_sum, median_all, median_paid)

@@ -29,13 +29,14 @@ import itertools
 import json
 import logging
 import math
+import operator
 import os
 import queue
 import re
 import socket
 import time
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -432,13 +433,8 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
         )
         started = time.monotonic()
         computed = compute_close(run, concurrent_reads=concurrent_reads)
-        size = _chunk_size()
-        ids = computed.distributor_ids
-        count = max(1, math.ceil(len(ids) / size))
-        # Chunk k holds the k-th range of distributor ids (in id order) with all their rows.
-        ranges = [
-            (ids[k * size], ids[min(len(ids), (k + 1) * size) - 1]) if ids else (0, 0) for k in range(count)
-        ]
+        ranges = computed.chunk_ranges(_chunk_size())
+        count = len(ranges)
         stored_before = dict(CloseChunk.objects.filter(run_id=run_id).values_list("number", "digest"))
         if stored_before and run.chunks_total != count:
             raise _inputs_changed(run)
@@ -491,26 +487,79 @@ class ComputedClose:
         self.distributor_ids = sorted([*inputs.ids, *others]) if others else inputs.ids
         self._built: list[dict[str, list]] = []
 
+    def chunk_ranges(self, size: int) -> list[tuple[int, int]]:
+        """Ranges of distributor ids (first, last), one per chunk: as many chunks as it takes for
+        `size` distributors each, cut so that they hold about as many rows each. Distributor ids
+        are not all alike: a top leader earns an override line from every source in reach, so the
+        first 25,000 ids of a million can hold half of the ledger lines, and one chunk would keep
+        one writer busy for a third of the close."""
+        ids = self.distributor_ids
+        if not ids:
+            return [(0, 0)]
+        count = max(1, math.ceil(len(ids) / size))
+        # Rows per distributor: a result and a statement (about), and the lines they earn.
+        lines_of = Counter(map(operator.itemgetter(1), self.result.lines))
+        lines_of.update(line.distributor_id for line in self.extra_lines)
+        weight = lines_of.get
+        reach = list(itertools.accumulate(2 + weight(distributor_id, 0) for distributor_id in ids))
+        total = reach[-1]
+        # Chunk k ends after the first distributor whose rows reach k+1 shares of the total.
+        ends = sorted({bisect.bisect_left(reach, total * (k + 1) / count) for k in range(count - 1)})
+        ends.append(len(ids) - 1)
+        ranges, start = [], 0
+        for end in ends:
+            if end >= start:  # a distributor with more than a share of the rows makes a chunk fewer
+                ranges.append((ids[start], ids[end]))
+                start = end + 1
+        return ranges
+
     def parts(self, ranges: list[tuple[int, int]]) -> Iterator[dict[str, list]]:
-        """The rows of each range of distributor ids (`ranges` cover them all, in order)."""
+        """The rows of each range of distributor ids (`ranges` cover them all, in order).
+
+        One pass over the ledger lines sorts them into chunks and sums them per earner and kind
+        for the statements (and per source for the compliance figures) as it goes: a few million
+        lines, so every pass and every attribute lookup counts.
+        """
+        from compliance.selectors import LineSums
+
         starts = [start for start, _ in ranges]
         lines: list[list[LineRow]] = [[] for _ in ranges]
+        chunk_of = [rows.append for rows in lines]
         position, new = bisect.bisect_right, tuple.__new__  # LineRow's own __new__ is Python code
+        # Per earner and slot (personal, override, clawback, adjustment): the statements' sums.
+        sums: list[dict[int, Decimal]] = [{}, {}, {}, {}]
+        personal, override = sums[0], sums[1]
+        by_source: dict[int, Decimal] = {}
+        personal_of, override_of, source_of = personal.get, override.get, by_source.get
+        personal_total = override_total = ZERO
         # The engine's lines are personal and override lines only: their keys as line_key makes them.
-        for kind, earner_id, source, level, rate, base, amount in self.result.lines:
-            key = "personal" if kind == "personal" else f"override:{source}:{level}"
-            lines[position(starts, earner_id) - 1].append(
-                new(LineRow, (earner_id, kind, key, source, level, rate, base, amount, None, None, None))
+        for kind, earner, source, level, rate, base, amount in self.result.lines:
+            personally = kind == "personal"
+            key = "personal" if personally else f"override:{source}:{level}"
+            chunk_of[position(starts, earner) - 1](
+                new(LineRow, (earner, kind, key, source, level, rate, base, amount, None, None, None))
             )
-        for line in self.extra_lines:
-            lines[position(starts, line.distributor_id) - 1].append(line)
+            if personally:
+                personal[earner] = personal_of(earner, ZERO) + amount
+                personal_total += amount
+            else:
+                override[earner] = override_of(earner, ZERO) + amount
+                by_source[source] = source_of(source, ZERO) + amount
+                override_total += amount
+        slot = {"personal": 0, "override": 1, "clawback": 2, "adjustment": 3}
+        for line in self.extra_lines:  # clawbacks and adjustments
+            chunk_of[position(starts, line.distributor_id) - 1](line)
+            earner, into = line.distributor_id, sums[slot[line.kind]]
+            into[earner] = into.get(earner, ZERO) + line.amount
+        self._line_sums = LineSums(personal_total, override_total, by_source)
+        self._line_count = sum(len(rows) for rows in lines)
         inputs, input_ids, everyone = self.inputs.inputs, self.inputs.ids, self.distributor_ids
         computed = self.result.distributors
         for number, (start, end) in enumerate(ranges):
             results: list[tuple] = []
             add = results.append
             # Unpacked by position (DistributorInput, DistributorResult): a million rows.
-            for row in inputs[bisect.bisect_left(input_ids, start) : bisect.bisect_right(input_ids, end)]:
+            for row in inputs[bisect.bisect_left(input_ids, start) : position(input_ids, end)]:
                 # fmt: off
                 id_, sponsor_id, _, _, customer_cv, paid, _, own_cv, customers, _ = row
                 (_, pcv, ppc, pv, gv, share, rewardable, active, met, eligible, rank, title, frontline, _,
@@ -520,42 +569,45 @@ class ComputedClose:
                 # fmt: on
             statements = build_statements(
                 distributors=everyone[bisect.bisect_left(everyone, start) : position(everyone, end)],
-                lines=lines[number],
+                sums=sums,
                 carried_in=self.carried_in,
                 minimum=self.plan.payout_minimum,
             )
             part = {"results": results, "lines": lines[number], "statements": statements}
+            lines[number] = []  # the part holds them now
             self._built.append(part)
             yield part
+        unsettled = [earner for into in sums for earner in into]  # statements took out their own
+        if unsettled:  # distributor_ids has every earner, so this never happens: no line is lost
+            raise ValueError(f"ledger lines of distributors without a statement: {unsettled[:10]}")
 
     def summary(self) -> dict[str, Any]:
         """The period report of the run, from the rows built (after every part)."""
         from compliance.selectors import order_figures, run_figures
 
         chain = itertools.chain.from_iterable
-        statements = list(chain(part["statements"] for part in self._built))
-        lines = list(chain(part["lines"] for part in self._built))
+        statements = [part["statements"] for part in self._built]
         ranks = Counter(r.paid_as_rank for r in self.result.distributors.values())
         period = self.run.period.start
         return {
-            **statement_totals(statements),
+            **statement_totals(chain(statements)),
             "period": period_label(period),
             "plan": self.run.plan.version,
             "distributors": len(self.inputs.ids),
-            "statements": len(statements),
+            "statements": sum(len(rows) for rows in statements),
             "ranks": {str(rank): ranks[rank] for rank in sorted(ranks)},
             "total_rewardable_cv": money_str(self.result.total_rewardable_cv),
             "breakage": str(self.result.breakage),
             "host_credit_issued": str(host_credit_issued(period)),
-            "lines": len(lines),
+            "lines": self._line_count,
             # The compliance report's order figures, from the same aggregation (it reads no order line).
             "order_figures": order_figures(
                 self.inputs.volumes.values(), self.plan.personal_consumption_cap_qv
             ).as_json(),
             # Its rewards and payouts, from the rows written (it reads none back).
             "run_figures": run_figures(
-                lines,
-                statements,
+                self._line_sums,
+                chain(statements),
                 # id, customer CV, rewardable CV
                 ((row[0], row[6], row[11]) for row in chain(part["results"] for part in self._built)),
             ).as_json(),
@@ -605,18 +657,25 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
     return ComputedClose(run, plan, inputs, result, extra_lines, carried_in_by_distributor(period))
 
 
-def statement_totals(statements: Sequence[StatementRow]) -> dict[str, Any]:
+def statement_totals(statements: Iterable[StatementRow]) -> dict[str, Any]:
     """The run's totals for its summary, from the statements it is about to write (they are fixed
     before any is written, so finalize need not read them back)."""
-    columns = list(zip(*statements, strict=True)) if statements else [()] * len(StatementRow._fields)
-    fields = dict(zip(StatementRow._fields, columns, strict=True))
+    carried_in = personal = override = clawbacks = adjustments = payout = carried_out = ZERO
+    paid = 0
+    for _, c_in, p, o, c, a, _, out, c_out in statements:  # StatementRow, by position
+        carried_in += c_in
+        personal += p
+        override += o
+        clawbacks += c
+        adjustments += a
+        payout += out
+        carried_out += c_out
+        if out > 0:
+            paid += 1
+    sums = (personal, override, clawbacks, adjustments, payout, carried_out, carried_in)
     names = ("personal", "override", "clawbacks", "adjustments", "payout", "carried_out", "carried_in")
-    totals = {name: str(round_cents(sum(fields[name], ZERO))) for name in names}
-    return {
-        "totals": totals,
-        "total_paid": totals["payout"],
-        "paid_distributors": sum(1 for payout in fields["payout"] if payout > 0),
-    }
+    totals = {name: str(round_cents(value)) for name, value in zip(names, sums, strict=True)}
+    return {"totals": totals, "total_paid": totals["payout"], "paid_distributors": paid}
 
 
 def carried_in_by_distributor(period: dt.date) -> dict[int, Decimal]:
@@ -642,30 +701,29 @@ def carried_in_by_distributor(period: dt.date) -> dict[int, Decimal]:
 
 
 def build_statements(
-    *, distributors: Iterable[int], lines: Sequence[LineRow], carried_in: dict[int, Decimal], minimum: Decimal
+    *,
+    distributors: Iterable[int],
+    sums: Sequence[dict[int, Decimal]],
+    carried_in: dict[int, Decimal],
+    minimum: Decimal,
 ) -> list[StatementRow]:
     """carried in + the period's lines = net; paid out when net >= minimum, else carried (spec §9).
 
-    One statement for each of `distributors` (in id order), who must include every earner of `lines`."""
-    totals: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
-    slot = {"personal": 0, "override": 1, "clawback": 2, "adjustment": 3}
-    for line in lines:
-        totals[line.distributor_id][slot[line.kind]] += line.amount
+    One statement for each of `distributors` (in id order), from their lines' sums per slot
+    (`sums`: personal, override, clawbacks, adjustments, each earner -> amount); each statement
+    takes its sums out of `sums`, so what is left belongs to no one listed."""
+    personal, override, clawback, adjustment = (into.pop for into in sums)
+    carried_of = carried_in.get
     statements: list[StatementRow] = []
     add, new = statements.append, tuple.__new__
-    nothing = (ZERO, ZERO, ZERO, ZERO)
     # Lines are rounded to cents and balances are cents: every sum below is exact, no rounding.
     for distributor_id in distributors:
-        personal, override, clawbacks, adjustments = totals.pop(distributor_id, nothing)
-        carried = carried_in.get(distributor_id, ZERO)
-        net = carried + personal + override + clawbacks + adjustments
+        carried = carried_of(distributor_id, ZERO)
+        p, o = personal(distributor_id, ZERO), override(distributor_id, ZERO)
+        c, a = clawback(distributor_id, ZERO), adjustment(distributor_id, ZERO)
+        net = carried + p + o + c + a
         payout = net if net >= minimum else ZERO
-        add(
-            new(StatementRow, (distributor_id, carried, personal, override, clawbacks, adjustments, net,
-                               payout, net - payout))
-        )  # fmt: skip
-    if totals:  # a line of someone without a statement would be lost
-        raise ValueError(f"ledger lines of distributors without a statement: {sorted(totals)[:10]}")
+        add(new(StatementRow, (distributor_id, carried, p, o, c, a, net, payout, net - payout)))
     return statements
 
 
@@ -681,12 +739,15 @@ def host_credit_issued(period: dt.date) -> Decimal:
 
 # --- payloads ---------------------------------------------------------------------------------
 # A chunk's rows are stored ready to stream into COPY: per table, one text in PostgreSQL's COPY text
-# format, run and period included, NULL written as `None`, compressed. Encoding is one `%` format
+# format, run and period included, NULL written as `None`. Encoding is one `%` format
 # per row (str() of every value: PostgreSQL reads True/False and Decimal's exponent notation), and
 # the chunk write is one COPY per table with no per-row work in the worker. Decimals keep full
 # precision; the column's scale rounds them as it would any other input. The only text values are
 # generated ones (ledger kinds, keys, ISO dates), which never hold a tab, newline or backslash:
 # encode_payload refuses a backslash, the one such character a check of the joined text can see.
+# PostgreSQL compresses the stored payload itself, with lz4 (commissions 0013): several times
+# faster than zlib in this process, which competes for the cores with the chunks being written.
+# Payloads stored by earlier versions are zlib streams (they never start with the magic line).
 
 PAYLOAD_TABLES = ("results", "lines", "statements")
 _PAYLOAD_MAGIC = b"copy-text-2\n"
@@ -717,19 +778,21 @@ def copy_text(head: Sequence[Any], rows: Sequence[Sequence[Any]]) -> str:
 def encode_payload(
     run: CloseRun, payload: dict[str, list[Sequence[Any]]], *, distributors: tuple[int, int]
 ) -> tuple[bytes, str]:
-    """The chunk's payload, compressed, and the SHA-256 of its rows (see CloseChunk.digest)."""
+    """The chunk's payload and the SHA-256 of its rows (see CloseChunk.digest)."""
     head = (run.pk, run.period_id)
     texts = [copy_text(head, payload[table]) for table in PAYLOAD_TABLES]
     if any("\\" in text for text in texts):
         raise ApplicationError("A close row holds a backslash: it cannot be written as COPY text.")
     header = f"{distributors[0]}\t{distributors[1]}\n"
     body = _PAYLOAD_MAGIC + "\x00".join([header, *texts]).encode("utf-8")
-    return zlib.compress(body, 1), hashlib.sha256(body).hexdigest()
+    return body, hashlib.sha256(body).hexdigest()
 
 
 def decode_payload(blob: bytes | memoryview, run: CloseRun | None = None) -> ChunkPayload:
     """The chunk's rows as COPY text per table (see encode_payload)."""
-    data = zlib.decompress(bytes(blob))
+    data = bytes(blob)
+    if not data.startswith(_PAYLOAD_MAGIC):
+        data = zlib.decompress(data)  # stored by an earlier version
     if data.startswith(_PAYLOAD_MAGIC):
         header, *texts = data[len(_PAYLOAD_MAGIC) :].decode("utf-8").split("\x00")
         first, last = map(int, header.split())

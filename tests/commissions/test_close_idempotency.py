@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import json
 import zlib
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -304,3 +305,15 @@ def test_a_final_run_computed_by_an_earlier_version_finishes_with_the_same_ledge
     ranks = dict(DistributorPeriod.objects.filter(run=run).values_list("distributor_id", "paid_as_rank"))
     assert ranks and any(ranks.values())
     assert dict(Distributor.objects.filter(pk__in=ranks).values_list("pk", "rank")) == ranks
+
+
+def test_a_payload_stored_compressed_by_the_previous_version_decodes_to_the_same_rows(s1):
+    run = close("2026-10", preview=True)
+    line = (1, "personal", "personal", None, 0, Decimal("0.1000"), Decimal("10.00"), Decimal("1.00"))
+    part = {"results": [], "lines": [(*line, None, None, None)], "statements": []}
+    body, _ = close_service.encode_payload(run, part, distributors=(1, 1))
+    # Stored as it is now (PostgreSQL compresses it), and as the previous version stored it (zlib).
+    for stored in (body, zlib.compress(body, 1)):
+        decoded = close_service.decode_payload(stored, run)
+        assert decoded.distributors == (1, 1) and decoded.rows("lines") == 1
+        assert decoded.texts["lines"].startswith(f"{run.pk}\t{run.period_id}\t1\tpersonal\t")
