@@ -244,8 +244,9 @@ BUYBACK_REFUND_SHARE_BY_COUNTRY: dict[str, str] = {}  # e.g. {"US": "0.90"}
 # Cooling-off days per market (distributor country), e.g. COOLING_OFF_DAYS_BY_COUNTRY=US=3;
 # unset markets use the plan document's cooling_off_days (14 in the EU default).
 COOLING_OFF_DAYS_BY_COUNTRY = env.dict("COOLING_OFF_DAYS_BY_COUNTRY", cast={"value": int}, default={})
-# The close writes its output in chunks of this many distributors (one Celery task each), and a
-# chunk claimed by a worker silent for this long is taken over by another (a killed worker).
+# The close writes its output in one chunk (one Celery task) per this many distributors, cut so
+# that chunks hold about as many rows each; a chunk claimed by a worker silent for this long is
+# taken over by another (a killed worker).
 COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = env.int("COMMISSION_CLOSE_CHUNK_DISTRIBUTORS", default=25000)
 COMMISSION_CLOSE_STALE_CLAIM_SECONDS = env.int("COMMISSION_CLOSE_STALE_CLAIM_SECONDS", default=120)
 # Cache: in-process by default; CACHE_URL=redis://redis:6379/1 shares it between web workers.

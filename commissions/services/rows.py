@@ -1,5 +1,5 @@
 """The rows a close writes, as plain tuples (cheap to build for a million distributors, to ship to
-chunk workers in a compressed payload, and to COPY into PostgreSQL)."""
+chunk workers in a payload, and to COPY into PostgreSQL)."""
 
 from __future__ import annotations
 
