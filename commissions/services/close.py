@@ -948,15 +948,20 @@ _UNESCAPES = {"t": "\t", "n": "\n", "r": "\r"}
 
 def close_run_finalize(*, run_id: int) -> bool:
     """Finish the run once every chunk is written; True when the run has succeeded."""
+    # Every chunk calls this after its commit, mostly while other chunks are still being written:
+    # a plain read says so without queueing for the run row's lock (a committing chunk holds it).
+    status, phase, chunks_total = CloseRun.objects.filter(pk=run_id).values_list(
+        "status", "phase", "chunks_total"
+    )[0]
+    if status == CloseRunStatus.SUCCEEDED:
+        return True
+    if _unfinished(run_id, phase, chunks_total):
+        return False
     with transaction.atomic():
         run = CloseRun.objects.select_for_update(no_key=True).select_related("period", "plan").get(pk=run_id)
         if run.status == CloseRunStatus.SUCCEEDED:
             return True
-        if (
-            run.phase in (ClosePhase.QUEUED, ClosePhase.COMPUTE)  # chunks are still being stored
-            or run.chunks_total == 0
-            or CloseChunk.objects.filter(run=run).exclude(status=CloseChunkStatus.DONE).exists()
-        ):
+        if _unfinished(run.pk, run.phase, run.chunks_total):
             return False
         if connection.vendor == "postgresql":
             # The new run id is outside the statistics until autovacuum gets to it: the planner
@@ -1005,6 +1010,14 @@ def close_run_finalize(*, run_id: int) -> bool:
                 actor=run.started_by, action="commissions.close_finish", target=run.period, data=summary
             )
     return True
+
+
+def _unfinished(run_id: int, phase: str, chunks_total: int) -> bool:
+    return (
+        phase in (ClosePhase.QUEUED, ClosePhase.COMPUTE)  # chunks are still being stored
+        or chunks_total == 0
+        or CloseChunk.objects.filter(run_id=run_id).exclude(status=CloseChunkStatus.DONE).exists()
+    )
 
 
 def _update_ranks_and_titles(run: CloseRun, *, distributors: tuple[int, int] | None = None) -> None:
