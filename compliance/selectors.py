@@ -145,29 +145,14 @@ class LineSums:
     override_by_source: dict[int, Decimal] = field(default_factory=dict)
 
 
-def line_sums(lines: Iterable[Any]) -> LineSums:
-    """LineSums of LineRow tuples (read by position: millions of them)."""
-    personal = override = ZERO
-    override_by_source: dict[int, Decimal] = {}
-    get = override_by_source.get
-    for line in lines:  # LineRow: distributor_id, kind, key, source_id, level, rate, base, amount
-        kind = line[1]
-        if kind == "override":
-            amount = line[7]
-            override += amount
-            override_by_source[line[3]] = get(line[3], ZERO) + amount
-        elif kind == "personal":
-            personal += line[7]
-    return LineSums(personal, override, override_by_source)
-
-
 def run_figures(
     lines: LineSums, statements: Iterable[Any], sources: Iterable[tuple[int, Decimal, Decimal]]
 ) -> RunFigures:
-    """The report's figures of a run from the sums of its ledger lines (line_sums, or summed as the
-    close builds them) and its statements as the close computed them (StatementRow tuples), and
-    (distributor id, customer CV, rewardable CV) of every distributor in the run. Tuples are read
-    by position: a million of them."""
+    """The report's figures of a run from the sums of its ledger lines (as the close sums them
+    while it sorts the lines into chunks; empty when only statements are read back), its
+    statements as the close computed them (StatementRow tuples), and (distributor id, customer
+    CV, rewardable CV) of every distributor in the run. Tuples are read by position: a million
+    of them."""
     personal, override = lines.personal, lines.override
     get = lines.override_by_source.get
     override_customer = ZERO

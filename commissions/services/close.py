@@ -658,8 +658,8 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
 
 
 def statement_totals(statements: Iterable[StatementRow]) -> dict[str, Any]:
-    """The run's totals for its summary, from the statements it is about to write (they are fixed
-    before any is written, so finalize need not read them back)."""
+    """The run's totals for its summary, from the statements the compute built (the chunks store
+    them unchanged, so finalize need not read them back)."""
     carried_in = personal = override = clawbacks = adjustments = payout = carried_out = ZERO
     paid = 0
     for _, c_in, p, o, c, a, _, out, c_out in statements:  # StatementRow, by position
