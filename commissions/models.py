@@ -195,10 +195,19 @@ class CloseChunk(models.Model):
 # The ORM's PROTECT still applies, and nothing in the product deletes distributors (docs/adr/0004).
 
 
+# The close writes a million results and statements and millions of ledger lines per run, and
+# every index costs each of them an insert (about half of the WAL the close writes). So these
+# three tables have two B-tree indexes each: the primary key, and the unique key that makes a
+# re-run chunk unable to write a row twice, which leads with the distributor so that it also
+# serves every read by distributor (portal, API, explain, privacy export). Reads of a whole run
+# (export, comparison, compliance report) use a BRIN index on run_id: a run's rows are written
+# together, so a few page ranges hold them, and the index costs next to nothing to keep
+# (migration 0014; a B-tree on SQLite).
+
+
 class DistributorPeriod(models.Model):
     """A distributor's volumes, activity, eligibility and rank in one run of a period."""
 
-    # run and period are served by the composite indexes below (no single-column FK index).
     # No database FK on run and period: the close COPYs millions of rows carrying the same two ids and
     # their checks cost ~30% of it; the close is the only writer and holds its run, the ORM keeps PROTECT.
     run = models.ForeignKey(
@@ -207,10 +216,12 @@ class DistributorPeriod(models.Model):
     period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    # The distributor exists: checked per statement (see the note above DistributorPeriod).
+    # The distributor exists: checked per statement; reads by distributor use the unique index
+    # (both: see the notes above DistributorPeriod).
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
     sponsor_id_in_period = models.BigIntegerField(null=True, blank=True)
     pcv = models.DecimalField(**VOLUME)
     ppc = models.DecimalField(**VOLUME)
@@ -233,7 +244,7 @@ class DistributorPeriod(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["run", "distributor"], name="distributorperiod_unique_per_run")
+            models.UniqueConstraint(fields=["distributor", "run"], name="distributorperiod_unique_per_run")
         ]
 
     def __str__(self) -> str:
@@ -265,10 +276,12 @@ class LedgerLine(models.Model):
     period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    # The distributor exists: checked per statement (see the note above DistributorPeriod).
+    # The distributor exists: checked per statement; reads by distributor use the unique index
+    # (both: see the notes above DistributorPeriod).
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
     kind = models.CharField(max_length=16, choices=LedgerKind.choices)
     key = models.CharField(max_length=120)
     source = models.ForeignKey(
@@ -302,7 +315,7 @@ class LedgerLine(models.Model):
         ordering = ["run", "distributor", "kind", "key"]
         constraints = [
             models.UniqueConstraint(
-                fields=["run", "distributor", "key"], name="ledgerline_unique_key_per_run"
+                fields=["distributor", "run", "key"], name="ledgerline_unique_key_per_run"
             )
         ]
         indexes = [
@@ -338,10 +351,12 @@ class Statement(models.Model):
     period = models.ForeignKey(
         Period, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
-    # The distributor exists: checked per statement (see the note above DistributorPeriod).
+    # The distributor exists: checked per statement; reads by distributor use the unique index
+    # (both: see the notes above DistributorPeriod).
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
     carried_in = models.DecimalField(**MONEY)
     personal = models.DecimalField(**MONEY)
     override = models.DecimalField(**MONEY)
@@ -354,7 +369,7 @@ class Statement(models.Model):
     class Meta:
         ordering = ["run", "distributor"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "distributor"], name="statement_unique_per_run"),
+            models.UniqueConstraint(fields=["distributor", "run"], name="statement_unique_per_run"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from commissions.models import CloseRun, DistributorPeriod
 from commissions.services import close as close_service
 from compliance.models import ComplianceReport
+from core.errors import ApplicationError
 from distributors.models import Distributor
 
 from .closing import EXAMPLES, close, default_plan, ledger_tuples
@@ -56,3 +57,20 @@ def test_chunks_written_on_threads_give_the_ledger_and_ranks_of_a_one_by_one_clo
     assert not Distributor.objects.filter(title__lt=1, id__in=ranked).exists()
     assert ComplianceReport.objects.filter(run=final).count() == 1
     assert CloseRun.objects.filter(pk=final.pk, summary__order_figures__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_close_over_a_broken_tree_index_fails_and_writes_nothing(settings):
+    # The tree check runs in the database while the engine computes: it still stops the close
+    # before any chunk is stored, and names the node.
+    call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
+    default_plan()
+    broken = Distributor.objects.order_by("lft").last()
+    Distributor.objects.filter(pk=broken.pk).update(level=broken.level + 3)
+
+    with pytest.raises(ApplicationError, match=rf"tree index is inconsistent.*node {broken.pk}: level"):
+        close("2026-10")
+    run = CloseRun.objects.get()
+    assert (run.status, run.chunks.count(), run.period.status) == ("failed", 0, "closing")
+    assert not DistributorPeriod.objects.exists()
+    assert "check_tree" in run.error
