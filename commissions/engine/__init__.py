@@ -8,7 +8,7 @@ database, no per-node work beyond a few passes over flat lists.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 from commissions.engine.differential import differential
@@ -24,30 +24,46 @@ __all__ = ["EngineInputError", "compute_period"]
 ENGINE_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
 
 
-def compute_period(plan: PlanDocument, inputs: Iterable[DistributorInput]) -> PeriodResult:
+RanksCallback = Callable[[Sequence[int], Sequence[int], Sequence[int]], None]
+
+
+def compute_period(
+    plan: PlanDocument, inputs: Iterable[DistributorInput], *, ranked: RanksCallback | None = None
+) -> PeriodResult:
+    """`ranked(ids, paid_as_ranks, titles)` is called as soon as the ranks are known, before the
+    overrides (the close writes them to the distributors meanwhile)."""
     # Millions of small objects and no cycles: the cyclic collector would rescan the growing heap
     # again and again (quadratic in practice); reference counting frees everything anyway.
     collecting = gc.isenabled()
     gc.disable()
     try:
         with localcontext(ENGINE_CONTEXT):
-            return _compute(plan, inputs)
+            return _compute(plan, inputs, ranked)
     finally:
         if collecting:
             gc.enable()
 
 
-def _compute(plan: PlanDocument, inputs: Iterable[DistributorInput]) -> PeriodResult:
+def _compute(
+    plan: PlanDocument, inputs: Iterable[DistributorInput], ranked: RanksCallback | None
+) -> PeriodResult:
     net = Network(plan, inputs)
     n = net.n
     if plan.is_differential:
+        rank = subtree_max = [0] * n
+    else:
+        gv, rank, active_frontline, subtree_max = roll_up_ranks(plan, net)
+    titles = [
+        paid_as if paid_as > prior else prior for paid_as, prior in zip(rank, net.prior_title, strict=True)
+    ]
+    if ranked is not None:
+        ranked(net.ids, rank, titles)
+    if plan.is_differential:
         group_qv, group_cv, bonus_lines = differential(plan, net)
         gv = _group_volume(net)
-        rank = subtree_max = [0] * n
         active_frontline = net.active_frontline()
         breakage = ZERO
     else:
-        gv, rank, active_frontline, subtree_max = roll_up_ranks(plan, net)
         bonus_lines, breakage = overrides(plan, net, rank)
         group_qv, group_cv = gv, [ZERO] * n
 
@@ -68,7 +84,7 @@ def _compute(plan: PlanDocument, inputs: Iterable[DistributorInput]) -> PeriodRe
         net.requirement_met,
         net.eligible,
         rank,
-        (paid_as if paid_as > prior else prior for paid_as, prior in zip(rank, net.prior_title, strict=True)),
+        titles,
         active_frontline,
         subtree_max,
         group_qv,

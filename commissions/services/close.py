@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -75,6 +75,9 @@ from .aggregation import period_inputs
 from .clawbacks import clawback_lines
 from .periods import period_get_or_create
 from .rows import LINE_COLUMNS, RESULT_COLUMNS, STATEMENT_COLUMNS, LineRow, StatementRow
+
+if TYPE_CHECKING:
+    from commissions.engine import RanksCallback
 
 logger = logging.getLogger(__name__)
 
@@ -432,34 +435,111 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
             status=CloseRunStatus.RUNNING, phase=ClosePhase.COMPUTE, started_at=timezone.now(), error=""
         )
         started = time.monotonic()
-        computed = compute_close(run, concurrent_reads=concurrent_reads)
-        ranges = computed.chunk_ranges(_chunk_size())
-        count = len(ranges)
         stored_before = dict(CloseChunk.objects.filter(run_id=run_id).values_list("number", "digest"))
-        if stored_before and run.chunks_total != count:
-            raise _inputs_changed(run)
-        CloseRun.objects.filter(pk=run_id).update(chunks_total=count)  # chunks are counted from now on
-        # Build, encode and store one chunk at a time: the first is written while the next are built.
-        for number, (distributors, part) in enumerate(zip(ranges, computed.parts(ranges), strict=True)):
-            payload, digest = encode_payload(run, part, distributors=distributors)
-            if number in stored_before:
-                if stored_before[number] != digest:
-                    raise _inputs_changed(run)
-                continue
-            with transaction.atomic():
-                chunk = CloseChunk.objects.create(
-                    run=run, number=number, distributors=len(part["statements"]), lines=len(part["lines"]),
-                    payload=payload, digest=digest,
-                )  # fmt: skip
-            del part, payload
-            if stored is not None:
-                stored(chunk.pk)
+        # A resumed compute leaves the ranks to its chunks: it may yet find that it differs.
+        early_ranks = run.kind == CloseRunKind.FINAL and not stored_before
+        with _RankWriter(concurrent=concurrent_reads) as ranks:
+            computed = compute_close(
+                run, concurrent_reads=concurrent_reads, ranked=ranks.start if early_ranks else None
+            )
+            ranges = computed.chunk_ranges(_chunk_size())
+            count = len(ranges)
+            if stored_before and run.chunks_total != count:
+                raise _inputs_changed(run)
+            CloseRun.objects.filter(pk=run_id).update(chunks_total=count)  # chunks are counted from now on
+            # Build, encode and store one chunk at a time: the first is written while the next are built.
+            for number, (distributors, part) in enumerate(zip(ranges, computed.parts(ranges), strict=True)):
+                payload, digest = encode_payload(run, part, distributors=distributors)
+                if number in stored_before:
+                    if stored_before[number] != digest:
+                        raise _inputs_changed(run)
+                    continue
+                ranks_written = ranks.done()  # committed before any chunk says so
+                with transaction.atomic():
+                    chunk = CloseChunk.objects.create(
+                        run=run, number=number, distributors=len(part["statements"]),
+                        lines=len(part["lines"]), payload=payload, digest=digest, ranks_written=ranks_written,
+                    )  # fmt: skip
+                del part, payload
+                if stored is not None:
+                    stored(chunk.pk)
+            ranks.done()
         summary = computed.summary()
         del computed
         CloseRun.objects.filter(pk=run_id).update(
             phase=ClosePhase.WRITE, compute_seconds=time.monotonic() - started, summary=summary
         )
     return True
+
+
+class _RankWriter:
+    """A final run's paid-as ranks and titles, written to the distributors straight from the engine.
+
+    The writes are the database's work and the engine's results are all they need, so they run on
+    a connection of their own while this process builds the first chunk, instead of in every
+    chunk's transaction on the writers' critical path. `done()` waits for the commit: the chunks
+    are stored with ranks_written only after it, so a crash in between leaves them to the chunks
+    (or to finalize). Writing them again changes nothing: rank and title follow from the results.
+    """
+
+    def __init__(self, *, concurrent: bool):
+        self.concurrent = concurrent
+        self.wanted = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._future: Any = None
+
+    def start(self, ids: Sequence[int], ranks: Sequence[int], titles: Sequence[int]) -> None:
+        """The engine's ranks are known (its `ranked` callback): write them."""
+        self.wanted = True
+        if self.concurrent:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-ranks")
+            self._future = self._pool.submit(_on_own_connection, write_ranks_and_titles, ids, ranks, titles)
+        else:
+            write_ranks_and_titles(ids, ranks, titles)
+
+    def __enter__(self) -> _RankWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> None:
+        if self._pool is not None:  # the compute failed: let the write end, keep the first error
+            self._pool.shutdown()
+
+    def done(self) -> bool:
+        """True once the ranks are committed (waits for them); False when not written here."""
+        if self._pool is not None:
+            try:
+                self._future.result()
+            finally:
+                self._pool.shutdown()
+                self._pool = None
+        return self.wanted
+
+
+def write_ranks_and_titles(ids: Sequence[int], ranks: Sequence[int], titles: Sequence[int]) -> None:
+    """The distributors' paid-as rank and title (highest ever) of the run, in one statement. Rows
+    that would not change are not written (see _update_ranks_and_titles)."""
+    from distributors.models import Distributor
+
+    table = Distributor._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                f"UPDATE {table} SET rank = %s, title = MAX(title, %s) WHERE id = %s "
+                "AND (rank <> %s OR title < %s)",
+                [(rank, title, pk, rank, title) for pk, rank, title in zip(ids, ranks, titles, strict=True)],
+            )
+            return
+        cursor.execute(
+            "CREATE TEMP TABLE close_ranks (id bigint, rank smallint, title smallint) ON COMMIT DROP"
+        )
+        with cursor.copy("COPY close_ranks FROM STDIN") as copy:
+            rows = zip(ids, ranks, titles, strict=True)
+            copy.write("".join([f"{pk}\t{rank}\t{title}\n" for pk, rank, title in rows]))
+        cursor.execute(
+            f"UPDATE {table} AS d SET rank = r.rank, title = GREATEST(d.title, r.title) "
+            "FROM close_ranks AS r WHERE d.id = r.id AND (d.rank <> r.rank OR d.title < r.title)"
+        )
+        cursor.execute("DROP TABLE close_ranks")  # inside an outer transaction, the commit is later
 
 
 def _inputs_changed(run: CloseRun) -> ApplicationError:
@@ -623,11 +703,14 @@ def _tree_problems() -> list[str]:
     return [] if report.ok else report.problems
 
 
-def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedClose:
+def compute_close(
+    run: CloseRun, *, concurrent_reads: bool = False, ranked: RanksCallback | None = None
+) -> ComputedClose:
     """The run computed in memory from a few SQL reads (no per-node queries), up to its rows.
 
     `concurrent_reads`: read on a second connection too; only when the caller's transaction holds no
-    uncommitted rows the reads need (the compute phase outside any outer transaction)."""
+    uncommitted rows the reads need (the compute phase outside any outer transaction). `ranked`:
+    see compute_period."""
     from commissions.engine import compute_period
     from commissions.plan_document import parse_plan_document
 
@@ -644,18 +727,25 @@ def compute_close(run: CloseRun, *, concurrent_reads: bool = False) -> ComputedC
             volumes = aggregation.combine_volumes(aggregation.volume_sums(period))
             distributors = read.result()
             checked = pool.submit(_on_own_connection, _tree_problems)
-        try:
-            inputs = period_inputs(period, volumes=volumes, distributors=distributors)
-            del volumes, distributors
-            result = compute_period(plan, inputs.inputs)
-        finally:
-            # A broken tree is the first thing to report, even when the engine failed on it too.
+
+        def tree_checked() -> None:
             problems = checked.result() if checked is not None else _tree_problems()
             if problems:
                 raise ApplicationError(
                     "The sponsor tree index is inconsistent; repair it (manage.py check_tree) before "
                     "closing: " + "; ".join(problems[:5])
                 )
+
+        def ranks_checked(*ranks: Any) -> None:
+            tree_checked()  # nothing leaves the close before the tree is known to be sound
+            ranked(*ranks)  # type: ignore[misc]
+
+        try:
+            inputs = period_inputs(period, volumes=volumes, distributors=distributors)
+            del volumes, distributors
+            result = compute_period(plan, inputs.inputs, ranked=ranks_checked if ranked else None)
+        finally:
+            tree_checked()  # a broken tree is the first thing to report, even if the engine failed on it
     extra_lines = [*clawback_lines(period), *adjustment_lines(period)]
     return ComputedClose(run, plan, inputs, result, extra_lines, carried_in_by_distributor(period))
 
@@ -857,7 +947,9 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
             ).update(status=CloseRunStatus.RUNNING, error="")
             payload = decode_payload(chunk.payload, run)
             write_chunk_rows(run, chunk.number, payload)
-            if run.kind == CloseRunKind.FINAL and payload.distributors is not None:
+            if chunk.ranks_written:  # the compute wrote them before storing the chunk
+                ranks_written = True
+            elif run.kind == CloseRunKind.FINAL and payload.distributors is not None:
                 # In the chunk's transaction, so the update runs in parallel like the writes
                 # (finalize skips its own update when every chunk did this).
                 _update_ranks_and_titles(run, distributors=payload.distributors)

@@ -109,6 +109,36 @@ def test_a_compute_that_dies_after_storing_chunks_resumes_with_the_ledger_of_a_c
     assert resumed.pk == run.pk and (resumed.status, resumed.period.status) == ("succeeded", "closed")
     assert ledger_tuples(resumed) == clean
     assert list(resumed.chunks.values_list("number", "attempts")) == [(0, 1), (1, 1), (2, 1), (3, 1)]
+    # The first compute wrote the ranks before storing its chunks; the resumed one left them to
+    # the chunks it stored. Either way everyone has the paid-as rank of the close.
+    assert list(resumed.chunks.values_list("ranks_written", flat=True)) == [True] * 4
+    paid_as = dict(
+        DistributorPeriod.objects.filter(run=resumed).values_list("distributor_id", "paid_as_rank")
+    )
+    assert dict(Distributor.objects.filter(pk__in=paid_as).values_list("pk", "rank")) == paid_as
+
+
+def test_a_final_compute_writes_the_ranks_before_it_stores_a_chunk_and_the_chunks_leave_them(s1, monkeypatch):
+    preview = close("2026-10", preview=True)
+    assert not Distributor.objects.filter(rank__gt=0).exists()  # a preview writes no rank
+    october = Period.objects.get(start=period("2026-10"))
+    Period.objects.filter(pk=october.pk).update(status="closing")
+    run = CloseRun.objects.create(period=october, plan=s1, kind="final")
+    assert close_service._compute_phase(run.pk)
+    assert not LedgerLine.objects.filter(run=run).exists()  # nothing written yet, ranks already
+    assert run.chunks.filter(ranks_written=False).count() == 0
+    ranked = Distributor.objects.filter(rank__gt=0)
+    assert ranked.exists() and not ranked.filter(title__lt=1).exists()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a chunk wrote the ranks again")
+
+    monkeypatch.setattr(close_service, "_update_ranks_and_titles", refuse)
+    close_service.close_run_advance(run_id=run.pk, inline=True)
+    run.refresh_from_db()
+    assert run.status == "succeeded" and ledger_tuples(run) == ledger_tuples(preview)
+    paid_as = dict(DistributorPeriod.objects.filter(run=run).values_list("distributor_id", "paid_as_rank"))
+    assert dict(Distributor.objects.filter(pk__in=paid_as).values_list("pk", "rank")) == paid_as
 
 
 def test_a_resumed_compute_that_computes_other_rows_than_it_stored_fails_and_writes_nothing_more(
@@ -286,7 +316,10 @@ def test_a_final_run_computed_by_an_earlier_version_finishes_with_the_same_ledge
     Period.objects.filter(pk=october.pk).update(status="closing")
     run = CloseRun.objects.create(period=october, plan=s1, kind="final")
     assert close_service._compute_phase(run.pk)
-    # Stored by the earlier version: old payloads, and a summary without the statements' totals.
+    # Stored by the earlier version: old payloads, and a summary without the statements' totals;
+    # its compute wrote no rank (its chunks did not either: finalize does).
+    run.chunks.update(ranks_written=False)
+    Distributor.objects.update(rank=0, title=0)
     for chunk in run.chunks.all():
         CloseChunk.objects.filter(pk=chunk.pk).update(payload=_as_earlier_version_payload(chunk.payload))
     run.refresh_from_db()

@@ -73,4 +73,5 @@ def test_a_close_over_a_broken_tree_index_fails_and_writes_nothing(settings):
     run = CloseRun.objects.get()
     assert (run.status, run.chunks.count(), run.period.status) == ("failed", 0, "closing")
     assert not DistributorPeriod.objects.exists()
+    assert not Distributor.objects.filter(rank__gt=0).exists()  # no rank written either
     assert "check_tree" in run.error
