@@ -108,7 +108,7 @@ def instrument() -> None:
     import compliance.services as compliance
     from commissions.services import aggregation, close
 
-    _timed(close, "_tree_problems", "tree check (alongside the volume sums)")
+    _timed(close, "_tree_problems", "tree check (SQL, in the database during the engine)")
     _timed(aggregation, "volume_sums", "volume sums and paying customers SQL")
     _timed(aggregation, "combine_volumes", "volumes per distributor (Python)")
     _timed(aggregation, "period_distributors", "distributors read (alongside the aggregation)")
@@ -130,7 +130,8 @@ def instrument() -> None:
     _timed(close, "decode_payload", "payload decode")
     _timed(close, "write_chunk_rows", "chunk writes")
     _timed(close, "close_chunk_write", "chunk tasks (claim, write, commit, finalize)")
-    _timed(close, "_update_ranks_and_titles", "rank/title update")
+    _timed(close, "write_ranks_and_titles", "ranks and titles (own connection, during the engine)")
+    _timed(close, "_update_ranks_and_titles", "rank/title update by chunks (resumed computes only)")
     _timed(close, "close_run_finalize", "finalize (all calls)")
     _timed(compliance, "compliance_report_for_run", "compliance report")
 
