@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -145,6 +147,11 @@ class Order(TimeStampedModel):
         return self.number
 
 
+def _scaled(unit: str, scale: int) -> Cast:
+    """quantity x unit x scale as a whole number (rounded only to absorb SQLite's floats)."""
+    return Cast(Round(F("quantity") * F(unit) * Value(scale)), models.BigIntegerField())
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
@@ -165,6 +172,19 @@ class OrderLine(models.Model):
     # which may exclude it from buy-back.
     excluded_from_buyback = models.BooleanField(default=False)
     buyback_eligible = models.BooleanField(default=True)
+    # The line's QV and CV in ten-thousandths and its value in cents, kept by the database. The
+    # monthly close sums ten million of them: integer sums cost a fraction of numeric products
+    # (1M distributors: 22.6 s -> 14.8 s for the aggregation, ADR 0007). Exact: the unit columns
+    # have 4 and 2 decimals.
+    qv_units = models.GeneratedField(
+        expression=_scaled("unit_qv", 10_000), output_field=models.BigIntegerField(), db_persist=True
+    )
+    cv_units = models.GeneratedField(
+        expression=_scaled("unit_cv", 10_000), output_field=models.BigIntegerField(), db_persist=True
+    )
+    value_cents = models.GeneratedField(
+        expression=_scaled("unit_price", 100), output_field=models.BigIntegerField(), db_persist=True
+    )
 
     class Meta:
         ordering = ["id"]

@@ -395,6 +395,8 @@ def insert_rows(model: type[models.Model], columns: list[str], rows: Iterable[tu
     for model_field in model._meta.concrete_fields:
         if model_field.attname in given or (model_field.primary_key and "id" not in given):
             continue
+        if model_field.generated:  # the database computes it
+            continue
         if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
             rest.append((model_field, now))
         elif model_field.has_default():
