@@ -118,13 +118,19 @@ def test_a_compute_that_dies_after_storing_chunks_resumes_with_the_ledger_of_a_c
     assert dict(Distributor.objects.filter(pk__in=paid_as).values_list("pk", "rank")) == paid_as
 
 
+def _computed_final_run(plan) -> CloseRun:
+    """A final close of October whose compute phase ran: chunks stored, nothing written yet."""
+    october = Period.objects.get(start=period("2026-10"))
+    Period.objects.filter(pk=october.pk).update(status="closing")
+    run = CloseRun.objects.create(period=october, plan=plan, kind="final")
+    assert close_service._compute_phase(run.pk)
+    return run
+
+
 def test_a_final_compute_writes_the_ranks_before_it_stores_a_chunk_and_the_chunks_leave_them(s1, monkeypatch):
     preview = close("2026-10", preview=True)
     assert not Distributor.objects.filter(rank__gt=0).exists()  # a preview writes no rank
-    october = Period.objects.get(start=period("2026-10"))
-    Period.objects.filter(pk=october.pk).update(status="closing")
-    run = CloseRun.objects.create(period=october, plan=s1, kind="final")
-    assert close_service._compute_phase(run.pk)
+    run = _computed_final_run(s1)
     assert not LedgerLine.objects.filter(run=run).exists()  # nothing written yet, ranks already
     assert run.chunks.filter(ranks_written=False).count() == 0
     ranked = Distributor.objects.filter(rank__gt=0)
@@ -312,10 +318,7 @@ def _as_earlier_version_payload(blob: bytes) -> bytes:
 
 def test_a_final_run_computed_by_an_earlier_version_finishes_with_the_same_ledger_ranks_and_totals(s1):
     clean = close("2026-10", preview=True)
-    october = Period.objects.get(start=period("2026-10"))
-    Period.objects.filter(pk=october.pk).update(status="closing")
-    run = CloseRun.objects.create(period=october, plan=s1, kind="final")
-    assert close_service._compute_phase(run.pk)
+    run = _computed_final_run(s1)
     # Stored by the earlier version: old payloads, and a summary without the statements' totals;
     # its compute wrote no rank (its chunks did not either: finalize does).
     run.chunks.update(ranks_written=False)
