@@ -60,7 +60,9 @@ _COUNTS = """
 # distributor (in parallel) and group them on one core (ADR 0006).
 VOLUMES_SQL = f"""
 SELECT o.distributor_id, o.purpose,
-    SUM(l.qv_units), SUM(l.cv_units), SUM(l.value_cents) FILTER (WHERE l.commissionable), SUM(l.value_cents),
+    -- Back to the decimals of the unit columns, exactly, once per group (not per line).
+    SUM(l.qv_units) * 0.0001, SUM(l.cv_units) * 0.0001,
+    COALESCE(SUM(l.value_cents) FILTER (WHERE l.commissionable), 0) * 0.01, SUM(l.value_cents) * 0.01,
     COUNT(DISTINCT o.customer_id) FILTER (
         WHERE o.purpose = 'customer' AND l.commissionable AND l.unit_price > 0
             AND o.customer_id NOT IN (SELECT h.id FROM orders_customer h WHERE h.household_of_id IS NOT NULL)
@@ -151,18 +153,15 @@ def volume_sums(period: dt.date) -> list[tuple]:
         sums = cursor.fetchall()
         cursor.execute(RETURNED_VOLUMES_SQL, _params(period))
         returned = {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
+    if not returned:
+        return sums
     rows = []
-    add = rows.append
-    for distributor_id, purpose, qv, cv, paid, value, paying in sums:
-        # Whole ten-thousandths and cents back to the decimals of the unit columns, exactly.
-        qv, cv = Decimal(qv or 0).scaleb(-4), Decimal(cv or 0).scaleb(-4)
-        paid, value = Decimal(paid or 0).scaleb(-2), Decimal(value or 0).scaleb(-2)
-        less = returned.get((distributor_id, purpose))
+    for row in sums:
+        less = returned.get((row[0], row[1]))
         if less is not None:
-            qv, cv, paid, value = (
-                total - _dec(part) for total, part in zip((qv, cv, paid, value), less, strict=True)
-            )
-        add((distributor_id, purpose, qv, cv, paid, value, paying))
+            net = (_dec(total) - _dec(part) for total, part in zip(row[2:6], less, strict=True))
+            row = (row[0], row[1], *net, row[6])
+        rows.append(row)
     return rows
 
 
