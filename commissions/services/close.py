@@ -946,6 +946,12 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
                 phase__in=(ClosePhase.QUEUED, ClosePhase.COMPUTE)
             ).update(status=CloseRunStatus.RUNNING, error="")
             payload = decode_payload(chunk.payload, run)
+            if connection.vendor == "postgresql":
+                # The reference and immutability triggers see the chunk's rows as a transition
+                # table, kept in work_mem: at the default 4 MB, tens of MB spill to a file and are
+                # read back.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
             write_chunk_rows(run, chunk.number, payload)
             if chunk.ranks_written:  # the compute wrote them before storing the chunk
                 ranks_written = True
