@@ -131,7 +131,7 @@ def instrument() -> None:
     _timed(close, "write_chunk_rows", "chunk writes")
     _timed(close, "close_chunk_write", "chunk tasks (claim, write, commit, finalize)")
     _timed(close, "write_ranks_and_titles", "ranks and titles (own connection, during the engine)")
-    _timed(close, "_update_ranks_and_titles", "rank/title update by chunks (resumed computes only)")
+    _timed(close, "_update_ranks_and_titles", "rank/title update by finalize (resumed computes only)")
     _timed(close, "close_run_finalize", "finalize (all calls)")
     _timed(compliance, "compliance_report_for_run", "compliance report")
 

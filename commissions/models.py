@@ -124,6 +124,9 @@ class CloseRun(models.Model):
     )
     # The period report: distributors, ranks histogram, totals, breakage, host credit, duration.
     summary = models.JSONField(default=dict, blank=True)
+    # A final run's ranks and titles are on the distributors: set in the transaction that wrote
+    # them (during the compute, ADR 0007); finalize writes them when it is not set.
+    ranks_written = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -172,8 +175,8 @@ class CloseChunk(models.Model):
     lines = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     payload = models.BinaryField(null=True, blank=True, editable=False)
-    # A final run's chunk updates its distributors' ranks and titles itself; finalize updates the
-    # rest (chunks stored by an earlier version, which did not).
+    # Set by chunks of earlier versions, which updated their distributors' ranks and titles
+    # themselves; since ADR 0007 the run writes them all at once (CloseRun.ranks_written).
     ranks_written = models.BooleanField(default=False, editable=False)
     # SHA-256 of the payload's rows: a compute resumed after a crash must store the same rows for
     # a chunk already stored (it may be written already), and this is how it knows.

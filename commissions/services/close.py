@@ -436,9 +436,9 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
         )
         started = time.monotonic()
         stored_before = dict(CloseChunk.objects.filter(run_id=run_id).values_list("number", "digest"))
-        # A resumed compute leaves the ranks to its chunks: it may yet find that it differs.
+        # A resumed compute leaves the ranks to finalize: it may yet find that it differs.
         early_ranks = run.kind == CloseRunKind.FINAL and not stored_before
-        with _RankWriter(concurrent=concurrent_reads) as ranks:
+        with _RankWriter(run.pk, concurrent=concurrent_reads) as ranks:
             computed = compute_close(
                 run, concurrent_reads=concurrent_reads, ranked=ranks.start if early_ranks else None
             )
@@ -454,16 +454,15 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
                     if stored_before[number] != digest:
                         raise _inputs_changed(run)
                     continue
-                ranks_written = ranks.done()  # committed before any chunk says so
                 with transaction.atomic():
                     chunk = CloseChunk.objects.create(
                         run=run, number=number, distributors=len(part["statements"]),
-                        lines=len(part["lines"]), payload=payload, digest=digest, ranks_written=ranks_written,
+                        lines=len(part["lines"]), payload=payload, digest=digest,
                     )  # fmt: skip
                 del part, payload
                 if stored is not None:
                     stored(chunk.pk)
-            ranks.done()
+            ranks.done()  # before the phase leaves compute: finalize relies on it
         summary = computed.summary()
         del computed
         CloseRun.objects.filter(pk=run_id).update(
@@ -475,27 +474,29 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
 class _RankWriter:
     """A final run's paid-as ranks and titles, written to the distributors straight from the engine.
 
-    The writes are the database's work and the engine's results are all they need, so they run on
-    a connection of their own while this process builds the first chunk, instead of in every
-    chunk's transaction on the writers' critical path. `done()` waits for the commit: the chunks
-    are stored with ranks_written only after it, so a crash in between leaves them to the chunks
-    (or to finalize). Writing them again changes nothing: rank and title follow from the results.
+    The writes are the database's work and the engine's ranks are all they need, so they run on a
+    connection of their own while the engine computes the overrides, instead of in the chunks'
+    transactions on the writers' critical path. The same transaction marks the run
+    (`CloseRun.ranks_written`); the compute waits for it before its phase leaves `compute`, and
+    finalize writes the ranks itself when the mark is missing (a compute that died, or resumed).
+    Writing them again changes nothing: rank and title follow from the results.
     """
 
-    def __init__(self, *, concurrent: bool):
+    def __init__(self, run_id: int, *, concurrent: bool):
+        self.run_id = run_id
         self.concurrent = concurrent
-        self.wanted = False
         self._pool: ThreadPoolExecutor | None = None
         self._future: Any = None
 
     def start(self, ids: Sequence[int], ranks: Sequence[int], titles: Sequence[int]) -> None:
         """The engine's ranks are known (its `ranked` callback): write them."""
-        self.wanted = True
         if self.concurrent:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-ranks")
-            self._future = self._pool.submit(_on_own_connection, write_ranks_and_titles, ids, ranks, titles)
+            self._future = self._pool.submit(
+                _on_own_connection, write_ranks_and_titles, self.run_id, ids, ranks, titles
+            )
         else:
-            write_ranks_and_titles(ids, ranks, titles)
+            write_ranks_and_titles(self.run_id, ids, ranks, titles)
 
     def __enter__(self) -> _RankWriter:
         return self
@@ -504,24 +505,26 @@ class _RankWriter:
         if self._pool is not None:  # the compute failed: let the write end, keep the first error
             self._pool.shutdown()
 
-    def done(self) -> bool:
-        """True once the ranks are committed (waits for them); False when not written here."""
+    def done(self) -> None:
+        """Wait for the ranks' commit (if they are written here); raise what the write raised."""
         if self._pool is not None:
             try:
                 self._future.result()
             finally:
                 self._pool.shutdown()
                 self._pool = None
-        return self.wanted
 
 
-def write_ranks_and_titles(ids: Sequence[int], ranks: Sequence[int], titles: Sequence[int]) -> None:
-    """The distributors' paid-as rank and title (highest ever) of the run, in one statement. Rows
-    that would not change are not written (see _update_ranks_and_titles)."""
+def write_ranks_and_titles(
+    run_id: int, ids: Sequence[int], ranks: Sequence[int], titles: Sequence[int]
+) -> None:
+    """The distributors' paid-as rank and title (highest ever) of the run, in one statement, and the
+    run marked as having written them. Rows that would not change are not written."""
     from distributors.models import Distributor
 
     table = Distributor._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        CloseRun.objects.filter(pk=run_id).update(ranks_written=True)
         if connection.vendor != "postgresql":
             cursor.executemany(
                 f"UPDATE {table} SET rank = %s, title = MAX(title, %s) WHERE id = %s "
@@ -953,20 +956,10 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL work_mem = '256MB'")
             write_chunk_rows(run, chunk.number, payload)
-            if chunk.ranks_written:  # the compute wrote them before storing the chunk
-                ranks_written = True
-            elif run.kind == CloseRunKind.FINAL and payload.distributors is not None:
-                # In the chunk's transaction, so the update runs in parallel like the writes
-                # (finalize skips its own update when every chunk did this).
-                _update_ranks_and_titles(run, distributors=payload.distributors)
-                ranks_written = True
-            else:
-                ranks_written = False
             del payload
             CloseChunk.objects.filter(pk=chunk_id).update(
-                status=CloseChunkStatus.DONE, finished_at=timezone.now(), payload=None,
-                ranks_written=ranks_written,
-            )  # fmt: skip
+                status=CloseChunkStatus.DONE, finished_at=timezone.now(), payload=None
+            )
             CloseRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"[:4000]
@@ -1100,7 +1093,8 @@ def close_run_finalize(*, run_id: int) -> bool:
         run_pk = run.pk
         transaction.on_commit(lambda: compliance_report_for_run.delay(run_pk))
         if run.kind == CloseRunKind.FINAL:
-            if CloseChunk.objects.filter(run=run, ranks_written=False).exists():
+            # Written during the compute, or by every chunk of an earlier version; else here.
+            if not run.ranks_written and CloseChunk.objects.filter(run=run, ranks_written=False).exists():
                 _update_ranks_and_titles(run)
             closed = Period.objects.filter(pk=run.period_id, status=PeriodStatus.CLOSING).update(
                 status=PeriodStatus.CLOSED, plan=run.plan, closed_at=now
@@ -1121,27 +1115,22 @@ def _unfinished(run_id: int, phase: str, chunks_total: int) -> bool:
     )
 
 
-def _update_ranks_and_titles(run: CloseRun, *, distributors: tuple[int, int] | None = None) -> None:
-    """Paid-as rank of the last closed period and the title (highest ever), in one statement: of
-    the distributors in the id range (a chunk's), else of everyone in the run. Rows that would not
-    change are not written (every write of this wide table is a new tuple in all its indexes)."""
+def _update_ranks_and_titles(run: CloseRun) -> None:
+    """Paid-as rank of the last closed period and the title (highest ever) of everyone in the run,
+    from its results, in one statement: finalize's way when the compute did not write them (a
+    compute that died or was resumed). Rows that would not change are not written (every write of
+    this wide table is a new tuple in all its indexes)."""
     from distributors.models import Distributor
 
     table = Distributor._meta.db_table
     results = DistributorPeriod._meta.db_table
-    within, bounds = "", []
-    if distributors is not None:
-        within, bounds = "AND r.distributor_id BETWEEN %s AND %s ", list(distributors)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The range on both sides: with it on the results only, the planner hashes them and
-            # scans every distributor for each chunk (1M: 470 ms against 100 ms a chunk).
-            on_both = f"{within}AND d.id BETWEEN %s AND %s " if bounds else ""
             cursor.execute(
                 f"UPDATE {table} AS d SET rank = r.paid_as_rank, title = GREATEST(d.title, r.title) "
-                f"FROM {results} AS r WHERE r.run_id = %s {on_both}"
-                "AND r.distributor_id = d.id AND (d.rank <> r.paid_as_rank OR d.title < r.title)",
-                [run.pk, *bounds, *bounds],
+                f"FROM {results} AS r WHERE r.run_id = %s AND r.distributor_id = d.id "
+                "AND (d.rank <> r.paid_as_rank OR d.title < r.title)",
+                [run.pk],
             )
         else:
             cursor.execute(
@@ -1149,9 +1138,10 @@ def _update_ranks_and_titles(run: CloseRun, *, distributors: tuple[int, int] | N
                 f"WHERE r.run_id = %s AND r.distributor_id = {table}.id), "
                 f"title = MAX(title, (SELECT r.title FROM {results} r WHERE r.run_id = %s "
                 f"AND r.distributor_id = {table}.id)) "
-                f"WHERE id IN (SELECT r.distributor_id FROM {results} r WHERE r.run_id = %s {within})",
-                [run.pk, run.pk, run.pk, *bounds],
+                f"WHERE id IN (SELECT r.distributor_id FROM {results} r WHERE r.run_id = %s)",
+                [run.pk, run.pk, run.pk],
             )
+    CloseRun.objects.filter(pk=run.pk).update(ranks_written=True)
 
 
 def previous_month(today: dt.date | None = None) -> dt.date:

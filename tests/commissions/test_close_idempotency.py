@@ -109,9 +109,9 @@ def test_a_compute_that_dies_after_storing_chunks_resumes_with_the_ledger_of_a_c
     assert resumed.pk == run.pk and (resumed.status, resumed.period.status) == ("succeeded", "closed")
     assert ledger_tuples(resumed) == clean
     assert list(resumed.chunks.values_list("number", "attempts")) == [(0, 1), (1, 1), (2, 1), (3, 1)]
-    # The first compute wrote the ranks before storing its chunks; the resumed one left them to
-    # the chunks it stored. Either way everyone has the paid-as rank of the close.
-    assert list(resumed.chunks.values_list("ranks_written", flat=True)) == [True] * 4
+    # The first compute wrote the ranks (and marked the run) before it died; finalize found them
+    # written. Everyone has the paid-as rank of the close.
+    assert resumed.ranks_written and not resumed.chunks.filter(ranks_written=True).exists()
     paid_as = dict(
         DistributorPeriod.objects.filter(run=resumed).values_list("distributor_id", "paid_as_rank")
     )
@@ -127,17 +127,18 @@ def _computed_final_run(plan) -> CloseRun:
     return run
 
 
-def test_a_final_compute_writes_the_ranks_before_it_stores_a_chunk_and_the_chunks_leave_them(s1, monkeypatch):
+def test_a_final_compute_writes_the_ranks_and_finalize_leaves_them(s1, monkeypatch):
     preview = close("2026-10", preview=True)
     assert not Distributor.objects.filter(rank__gt=0).exists()  # a preview writes no rank
     run = _computed_final_run(s1)
     assert not LedgerLine.objects.filter(run=run).exists()  # nothing written yet, ranks already
-    assert run.chunks.filter(ranks_written=False).count() == 0
+    run.refresh_from_db()
+    assert run.ranks_written
     ranked = Distributor.objects.filter(rank__gt=0)
     assert ranked.exists() and not ranked.filter(title__lt=1).exists()
 
     def refuse(*args, **kwargs):
-        raise AssertionError("a chunk wrote the ranks again")
+        raise AssertionError("the ranks were written again")
 
     monkeypatch.setattr(close_service, "_update_ranks_and_titles", refuse)
     close_service.close_run_advance(run_id=run.pk, inline=True)
@@ -321,7 +322,7 @@ def test_a_final_run_computed_by_an_earlier_version_finishes_with_the_same_ledge
     run = _computed_final_run(s1)
     # Stored by the earlier version: old payloads, and a summary without the statements' totals;
     # its compute wrote no rank (its chunks did not either: finalize does).
-    run.chunks.update(ranks_written=False)
+    CloseRun.objects.filter(pk=run.pk).update(ranks_written=False)
     Distributor.objects.update(rank=0, title=0)
     for chunk in run.chunks.all():
         CloseChunk.objects.filter(pk=chunk.pk).update(payload=_as_earlier_version_payload(chunk.payload))

@@ -48,8 +48,9 @@ def test_chunks_written_on_threads_give_the_ledger_and_ranks_of_a_one_by_one_clo
     assert writers_threads == {"close-chunk"}
     assert (final.status, final.chunks_done, final.period.status) == ("succeeded", 4, "closed")
     assert ledger_tuples(final) == ledger_tuples(one_by_one)
-    # Ranks and titles were written by the chunks' own transactions: every distributor has the
-    # paid-as rank of the close, and S1's top rank made it to the distributor.
+    # Ranks and titles were written during the compute, on a connection of their own: every
+    # distributor has the paid-as rank of the close, and S1's top rank made it to the distributor.
+    assert final.ranks_written
     paid_as = dict(DistributorPeriod.objects.filter(run=final).values_list("distributor_id", "paid_as_rank"))
     assert dict(Distributor.objects.values_list("id", "rank")) == paid_as
     assert max(paid_as.values()) > 0
