@@ -856,7 +856,9 @@ class ChunkPayload:
     def __init__(self, texts: dict[str, str], null: str, distributors: tuple[int, int] | None):
         self.texts = texts
         self.null = null
-        self.distributors = distributors  # (first, last) id; None in payloads of older versions
+        # (first, last) id of its distributors, for inspection (the rank update of earlier versions
+        # used it); None in payloads of older versions.
+        self.distributors = distributors
 
     def rows(self, table: str) -> int:
         return self.texts[table].count("\n")
