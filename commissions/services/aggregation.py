@@ -167,7 +167,7 @@ def volume_sums(period: dt.date) -> list[tuple]:
 
 def combine_volumes(sums: Iterable[tuple]) -> dict[int, OrderVolumes]:
     """Per-purpose sums -> OrderVolumes per distributor with orders."""
-    exact = connection.vendor == "postgresql"  # numeric sums arrive as Decimal, None for no rows
+    exact = connection.vendor == "postgresql"  # numeric sums arrive as Decimal (SQLite: floats)
     # customer QV, CV, paid, value; own QV, CV, value; inventory QV, value
     totals: dict[int, list] = {}
     customers: dict[int, int] = {}

@@ -329,8 +329,8 @@ def _writers_here(chunks: int | None = None) -> int:
 
 class ChunkWriters:
     """Threads that write the chunks handed to them (`write`) until the block ends, each on its own
-    connection, as Celery workers would: PostgreSQL does the work of a write (COPY, indexes, the
-    rank update), so threads use the cores as worker processes would, and the compute's Python
+    connection, as Celery workers would: PostgreSQL does the work of a write (COPY, indexes,
+    triggers), so threads use the cores as worker processes would, and the compute's Python
     runs meanwhile. A failed chunk is recorded as failed by close_chunk_write; the first failure is
     raised when the block ends, after the other chunks are written."""
 
@@ -436,8 +436,11 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
         )
         started = time.monotonic()
         stored_before = dict(CloseChunk.objects.filter(run_id=run_id).values_list("number", "digest"))
-        # A resumed compute leaves the ranks to finalize: it may yet find that it differs.
-        early_ranks = run.kind == CloseRunKind.FINAL and not stored_before
+        # A resumed compute leaves the ranks to finalize: it may yet find that it differs. So does
+        # the SQLite demo, where finalize's one statement is the cheaper way.
+        early_ranks = (
+            run.kind == CloseRunKind.FINAL and not stored_before and connection.vendor == "postgresql"
+        )
         with _RankWriter(run.pk, concurrent=concurrent_reads) as ranks:
             computed = compute_close(
                 run, concurrent_reads=concurrent_reads, ranked=ranks.start if early_ranks else None
@@ -519,19 +522,12 @@ def write_ranks_and_titles(
     run_id: int, ids: Sequence[int], ranks: Sequence[int], titles: Sequence[int]
 ) -> None:
     """The distributors' paid-as rank and title (highest ever) of the run, in one statement, and the
-    run marked as having written them. Rows that would not change are not written."""
+    run marked as having written them (PostgreSQL). Rows that would not change are not written."""
     from distributors.models import Distributor
 
     table = Distributor._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         CloseRun.objects.filter(pk=run_id).update(ranks_written=True)
-        if connection.vendor != "postgresql":
-            cursor.executemany(
-                f"UPDATE {table} SET rank = %s, title = MAX(title, %s) WHERE id = %s "
-                "AND (rank <> %s OR title < %s)",
-                [(rank, title, pk, rank, title) for pk, rank, title in zip(ids, ranks, titles, strict=True)],
-            )
-            return
         cursor.execute(
             "CREATE TEMP TABLE close_ranks (id bigint, rank smallint, title smallint) ON COMMIT DROP"
         )
