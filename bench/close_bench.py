@@ -109,8 +109,7 @@ def instrument() -> None:
     from commissions.services import aggregation, close
 
     _timed(close, "_tree_problems", "tree check (SQL, in the database during the engine)")
-    _timed(aggregation, "volume_sums", "volume sums and paying customers SQL")
-    _timed(aggregation, "combine_volumes", "volumes per distributor (Python)")
+    _timed(aggregation, "order_volumes", "volume sums and paying customers (SQL, streamed into Python)")
     _timed(aggregation, "period_distributors", "distributors read (alongside the aggregation)")
     _timed(close, "period_inputs", "inputs (period sponsors, engine input rows)")
     _timed(engine, "compute_period", "engine")
