@@ -186,3 +186,30 @@ def test_close_rows_refer_to_existing_distributors_checked_per_statement():
             cursor.execute(
                 "DELETE FROM distributors_distributor WHERE sponsor_id IS NOT NULL AND id = %s", [leaf.pk]
             )
+
+
+def test_reference_check_of_a_range_of_ids_finds_the_one_missing_in_a_gap():
+    # A chunk's rows name consecutive distributors, checked by counting the range of ids between
+    # the lowest and the highest; an id missing inside that range must still be refused, and a set
+    # of known ids around a gap accepted.
+    call_command("import_network", str(EXAMPLES / "s4"), stdout=io.StringIO())
+    default_plan()
+    preview = close("2026-10", preview=True)
+    ids = sorted(Distributor.objects.values_list("id", flat=True))
+    gap = ids[-1] + 1
+    after_gap = Distributor.objects.create(
+        external_id="AFTER-GAP", first_name="Ann", last_name="Gap", email="gap@example.com",
+        sponsor_id=ids[0], enrolled_at=dt.datetime(2026, 9, 1, tzinfo=dt.UTC), id=gap + 1,
+    )  # fmt: skip
+    insert = (
+        "INSERT INTO commissions_statement (run_id, period_id, distributor_id, carried_in, personal, "
+        "override, clawbacks, adjustments, net, payout, carried_out) "
+        "SELECT %s, %s, x, 0, 0, 0, 0, 0, 0, 0, 0 FROM unnest(%s::bigint[]) AS x"
+    )
+    Statement.objects.filter(run=preview).delete()
+    with connection.cursor() as cursor:  # every one known, around the gap: accepted
+        cursor.execute(insert, [preview.pk, preview.period_id, [*ids, after_gap.pk]])
+    Statement.objects.filter(run=preview).delete()
+    with refused(f"distributor {gap}, which does not exist"):
+        with connection.cursor() as cursor:
+            cursor.execute(insert, [preview.pk, preview.period_id, [*ids, gap, after_gap.pk]])
