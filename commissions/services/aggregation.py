@@ -77,6 +77,7 @@ FROM orders_orderline l
 JOIN orders_order o ON o.id = l.order_id
 WHERE {_COUNTS}
 GROUP BY o.distributor_id, o.purpose
+ORDER BY o.distributor_id
 """
 
 # What the units refunded up to the end of the period take off those sums, per (distributor,
@@ -188,33 +189,41 @@ def _net_of_returns(sums: Iterable[tuple], returned: dict[tuple[int, str], tuple
 
 
 def combine_volumes(sums: Iterable[tuple]) -> dict[int, OrderVolumes]:
-    """Per-purpose sums -> OrderVolumes per distributor with orders."""
+    """Per-purpose sums, in distributor order (VOLUMES_SQL sorts them; the grouping's own sort
+    gives that order for free) -> OrderVolumes per distributor with orders, each built as soon as
+    the next distributor's sums arrive."""
     exact = connection.vendor == "postgresql"  # numeric sums arrive as Decimal (SQLite: floats)
-    # customer QV, CV, paid, value; own QV, CV, value; inventory QV, value
-    totals: dict[int, list] = {}
-    customers: dict[int, int] = {}
-    for distributor_id, purpose, qv, cv, paid, value, paying in sums:
-        if not exact:
-            qv, cv, paid, value = _dec(qv), _dec(cv), _dec(paid), _dec(value)
-        row = totals.get(distributor_id)
-        if row is None:
-            row = totals[distributor_id] = [ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO]
-        if purpose == "customer":
-            row[0], row[1], row[2], row[3] = qv, cv, paid, value
-            customers[distributor_id] = paying
-        else:
-            row[4] += qv
-            row[5] += cv
-            row[6] += value
-            if purpose == "inventory":
-                row[7], row[8] = qv, value
     new = tuple.__new__  # NamedTuple's own __new__ is Python code: too slow a million times
-    get = customers.get
-    return {
-        distributor_id: new(OrderVolumes, (cqv, ccv, paid, oqv, ocv, get(distributor_id, 0), cvalue, ovalue,
-                                           iqv, ivalue))
-        for distributor_id, (cqv, ccv, paid, cvalue, oqv, ocv, ovalue, iqv, ivalue) in totals.items()
-    }  # fmt: skip
+    volumes: dict[int, OrderVolumes] = {}
+    current = None
+    cqv = ccv = paid = cvalue = oqv = ocv = ovalue = iqv = ivalue = ZERO
+    customers = 0
+    for distributor_id, purpose, qv, cv, paid_, value, paying in sums:
+        if distributor_id != current:
+            if current is not None:
+                volumes[current] = new(
+                    OrderVolumes, (cqv, ccv, paid, oqv, ocv, customers, cvalue, ovalue, iqv, ivalue)
+                )
+            if distributor_id in volumes:  # out of order: its sums would be split, never summed
+                raise ValueError(f"volume sums are not in distributor order (distributor {distributor_id})")
+            current = distributor_id
+            cqv = ccv = paid = cvalue = oqv = ocv = ovalue = iqv = ivalue = ZERO
+            customers = 0
+        if not exact:
+            qv, cv, paid_, value = _dec(qv), _dec(cv), _dec(paid_), _dec(value)
+        if purpose == "customer":
+            cqv, ccv, paid, cvalue, customers = qv, cv, paid_, value, paying
+        else:
+            oqv += qv
+            ocv += cv
+            ovalue += value
+            if purpose == "inventory":
+                iqv, ivalue = qv, value
+    if current is not None:
+        volumes[current] = new(
+            OrderVolumes, (cqv, ccv, paid, oqv, ocv, customers, cvalue, ovalue, iqv, ivalue)
+        )
+    return volumes
 
 
 def order_volumes(period: dt.date) -> dict[int, OrderVolumes]:
