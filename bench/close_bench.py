@@ -111,6 +111,7 @@ def instrument() -> None:
     _timed(close, "_tree_problems", "tree check (SQL, in the database during the engine)")
     _timed(aggregation, "order_volumes", "volume sums and paying customers (SQL, streamed into Python)")
     _timed(aggregation, "period_distributors", "distributors read (alongside the aggregation)")
+    _timed(aggregation, "period_tree", "period tree and engine structure (alongside the aggregation)")
     _timed(close, "period_inputs", "inputs (period sponsors, engine input rows)")
     _timed(engine, "compute_period", "engine")
     _timed(close, "clawback_lines", "clawbacks")

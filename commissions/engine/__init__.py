@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 
 from commissions.engine.differential import differential
-from commissions.engine.network import ZERO, EngineInputError, Network
+from commissions.engine.network import ZERO, EngineInputError, Network, NetworkShape, network_shape
 from commissions.engine.types import DistributorInput, DistributorResult, EngineLine, PeriodResult
 from commissions.engine.unilevel import overrides, roll_up_ranks
 from commissions.plan_document import PlanDocument
 from core.money import CENT
 
-__all__ = ["EngineInputError", "compute_period"]
+__all__ = ["EngineInputError", "NetworkShape", "compute_period", "network_shape"]
 
 # The caller's decimal context must not change a result: 28 digits, like Python's default.
 ENGINE_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
@@ -28,26 +28,34 @@ RanksCallback = Callable[[Sequence[int], Sequence[int], Sequence[int]], None]
 
 
 def compute_period(
-    plan: PlanDocument, inputs: Iterable[DistributorInput], *, ranked: RanksCallback | None = None
+    plan: PlanDocument,
+    inputs: Iterable[DistributorInput],
+    *,
+    ranked: RanksCallback | None = None,
+    shape: NetworkShape | None = None,
 ) -> PeriodResult:
     """`ranked(ids, paid_as_ranks, titles)` is called as soon as the ranks are known, before the
-    overrides (the close writes them to the distributors meanwhile)."""
+    overrides (the close writes them to the distributors meanwhile). `shape`: the inputs' sponsor
+    structure, if built already (network_shape); it is built from the inputs otherwise."""
     # Millions of small objects and no cycles: the cyclic collector would rescan the growing heap
     # again and again (quadratic in practice); reference counting frees everything anyway.
     collecting = gc.isenabled()
     gc.disable()
     try:
         with localcontext(ENGINE_CONTEXT):
-            return _compute(plan, inputs, ranked)
+            return _compute(plan, inputs, ranked, shape)
     finally:
         if collecting:
             gc.enable()
 
 
 def _compute(
-    plan: PlanDocument, inputs: Iterable[DistributorInput], ranked: RanksCallback | None
+    plan: PlanDocument,
+    inputs: Iterable[DistributorInput],
+    ranked: RanksCallback | None,
+    shape: NetworkShape | None,
 ) -> PeriodResult:
-    net = Network(plan, inputs)
+    net = Network(plan, inputs, shape)
     n = net.n
     if plan.is_differential:
         rank = subtree_max = [0] * n

@@ -7,8 +7,9 @@ a sponsor line ten thousand deep is one more loop iteration, not a stack frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from commissions.engine.types import DistributorInput
 from commissions.plan_document import PlanDocument
@@ -20,6 +21,66 @@ ZERO = Decimal(0)
 
 class EngineInputError(ApplicationError):
     """The period's inputs do not form a forest (unknown sponsor, duplicate id, a cycle)."""
+
+
+class NetworkShape(NamedTuple):
+    """The sponsor structure of a list of distributors, by position: everything in Network that
+    depends on who sponsors whom and on nothing else. The close builds it from the distributors
+    while the order volumes are still being summed."""
+
+    ids: tuple[int, ...]
+    sponsors: tuple[int | None, ...]
+    parent: list[int]
+    first_child: list[int]
+    next_sibling: list[int]
+    # Sponsors before their frontline (breadth first from the roots); backwards, bottom-up.
+    order: list[int]
+
+
+def network_shape(ids: Sequence[int], sponsors: Sequence[int | None]) -> NetworkShape:
+    """The structure of distributors `ids` with sponsors `sponsors` (same positions); raises
+    EngineInputError unless they form a forest (unknown sponsor, duplicate id, a cycle)."""
+    ids, sponsors = tuple(ids), tuple(sponsors)
+    n = len(ids)
+    position = {distributor_id: i for i, distributor_id in enumerate(ids)}
+    if len(position) != n:
+        seen: set[int] = set()
+        duplicates = sorted({x for x in ids if x in seen or seen.add(x)})  # type: ignore[func-returns-value]
+        raise EngineInputError(
+            f"Distributors listed more than once in the period's inputs: {duplicates[:10]}"
+        )
+
+    parent = [-1] * n
+    first_child = [-1] * n
+    next_sibling = [-1] * n
+    roots = []
+    get = position.get
+    for i, sponsor_id in enumerate(sponsors):
+        if sponsor_id is None:
+            roots.append(i)
+            continue
+        p = get(sponsor_id, -1)
+        if p < 0:
+            raise EngineInputError(
+                f"Distributor {ids[i]} has sponsor {sponsor_id}, who is not in the period's inputs."
+            )
+        parent[i] = p
+        next_sibling[i] = first_child[p]
+        first_child[p] = i
+
+    # Breadth first from the roots: sponsors before their frontline, no recursion.
+    order = roots
+    append = order.append
+    for v in order:
+        c = first_child[v]
+        while c >= 0:
+            append(c)
+            c = next_sibling[c]
+    if len(order) != n:
+        reached = set(order)
+        stuck = [ids[i] for i in range(n) if i not in reached][:10]
+        raise EngineInputError(f"The sponsor lines of these distributors form a cycle: {stuck}")
+    return NetworkShape(ids, sponsors, parent, first_child, next_sibling, order)
 
 
 class Network:
@@ -36,7 +97,11 @@ class Network:
         "pv", "own_cv_share", "rewardable_cv", "active", "requirement_met", "eligible",
     )  # fmt: skip
 
-    def __init__(self, plan: PlanDocument, inputs: Iterable[DistributorInput]):
+    def __init__(
+        self, plan: PlanDocument, inputs: Iterable[DistributorInput], shape: NetworkShape | None = None
+    ):
+        """`shape`: the sponsor structure of these inputs' ids, if built already (network_shape);
+        built here otherwise."""
         rows = inputs if isinstance(inputs, list) else list(inputs)
         n = self.n = len(rows)
         if n == 0:
@@ -49,46 +114,10 @@ class Network:
         self.ids, self.customer_qv, self.own_qv = ids, customer_qv, own_qv
         self.customer_paid, self.prior_title = paid, title
 
-        position = {distributor_id: i for i, distributor_id in enumerate(ids)}
-        if len(position) != n:
-            seen: set[int] = set()
-            duplicates = sorted({x for x in ids if x in seen or seen.add(x)})  # type: ignore[func-returns-value]
-            raise EngineInputError(
-                f"Distributors listed more than once in the period's inputs: {duplicates[:10]}"
-            )
-
-        parent = [-1] * n
-        first_child = [-1] * n
-        next_sibling = [-1] * n
-        roots = []
-        get = position.get
-        for i, sponsor_id in enumerate(sponsors):
-            if sponsor_id is None:
-                roots.append(i)
-                continue
-            p = get(sponsor_id, -1)
-            if p < 0:
-                raise EngineInputError(
-                    f"Distributor {ids[i]} has sponsor {sponsor_id}, who is not in the period's inputs."
-                )
-            parent[i] = p
-            next_sibling[i] = first_child[p]
-            first_child[p] = i
-        self.parent, self.first_child, self.next_sibling = parent, first_child, next_sibling
-
-        # Breadth first from the roots: sponsors before their frontline, no recursion.
-        order = roots
-        append = order.append
-        for v in order:
-            c = first_child[v]
-            while c >= 0:
-                append(c)
-                c = next_sibling[c]
-        if len(order) != n:
-            reached = set(order)
-            stuck = [ids[i] for i in range(n) if i not in reached][:10]
-            raise EngineInputError(f"The sponsor lines of these distributors form a cycle: {stuck}")
-        self.order = order
+        if shape is None or shape.ids != ids or shape.sponsors != sponsors:
+            shape = network_shape(ids, sponsors)
+        self.parent, self.first_child, self.next_sibling = shape.parent, shape.first_child, shape.next_sibling
+        self.order = shape.order
 
         # Personal volume and the personal consumption cap (§2).
         cap = plan.personal_consumption_cap_qv

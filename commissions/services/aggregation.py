@@ -20,6 +20,7 @@ import psycopg
 from django.db import connection, transaction
 from django.db.models import Q
 
+from commissions.engine.network import EngineInputError, NetworkShape, network_shape
 from commissions.engine.types import DistributorInput
 from core.periods import period_bounds
 
@@ -120,6 +121,23 @@ class PeriodInputs:
     ids: list[int]
     # The orders behind them, per distributor with orders (the compliance report's figures too).
     volumes: dict[int, OrderVolumes]
+    # The engine's sponsor structure of `inputs` (None: the engine builds it and reports what is wrong).
+    shape: NetworkShape | None = None
+
+
+DistributorRow = tuple[int, int | None, str, int, bool, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodTree:
+    """Who existed in the period by their dates, with their period sponsors and the engine's sponsor
+    structure: all of it from the distributors read, none from the orders, so the close builds it
+    while the order volumes are still being summed (period_tree)."""
+
+    distributors: list[DistributorRow]  # the read, for the rare distributor who exists by orders alone
+    sponsors: dict[int, int | None]  # everyone who existed -> their sponsor in the period
+    details: dict[int, tuple[str, int]]  # everyone who existed -> (status at the period's end, title)
+    shape: NetworkShape | None
 
 
 def _dec(value: object) -> Decimal:
@@ -264,7 +282,7 @@ def _period_sponsors(
     return sponsors
 
 
-def period_distributors(period: dt.date) -> list[tuple[int, int | None, str, int, bool, bool]]:
+def period_distributors(period: dt.date) -> list[DistributorRow]:
     """(id, sponsor id, status, title, enrolled in time, terminated later) of every distributor:
     who existed in the period, and who was terminated only after it, decided in SQL (no datetimes
     to load)."""
@@ -279,32 +297,48 @@ def period_distributors(period: dt.date) -> list[tuple[int, int | None, str, int
     return list(query.iterator(chunk_size=50_000))
 
 
-def period_inputs(
-    period: dt.date,
-    *,
-    volumes: dict[int, OrderVolumes] | None = None,
-    distributors: list[tuple[int, int | None, str, int, bool, bool]] | None = None,
-) -> PeriodInputs:
-    """The engine's inputs for the period: everyone who existed in it (enrolled before its end, not
-    terminated before its start) or has orders in it, with their aggregates. `volumes` and
-    `distributors` are read here unless the caller read them already (the close reads them at once,
-    on two connections)."""
-    if volumes is None:
-        volumes = order_volumes(period)
-    if distributors is None:
-        distributors = period_distributors(period)
+def period_tree(distributors: list[DistributorRow], *, with_orders: Iterable[int] = ()) -> PeriodTree:
+    """The period's tree from the distributors read (period_distributors): everyone enrolled before
+    the period's end and not terminated before its start, and everyone in `with_orders`."""
+    ordered = set(with_orders)
     rows = []
     details: dict[int, tuple[str, int]] = {}
     for node_id, sponsor_id, status, title, enrolled_in_time, terminated_later in distributors:
-        existed = enrolled_in_time or node_id in volumes
+        existed = enrolled_in_time or node_id in ordered
         rows.append((node_id, sponsor_id, existed))
         if existed:
             # Status at the end of the period: a termination after it did not affect it.
             if status == "terminated" and terminated_later:
                 status = "active"
             details[node_id] = (status, title)
-    del distributors
     sponsors = _period_sponsors(rows)
+    ids = sorted(sponsors)
+    try:
+        shape: NetworkShape | None = network_shape(ids, [sponsors[node_id] for node_id in ids])
+    except EngineInputError:
+        shape = None  # the engine builds it again and reports the problem where it always has
+    return PeriodTree(distributors, sponsors, details, shape)
+
+
+def period_inputs(
+    period: dt.date,
+    *,
+    volumes: dict[int, OrderVolumes] | None = None,
+    tree: PeriodTree | None = None,
+) -> PeriodInputs:
+    """The engine's inputs for the period: everyone who existed in it (enrolled before its end, not
+    terminated before its start) or has orders in it, with their aggregates. `volumes` and `tree`
+    are read here unless the caller read them already (the close reads them at once, on two
+    connections)."""
+    if volumes is None:
+        volumes = order_volumes(period)
+    if tree is None:
+        tree = period_tree(period_distributors(period))
+    if any(node_id not in tree.sponsors for node_id in volumes):
+        # Someone exists in the period by their orders alone (enrolled later, or terminated
+        # before it): they may be the nearest upline of others, so the tree is built again.
+        tree = period_tree(tree.distributors, with_orders=volumes)
+    sponsors, details = tree.sponsors, tree.details
     inputs = []
     for node_id in sorted(sponsors):
         cqv, ccv, paid, oqv, ocv, customers, *_ = volumes.get(node_id, NO_ORDERS)
@@ -312,4 +346,4 @@ def period_inputs(
         inputs.append(
             DistributorInput(node_id, sponsors[node_id], status, cqv, ccv, paid, oqv, ocv, customers, title)
         )
-    return PeriodInputs(inputs=inputs, ids=[row.id for row in inputs], volumes=volumes)
+    return PeriodInputs(inputs=inputs, ids=[row.id for row in inputs], volumes=volumes, shape=tree.shape)

@@ -712,6 +712,10 @@ def _tree_problems() -> list[str]:
     return [] if report.ok else report.problems
 
 
+def _period_tree(period: dt.date) -> aggregation.PeriodTree:
+    return aggregation.period_tree(aggregation.period_distributors(period))
+
+
 def compute_close(
     run: CloseRun, *, concurrent_reads: bool = False, ranked: RanksCallback | None = None
 ) -> ComputedClose:
@@ -727,14 +731,15 @@ def compute_close(
     plan = parse_plan_document(run.plan.document)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-read") as pool:
         checked = None
-        volumes = distributors = None
+        volumes = tree = None
         if concurrent_reads:
             # The volume sums keep PostgreSQL busy while this process waits: read the distributors
-            # meanwhile, on a connection of its own. The tree check is all SQL: it runs in the
-            # database while this process computes the engine, which needs neither.
-            read = pool.submit(_on_own_connection, aggregation.period_distributors, period)
+            # meanwhile, on a connection of its own, and build the period's tree from them. The
+            # tree check is all SQL: it runs in the database while this process computes the
+            # engine, which needs neither.
+            read = pool.submit(_on_own_connection, _period_tree, period)
             volumes = aggregation.order_volumes(period)
-            distributors = read.result()
+            tree = read.result()
             checked = pool.submit(_on_own_connection, _tree_problems)
 
         def tree_checked() -> None:
@@ -750,9 +755,11 @@ def compute_close(
             ranked(*ranks)  # type: ignore[misc]
 
         try:
-            inputs = period_inputs(period, volumes=volumes, distributors=distributors)
-            del volumes, distributors
-            result = compute_period(plan, inputs.inputs, ranked=ranks_checked if ranked else None)
+            inputs = period_inputs(period, volumes=volumes, tree=tree)
+            del volumes, tree
+            result = compute_period(
+                plan, inputs.inputs, ranked=ranks_checked if ranked else None, shape=inputs.shape
+            )
         finally:
             tree_checked()  # a broken tree is the first thing to report, even if the engine failed on it
     extra_lines = [*clawback_lines(period), *adjustment_lines(period)]

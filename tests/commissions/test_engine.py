@@ -374,3 +374,17 @@ def test_an_empty_period_and_a_generator_of_inputs():
     assert compute_period(plan_with(), iter([])) == ({}, [], D(0), D(0))
     result = compute_period(plan_with(), (row for row in s1_inputs()))
     assert total(result, S1["A"]) == D("92.50")
+
+
+def test_a_sponsor_structure_built_beforehand_is_used_only_for_the_inputs_it_was_built_from():
+    from commissions.engine import network_shape
+
+    plan = plan_with()
+    inputs = s1_inputs()
+    expected = compute_period(plan, inputs)
+    ids = [row.id for row in inputs]
+    matching = network_shape(ids, [row.sponsor_id for row in inputs])
+    assert compute_period(plan, inputs, shape=matching) == expected
+    # A structure of other sponsor links (everyone under the first) is not taken for these inputs.
+    other = network_shape(ids, [None, *[ids[0]] * (len(ids) - 1)])
+    assert compute_period(plan, inputs, shape=other) == expected

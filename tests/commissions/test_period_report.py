@@ -62,23 +62,3 @@ def test_progress_counts_chunks_and_estimates_the_time_left():
     )
     run.status, run.phase = "succeeded", "done"
     assert close_run_progress(run).percent == 100
-
-
-def test_volume_sums_combine_per_distributor_in_stream_order_and_refuse_another_order():
-    from commissions.services.aggregation import OrderVolumes, combine_volumes
-
-    d = Decimal
-    sums = [
-        (7, "customer", d("100.0000"), d("80.0000"), d("120.00"), d("130.00"), 3),
-        (7, "personal", d("20.0000"), d("15.0000"), d("0"), d("25.00"), 0),
-        (7, "inventory", d("5.0000"), d("4.0000"), d("0"), d("6.00"), 0),
-        (9, "personal", d("1.0000"), d("1.0000"), d("0"), d("2.00"), 0),
-    ]
-    volumes = combine_volumes(sums)
-    assert volumes[7] == OrderVolumes(
-        d("100.0000"), d("80.0000"), d("120.00"), d("25.0000"), d("19.0000"), 3, d("130.00"), d("31.00"),
-        d("5.0000"), d("6.00"),
-    )  # fmt: skip
-    assert volumes[9].own_qv == d("1.0000") and volumes[9].customers == 0
-    with pytest.raises(ValueError, match="not in distributor order"):
-        combine_volumes([sums[0], sums[3], sums[1]])
