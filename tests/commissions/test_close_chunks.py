@@ -50,3 +50,14 @@ def test_gaps_in_the_ids_and_a_single_distributor():
     assert computed_with([5, 9, 40, 41], {9: 10}).chunk_ranges(2) == [(5, 9), (40, 41)]
     assert computed_with([7], {}).chunk_ranges(25) == [(7, 7)]
     assert computed_with([], {}).chunk_ranges(25) == [(0, 0)]
+
+
+def test_large_chunks_start_and_end_with_smaller_ones():
+    # 100,000 distributors without lines, 25,000 per chunk: four shares of 50,000 rows. The first
+    # and the last share are cut into a quarter and three quarters, so that writing starts on a
+    # small chunk and the two writers finish together.
+    ids = list(range(1, 100_001))
+    ranges = computed_with(ids, {}).chunk_ranges(25_000)
+    sizes = [last - first + 1 for first, last in ranges]
+    assert sizes == [6_250, 18_750, 25_000, 25_000, 18_750, 6_250]
+    assert [d for first, last in ranges for d in range(first, last + 1)] == ids
