@@ -216,7 +216,7 @@ def combine_volumes(sums: Iterable[tuple]) -> dict[int, OrderVolumes]:
     current = None
     cqv = ccv = paid = cvalue = oqv = ocv = ovalue = iqv = ivalue = ZERO
     customers = 0
-    for distributor_id, purpose, qv, cv, paid_, value, paying in sums:
+    for distributor_id, purpose, qv, cv, commissionable, value, paying in sums:
         if distributor_id != current:
             if current is not None:
                 volumes[current] = new(
@@ -228,9 +228,9 @@ def combine_volumes(sums: Iterable[tuple]) -> dict[int, OrderVolumes]:
             cqv = ccv = paid = cvalue = oqv = ocv = ovalue = iqv = ivalue = ZERO
             customers = 0
         if not exact:
-            qv, cv, paid_, value = _dec(qv), _dec(cv), _dec(paid_), _dec(value)
+            qv, cv, commissionable, value = _dec(qv), _dec(cv), _dec(commissionable), _dec(value)
         if purpose == "customer":
-            cqv, ccv, paid, cvalue, customers = qv, cv, paid_, value, paying
+            cqv, ccv, paid, cvalue, customers = qv, cv, commissionable, value, paying
         else:
             oqv += qv
             ocv += cv
