@@ -147,6 +147,23 @@ class Order(TimeStampedModel):
         return self.number
 
 
+# What one order line can record. Its quantity is an integer column, its whole-number volume and
+# value columns (qv_units, cv_units, value_cents) are bigints, and a refund of it is a money amount
+# (12 whole digits): a line past these limits would fail in the database instead of being refused.
+MAX_LINE_QUANTITY = 1_000_000
+LINE_TOTAL_LIMIT = Decimal("1000000000000")  # points, and money, in one line
+
+
+def line_too_large(quantity: int, unit_points: Decimal, unit_price: Decimal) -> bool:
+    """Whether `quantity` units at these points (the larger of QV and CV) and price are more than one
+    order line can record."""
+    return (
+        quantity > MAX_LINE_QUANTITY
+        or quantity * unit_points >= LINE_TOTAL_LIMIT
+        or quantity * unit_price >= LINE_TOTAL_LIMIT
+    )
+
+
 def _scaled(unit: str, scale: int) -> Cast:
     """quantity x unit x scale as a whole number (rounded only to absorb SQLite's floats)."""
     return Cast(Round(F("quantity") * F(unit) * Value(scale)), models.BigIntegerField())

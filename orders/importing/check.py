@@ -20,6 +20,7 @@ from commissions.models import Period, PeriodStatus
 from core.periods import period_label, period_of
 from distributors.models import Distributor
 from orders.models import (
+    MAX_LINE_QUANTITY,
     Customer,
     Demonstration,
     DemonstrationStatus,
@@ -29,6 +30,7 @@ from orders.models import (
     Product,
     Return,
     ReturnLine,
+    line_too_large,
 )
 
 from .files import ErrorLog
@@ -521,12 +523,22 @@ class Checker:
                         f"order {row.order}: {', '.join(differs)} differ(s) from its line {first.line} "
                         "(all lines of one order share them)",
                     )
+            if ok:
+                list_price = entry.retail_price if row.purpose == "customer" else entry.wholesale_price
+                unit_price = row.unit_price if row.unit_price is not None else list_price
+                if line_too_large(row.quantity, max(entry.qv, entry.cv), unit_price):
+                    ok = False
+                    self.errors.add(
+                        ORDERS,
+                        row.line,
+                        f"{row.quantity} x {row.sku} is more than one order line can record (at most "
+                        f"{MAX_LINE_QUANTITY} units, and less than 10^12 in points and in value)",
+                    )
             if not ok:
                 bad_orders.add(row.order)
                 continue
             draft.lines.append(row)
-            list_price = entry.retail_price if row.purpose == "customer" else entry.wholesale_price
-            draft.unit_prices.append(row.unit_price if row.unit_price is not None else list_price)
+            draft.unit_prices.append(unit_price)
             draft.returned.append(0)
         for ext in bad_orders:
             orders.pop(ext, None)

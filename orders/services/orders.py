@@ -24,6 +24,7 @@ from core.money import CENT, ZERO, allocate_cents, round_cents
 from core.services import audit_record
 from distributors.models import Distributor, DistributorStatus
 from orders.models import (
+    MAX_LINE_QUANTITY,
     Customer,
     Demonstration,
     DemonstrationGuest,
@@ -37,6 +38,7 @@ from orders.models import (
     Return,
     ReturnKind,
     ReturnLine,
+    line_too_large,
 )
 from orders.rules import current_rules
 from orders.selectors import returned_quantities
@@ -110,6 +112,22 @@ def _resolve_products(inputs: list[LineInput], field: str) -> list[Product]:
                     "(got %(quantity)s)."
                 )
                 % {"number": number, "sku": product.sku, "quantity": line.quantity},
+                field=field,
+            )
+        if line_too_large(
+            line.quantity, max(product.qv, product.cv), max(product.retail_price, product.wholesale_price)
+        ):
+            raise ApplicationError(
+                _(
+                    "Line %(number)s: %(quantity)s × %(sku)s is more than one order line can record "
+                    "(at most %(most)s units, and less than 10^12 in points and in value)."
+                )
+                % {
+                    "number": number,
+                    "sku": product.sku,
+                    "quantity": line.quantity,
+                    "most": MAX_LINE_QUANTITY,
+                },
                 field=field,
             )
         products.append(product)

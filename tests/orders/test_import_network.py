@@ -375,6 +375,29 @@ def test_zero_and_negative_quantities(tmp_path):
     )
 
 
+def test_a_line_larger_than_one_order_line_can_record(tmp_path):
+    # The database could not store these lines (integer and bigint columns, money refunds): they
+    # are refused with the other problems of the files instead of failing the import's insert.
+    directory = make_dir(
+        tmp_path,
+        products_csv=PRODUCTS
+        + "TM1,Thermo blender,100.00,75.00,75,75.00,true,true\n"
+        + "BIG,Points galore,100.00,75.00,900000000,900000000,true,true\n",
+        orders_csv=ORDERS
+        + "O1,A,c1,customer,2026-10-10T12:00:00+02:00,TM1,1000001,,\n"
+        + "O2,B,,personal,2026-10-11T12:00:00+02:00,BIG,2000,,\n"
+        + "O3,B,,personal,2026-10-11T12:00:00+02:00,TM1,1000000,,\n",
+    )
+    limits = "(at most 1000000 units, and less than 10^12 in points and in value)"
+    assert_rejected(
+        directory,
+        [
+            f"orders.csv:2: 1000001 x TM1 is more than one order line can record {limits}",
+            f"orders.csv:3: 2000 x BIG is more than one order line can record {limits}",
+        ],
+    )
+
+
 def test_unknown_sku_distributor_demonstration_and_order(tmp_path):
     directory = make_dir(
         tmp_path,

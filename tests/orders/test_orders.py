@@ -95,6 +95,27 @@ def test_bad_lines_are_refused(consultant, customer, product, lines, message):
     assert err.value.field == "lines"
 
 
+def test_a_line_larger_than_its_columns_can_record_is_refused_and_nothing_is_written(consultant, customer):
+    # Its quantity, whole-number volumes and refunds have fixed sizes in the database: past them
+    # the insert would fail there (a server error) instead of being refused here.
+    from orders.models import Order
+
+    points = ProductFactory(sku="HEAVY", qv=Decimal("2000000000"), cv=Decimal("2000000000"))
+    ProductFactory(sku="PLAIN")
+    for lines, message in (
+        ([("PLAIN", 1_000_001)], "1000001 × PLAIN is more than one order line can record"),
+        ([("PLAIN", 1), (points, 500)], "Line 2: 500 × HEAVY is more than one order line can record"),
+    ):
+        with pytest.raises(ApplicationError, match=message) as err:
+            order_create(distributor=consultant, purpose="customer", customer=customer, lines=lines)
+        assert err.value.field == "lines"
+    assert not Order.objects.exists()
+    order = order_create(
+        distributor=consultant, purpose="customer", customer=customer, lines=[("PLAIN", 1_000_000)]
+    )
+    assert order.lines.get().value_cents == 100_000_000 * 100
+
+
 def test_an_inactive_product_is_refused(consultant, customer, product):
     product.is_active = False
     product.save()
