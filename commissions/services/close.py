@@ -1129,8 +1129,8 @@ def close_run_finalize(*, run_id: int) -> bool:
             # then expects one row per run and joins this run's lines and results in nested loops
             # (the compliance report: 30 s at 10k distributors, quadratic). A sample of 7,500 rows
             # per table tells it how many rows a run has as well as the default 30,000 would, for a
-            # fifth of the time (1M distributors: 0.4 s against 0.8-2.1 s, with the run waiting);
-            # autovacuum analyzes the tables again with its own targets soon after.
+            # fifth of the time (1M distributors: 0.4 s against 0.8-2.1 s, with the run waiting).
+            # Autovacuum (on by default) analyzes the tables again with its own targets soon after.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL default_statistics_target = 25")
                 cursor.execute(
