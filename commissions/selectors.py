@@ -17,6 +17,7 @@ from commissions.models import (
     DistributorPeriod,
     Statement,
 )
+from commissions.plan_document import current_plan_document
 from core.errors import NotFound
 from core.money import ZERO, money_str, points_str
 from core.periods import period_label
@@ -26,6 +27,15 @@ EXPORT_COLUMNS = (
     "personal_commission", "override_commission", "clawbacks", "adjustments", "carried_in", "net",
     "payout", "carried_out",
 )  # fmt: skip
+
+
+def rank_names(plan=None) -> dict[int, str]:
+    """Rank number -> name in `plan` (default: the newest plan), for ranks and titles alike.
+
+    0 (no paid-as rank, or no title yet) has no name in a plan: it is absent here, and the edges
+    render it as "No rank" (admin, pages) or `"name": null` (API, `core.api.serializers.RankSerializer`).
+    """
+    return {rank.number: rank.name for rank in current_plan_document(plan).ranks}
 
 
 @dataclass(frozen=True)

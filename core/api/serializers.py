@@ -39,6 +39,21 @@ class NamedContactSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
+class RankSerializer(serializers.Serializer):
+    """A rank or title as every response gives it: its number and its name in the plan.
+
+    Build the data with `rank_data(number, names)`; 0 (no rank) has no name.
+    """
+
+    number = serializers.IntegerField(min_value=0, help_text="0 = no rank.")
+    name = serializers.CharField(allow_null=True, help_text="The rank's name in the plan; null for 0.")
+
+
+def rank_data(number: int, names: Mapping[int, str]) -> dict[str, Any]:
+    """`{"number", "name"}` of a rank, with `names` from `commissions.selectors.rank_names()`."""
+    return {"number": number, "name": names.get(number) if number else None}
+
+
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-10"})
 class PeriodField(serializers.Field):
     """A commission period written YYYY-MM (e.g. 2026-10), as the first day of that month."""
