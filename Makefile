@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backoffice
 
-.PHONY: install demo demo-setup test lint bench clean
+.PHONY: install demo demo-setup test check-deploy lint bench clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,12 @@ demo: demo-setup
 
 test: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Django's deployment checks on the production settings (DEBUG off, a throwaway key): CI runs it.
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=backoffice.settings DEBUG=0 ALLOWED_HOSTS=backoffice.example.com \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	$(PY) manage.py check --deploy --fail-level WARNING
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -14,14 +16,37 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-demo-key-change-me-in-production")
+# The demo's key is public (it is in this file): only a development server (DEBUG=1) may sign
+# sessions and API tokens with it. With DEBUG off anyone who knows the key could mint refresh tokens
+# that outlive a logout, so the server refuses to start without a real one.
+DEMO_SECRET_KEY = "insecure-local-demo-key-change-me-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default="") or (DEMO_SECRET_KEY if DEBUG else "")
+
+
+def is_strong_secret_key(key: str) -> bool:
+    """Django's own bar (check --deploy, security.W009): 50+ characters, 5+ different ones, not generated
+    as an insecure placeholder, and not the public demo key."""
+    return (
+        len(key) >= 50
+        and len(set(key)) >= 5
+        and not key.startswith("django-insecure-")
+        and key != DEMO_SECRET_KEY
+    )
+
+
+if not DEBUG and not is_strong_secret_key(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is missing or weak (it needs 50+ random characters) and DEBUG is off: refusing to "
+        "start on a guessable key. Set SECRET_KEY, e.g. to the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, or DEBUG=1 for development."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 # The container health check asks http://127.0.0.1:8000/healthz from inside: always allow loopback.
 ALLOWED_HOSTS += [host for host in ("127.0.0.1", "localhost") if host not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.BackofficeAdminConfig",  # django.contrib.admin, business apps first
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -32,6 +57,9 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    # Swagger UI and Redoc served from the installed package, never from a CDN.
+    "drf_spectacular_sidecar",
+    "csp",
     "django_celery_beat",
     "axes",
     "mptt",
@@ -44,6 +72,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer (the other security headers come
+    # from SecurityMiddleware and XFrameOptionsMiddleware; see "Security headers" below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -51,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Unsafe methods run in one transaction, rolled back on an exception or a 5xx (core/middleware.py).
+    "core.middleware.AtomicWriteRequestsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
@@ -85,7 +119,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, but a username with NUL or over its length is no user, not a 500.
+    "core.accounts.backends.UsernameSafeModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -94,6 +129,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/admin/login/"
+
+# E-mail (invitations, password resets): printed to the console unless a backend is configured,
+# e.g. EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, EMAIL_PORT...
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Backoffice <noreply@localhost>")
+# Where people reach this site: the base of every link in an e-mail (never the request's Host).
+PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000")
+# An invitation's link to set the first password works once and this many days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]
@@ -116,9 +165,13 @@ STORAGES = {
     },
 }
 
-# --- Celery: unset broker means tasks run in-process, eagerly, with the same code path.
+# --- Celery: unset broker means tasks run in-process, eagerly, with the same code path (a worker or
+# beat then refuses to start: backoffice/celery.py).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # An eager .delay() still builds a producer: kombu's in-process transport, not amqp://localhost.
+    CELERY_BROKER_URL = "memory://localhost//"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
@@ -142,7 +195,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
@@ -151,6 +204,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_USER_THROTTLE", default="600/min"),
         "anon": env.str("API_ANON_THROTTLE", default="60/min"),
+        # Per distributor, on the operations that can refuse an e-mail address (enrolment,
+        # customer creation, changing my e-mail): no testing of addresses in bulk.
+        "email_check": env.str("API_EMAIL_CHECK_THROTTLE", default="30/hour"),
     },
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -171,7 +227,20 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One named enum per choice set, also where a query filter uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "DemonstrationStatusEnum": "orders.models.DemonstrationStatus",
+        "BuybackStatusEnum": "orders.models.BuybackStatus",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # The docs pages load Swagger UI and Redoc from drf-spectacular-sidecar (pinned in requirements.txt),
+    # served by this server: no CDN, they work offline and under the Content-Security-Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # validatorUrl: no badge fetched from swagger.io's online validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
@@ -193,6 +262,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 # address never locks out everyone else there, and nobody can lock a user out from elsewhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The attempted username as axes stores it: no NUL, at most its column's 255 characters.
+AXES_USERNAME_CALLABLE = "core.api.auth.axes_username"
 # No banner on every manage.py command.
 AXES_VERBOSE = False
 
@@ -205,9 +276,56 @@ LOGGING = {
     "loggers": {"celery.app.trace": {"level": env.str("CELERY_TASK_LOG_LEVEL", default="WARNING")}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# --- HTTPS: on by default whenever DEBUG is off, so `manage.py check --deploy` passes. Behind a proxy
+# that terminates TLS, SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https says which request header
+# marks a request that came in over HTTPS; a part the proxy does itself can be turned off (README).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The container health check asks http://127.0.0.1:8000/healthz from inside: never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+if proxy_ssl_header := env.list("SECURE_PROXY_SSL_HEADER", default=[]):
+    if len(proxy_ssl_header) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER is a header and its value, e.g. HTTP_X_FORWARDED_PROTO,https."
+        )
+    SECURE_PROXY_SSL_HEADER = tuple(proxy_ssl_header)
+
+# --- Security headers on every answer. Nothing the project serves loads anything from another host.
+SECURE_CONTENT_TYPE_NOSNIFF = True  # X-Content-Type-Options: nosniff
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# django-csp. Scripts and styles only from this origin: no 'unsafe-inline' for either (the Django admin
+# needs none; a template's own script or style element carries nonce="{{ request.csp_nonce }}"). data: images
+# are the icons inside the Swagger UI and Redoc stylesheets. Only the Redoc page relaxes this policy
+# (inline styles and a blob: worker: REDOC_CSP in backoffice/api_urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# django-permissions-policy: the back office uses none of these browser features.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+        "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+}  # fmt: skip
 
 # Celery beat: the close of the previous month on the 1st at COMMISSION_CLOSE_HOUR (company time),
 # as a preview or a final close (COMMISSION_CLOSE_MODE). Stored by django-celery-beat's scheduler.
@@ -249,7 +367,10 @@ COOLING_OFF_DAYS_BY_COUNTRY = env.dict("COOLING_OFF_DAYS_BY_COUNTRY", cast={"val
 # taken over by another (a killed worker).
 COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = env.int("COMMISSION_CLOSE_CHUNK_DISTRIBUTORS", default=25000)
 COMMISSION_CLOSE_STALE_CLAIM_SECONDS = env.int("COMMISSION_CLOSE_STALE_CLAIM_SECONDS", default=120)
-# Cache: in-process by default; CACHE_URL=redis://redis:6379/1 shares it between web workers.
+# Cache: in-process by default; CACHE_URL=redis://redis:6379/1 shares it between web workers. The API
+# throttles (API_USER_THROTTLE, API_ANON_THROTTLE) count in this cache: in-process, each gunicorn worker
+# counts on its own (3 workers let 3x the rate through), so a deployment with several workers sets
+# CACHE_URL to Redis, as docker-compose.yml does.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # The dashboard's live standing of the open month (PV, GV, eligibility) is cached this long.
 STANDING_CACHE_SECONDS = env.int("STANDING_CACHE_SECONDS", default=300)

@@ -3,7 +3,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from commissions.admin_views import admin_urls as commissions_admin_urls
+from core.accounts.forms import AdminLoginForm
 from core.views import healthz
+
+# A username longer than a username can be is a form error on the admin's login page.
+admin.site.login_form = AdminLoginForm
+# Requests under /api/ that fail outside DRF get the API's JSON error, not Django's HTML page.
+handler400 = "core.api.views.api_bad_request"
+handler500 = "core.api.views.api_server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -13,4 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("backoffice.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Set a password from an invitation, reset a forgotten one (server-rendered pages).
+    path("account/", include("core.accounts.urls")),
 ]

@@ -11,10 +11,10 @@
 It gives logins to the distributors with the biggest downlines (the root among them), starts
 gunicorn on 127.0.0.1 (DEBUG off, persistent database connections, throttling lifted), runs
 `--users` simulated app users for `--duration` seconds, each alternating the dashboard and a
-random page of the downline (50 per page) with a think time between requests (like locust's
-`between(0.5, 1.5)`; `--think 0` saturates the server instead), prints p50/p95/p99 per endpoint,
-and stops gunicorn. Bounded in time and requests; only loopback traffic. Refuses any database
-whose name does not start with "bo_bench".
+random page of the downline (50 per page, one of its first 20 pages by cursor) with a think
+time between requests (like locust's `between(0.5, 1.5)`; `--think 0` saturates the server
+instead), prints p50/p95/p99 per endpoint, and stops gunicorn. Bounded in time and requests;
+only loopback traffic. Refuses any database whose name does not start with "bo_bench".
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import statistics
@@ -37,6 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+# DEBUG is off, as in production, which wants a real key: one per run unless given (gunicorn
+# inherits it, so the tokens made here are valid there).
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 import django  # noqa: E402
 
@@ -81,6 +85,7 @@ def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
         "DATABASE_URL": url + ("&" if "?" in url else "?") + "conn_max_age=600",
         "API_USER_THROTTLE": "1000000/min",
         "LOG_LEVEL": "WARNING",
@@ -135,11 +140,25 @@ class Recorder:
             return self.total < MAX_REQUESTS
 
 
+def page_cursors(distributor: Distributor, pages: int = 20, page_size: int = 50) -> list[str]:
+    """Cursors of the first `pages` pages of the downline (the first page has none)."""
+    from core.api.pagination import encode_cursor
+
+    sql = """
+        SELECT lft FROM (
+            SELECT lft, row_number() OVER (ORDER BY lft) AS n FROM distributors_distributor
+            WHERE tree_id = %s AND lft > %s AND lft < %s
+        ) numbered WHERE n %% %s = 0 ORDER BY lft LIMIT %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [distributor.tree_id, distributor.lft, distributor.rght, page_size, pages - 1])
+        return [""] + [encode_cursor([lft]) for (lft,) in cursor.fetchall()]
+
+
 def app_user(port, logins, recorder, stop_at, think, seed) -> None:
     rng = random.Random(seed)
-    distributor, token, size = logins[seed % len(logins)]
+    distributor, token, size, cursors = logins[seed % len(logins)]
     headers = {"Authorization": f"Bearer {token}", "Connection": "keep-alive"}
-    pages = max(1, min(20, size // 50))
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     turn = rng.randrange(2)
     while time.monotonic() < stop_at:
@@ -148,7 +167,7 @@ def app_user(port, logins, recorder, stop_at, think, seed) -> None:
         path = (
             "/api/v1/me/"
             if endpoint == "me"
-            else f"/api/v1/downline/?page={rng.randint(1, pages)}&page_size=50"
+            else f"/api/v1/downline/?page_size=50&cursor={rng.choice(cursors)}"
         )
         started = time.perf_counter()
         try:
@@ -193,9 +212,9 @@ def main() -> None:
         raise SystemExit(f"Refusing to run against {db_name!r}: use a PostgreSQL database named bo_bench*.")
     duration = min(args.duration, 300.0)
     distributors = Distributor.objects.count()
-    logins = bench_logins(args.logins)
+    logins = [(*login, page_cursors(login[0])) for login in bench_logins(args.logins)]
     connection.close()
-    print(f"{distributors} distributors; logins with downlines of {[size for _, _, size in logins]}")
+    print(f"{distributors} distributors; logins with downlines of {[login[2] for login in logins]}")
 
     port = free_port()
     server = start_gunicorn(port, args.workers, args.threads)

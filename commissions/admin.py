@@ -7,33 +7,42 @@ batches are created from a closed period, downloaded as the bank CSV and marked 
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from core import csv  # neutralises formula-like cells (CSV injection)
+from core.admin_display import column
 from core.errors import ApplicationError
 from core.periods import parse_period
+from core.templatetags.formatting import duration, money, number, points, rank, rate
 
+from .admin_ranks import RankNamesMixin, rank_column, rank_filter
 from .models import (
     Adjustment,
     CloseChunk,
     CloseRun,
     DistributorPeriod,
     LedgerLine,
+    Payout,
     PayoutBatch,
     Period,
     Plan,
     Statement,
 )
-from .selectors import close_run_progress
+from .selectors import close_run_progress, rank_names
 from .services.adjustments import adjustment_create
 from .services.close import close_start
 from .services.payouts import (
@@ -45,7 +54,32 @@ from .services.payouts import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the close writes: viewable, never edited here (the database refuses it anyway)."""
+    """Rows the close writes: viewable, never edited here (the database refuses it anyway).
+
+    Without an explicit `fields`, the page shows every field, each decimal formatted: money
+    (2 places) with the currency, rates (10 places) as percentages, volumes with their own decimals.
+    """
+
+    def __init__(self, model: Any, admin_site: Any) -> None:
+        super().__init__(model, admin_site)
+        for field in model._meta.concrete_fields:
+            if _is_number(field) and not hasattr(self, _shown(field)):
+                # An instance attribute is called with the object only, as the admin calls it.
+                show = column(model, field.name, _formatter_of(field))
+                setattr(self, _shown(field), _bound(show, self))
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if self.fields is not None:
+            return list(self.fields)
+        shown = []
+        for field in self.model._meta.concrete_fields:
+            if not field.editable or field.primary_key:
+                continue
+            if hasattr(self, f"{field.name}_named"):  # a rank, with its name (rank_column)
+                shown.append(f"{field.name}_named")
+            else:
+                shown.append(_shown(field) if _is_number(field) else field.name)
+        return shown
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -57,6 +91,30 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _is_number(field: Any) -> bool:
+    return isinstance(field, models.DecimalField | models.FloatField)
+
+
+def _shown(field: Any) -> str:
+    return f"{field.name}_shown"
+
+
+def _bound(show: Any, modeladmin: Any) -> Any:
+    def shown(obj: Any) -> str:
+        return show(modeladmin, obj)
+
+    shown.short_description = show.short_description  # type: ignore[attr-defined]
+    return shown
+
+
+def _formatter_of(field: Any) -> Any:
+    if isinstance(field, models.DecimalField) and field.decimal_places == 2:
+        return money
+    if isinstance(field, models.DecimalField) and field.name == "rate":
+        return rate
+    return points
+
+
 @admin.register(Plan)
 class PlanAdmin(ReadOnlyAdmin):
     list_display = ["name", "version", "plan_type", "loaded_at", "loaded_by"]
@@ -65,7 +123,9 @@ class PlanAdmin(ReadOnlyAdmin):
 
 def _start(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Period], preview: bool
-) -> None:
+) -> CloseRun | None:
+    """Start a close (or a preview) of each period through the service; report each outcome."""
+    run = None
     for period in queryset.order_by("start"):
         try:
             run = close_start(period=period.start, preview=preview, actor=request.user)
@@ -80,6 +140,24 @@ def _start(
                 ),
                 messages.SUCCESS,
             )
+    return run
+
+
+def _create_payout_batch(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, period: Period
+) -> PayoutBatch | None:
+    try:
+        batch = payout_batch_create(period=period.start, actor=request.user)
+    except ApplicationError as exc:
+        modeladmin.message_user(request, f"{period}: {exc}", messages.ERROR)
+        return None
+    modeladmin.message_user(
+        request,
+        _("%(reference)s: %(count)s payouts, %(total)s.")
+        % {"reference": batch.reference, "count": number(batch.count), "total": money(batch.total)},
+        messages.SUCCESS,
+    )
+    return batch
 
 
 @admin.register(Period)
@@ -87,20 +165,35 @@ class PeriodAdmin(admin.ModelAdmin):
     list_display = ["label", "status", "plan", "closed_at", "runs_link"]
     list_filter = ["status"]
     list_select_related = ["plan"]
-    fields = ["start", "status", "plan", "closed_at"]
+    fields = ["start", "status", "plan", "closed_at", "runs_link", "payout_batches_link"]
     actions = ["start_final_close", "start_preview", "create_payout_batch"]
+    change_form_template = "admin/commissions/period/change_form.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Period | None = None) -> list[str]:
         # Status and plan change only through the close; a new period is created open.
-        return ["status", "plan", "closed_at"] + (["start"] if obj else [])
+        return ["status", "plan", "closed_at", "runs_link", "payout_batches_link"] + (
+            ["start"] if obj else []
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Period | None = None) -> list[str]:
+        return self.fields if obj is not None else ["start"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.display(description=_("runs"))
     def runs_link(self, obj: Period) -> str:
+        if obj.pk is None:
+            return "-"
         url = reverse("admin:commissions_closerun_changelist") + f"?period__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, _("runs"))
+        return format_html('<a href="{}">{}</a>', url, _("runs of %(period)s") % {"period": obj})
+
+    @admin.display(description=_("payout batches"))
+    def payout_batches_link(self, obj: Period) -> str:
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:commissions_payoutbatch_changelist") + f"?period__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("payout batches of %(period)s") % {"period": obj})
 
     @admin.action(description=_("Start the final close of the selected periods"))
     def start_final_close(self, request: HttpRequest, queryset: QuerySet[Period]) -> None:
@@ -113,16 +206,58 @@ class PeriodAdmin(admin.ModelAdmin):
     @admin.action(description=_("Create the payout batch of the selected closed periods"))
     def create_payout_batch(self, request: HttpRequest, queryset: QuerySet[Period]) -> None:
         for period in queryset.order_by("start"):
-            try:
-                batch = payout_batch_create(period=period.start, actor=request.user)
-            except ApplicationError as exc:
-                self.message_user(request, f"{period}: {exc}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    _("%(reference)s: %(count)s payouts, %(total)s.")
-                    % {"reference": batch.reference, "count": batch.count, "total": batch.total},
-                )
+            _create_payout_batch(self, request, period)
+
+    # --- the buttons of the period page: POST forms, the final close after a confirmation -----
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/final-close/", view(self.final_close_view), name="commissions_period_final_close"),
+            path("<int:pk>/preview/", view(self.preview_view), name="commissions_period_preview"),
+            path(
+                "<int:pk>/payout-batch/", view(self.payout_batch_view), name="commissions_period_payout_batch"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _period_for_button(self, request: HttpRequest, pk: int) -> Period:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Period, pk=pk)
+
+    def _back(self, period: Period, run: CloseRun | None = None) -> HttpResponseRedirect:
+        if run is not None:
+            return HttpResponseRedirect(reverse("admin:commissions_closerun_change", args=[run.pk]))
+        return HttpResponseRedirect(reverse("admin:commissions_period_change", args=[period.pk]))
+
+    def final_close_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """GET: what the final close does, and a button to confirm; POST: start it."""
+        period = self._period_for_button(request, pk)
+        if request.method == "POST":
+            run = _start(self, request, Period.objects.filter(pk=period.pk), preview=False)
+            return self._back(period, run)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": period,
+            "title": _("Start the final close of %(period)s?") % {"period": period},
+        }
+        return render(request, "admin/commissions/period/confirm_final_close.html", context)
+
+    @method_decorator(require_POST)
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        period = self._period_for_button(request, pk)
+        run = _start(self, request, Period.objects.filter(pk=period.pk), preview=True)
+        return self._back(period, run)
+
+    @method_decorator(require_POST)
+    def payout_batch_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        period = self._period_for_button(request, pk)
+        batch = _create_payout_batch(self, request, period)
+        if batch is not None:
+            return HttpResponseRedirect(reverse("admin:commissions_payoutbatch_change", args=[batch.pk]))
+        return self._back(period)
 
 
 class CloseChunkInline(admin.TabularInline):
@@ -153,29 +288,31 @@ class CloseRunAdmin(ReadOnlyAdmin):
     list_select_related = ["period", "plan"]
     readonly_fields = [
         "period", "plan", "kind", "status", "phase", "progress", "eta", "chunks_total", "chunks_done",
-        "started_by", "created_at", "started_at", "compute_seconds", "finished_at", "error", "period_report",
+        "started_by", "created_at", "started_at", "compute_duration", "finished_at", "error", "period_report",
         "explain_and_compare",
     ]  # fmt: skip
     fields = readonly_fields
     inlines = [CloseChunkInline]
     actions = ["resume"]
 
-    # The summary as a non-engineer reads it: one labelled row per figure of the period report.
+    compute_duration = column(CloseRun, "compute_seconds", duration, description=_("compute time"))
+
+    # The summary as a non-engineer reads it: one labelled, formatted row per figure of the report.
     REPORT_ROWS = [
-        ("distributors", _("Distributors in the period")),
-        ("total_rewardable_cv", _("Total rewardable CV")),
-        (("totals", "personal"), _("Personal commission")),
-        (("totals", "override"), _("Overrides")),
-        (("totals", "clawbacks"), _("Clawbacks")),
-        (("totals", "adjustments"), _("Adjustments")),
-        (("totals", "carried_in"), _("Carried in from last period")),
-        ("total_paid", _("Total paid out")),
-        ("paid_distributors", _("Distributors paid")),
-        (("totals", "carried_out"), _("Carried forward")),
-        ("breakage", _("Breakage (overrides nobody qualified for)")),
-        ("host_credit_issued", _("Host credit issued")),
-        ("lines", _("Ledger lines")),
-        ("duration_seconds", _("Duration (s)")),
+        ("distributors", _("Distributors in the period"), number),
+        ("total_rewardable_cv", _("Total rewardable CV"), points),
+        (("totals", "personal"), _("Personal commission"), money),
+        (("totals", "override"), _("Overrides"), money),
+        (("totals", "clawbacks"), _("Clawbacks"), money),
+        (("totals", "adjustments"), _("Adjustments"), money),
+        (("totals", "carried_in"), _("Carried in from last period"), money),
+        ("total_paid", _("Total paid out"), money),
+        ("paid_distributors", _("Distributors paid"), number),
+        (("totals", "carried_out"), _("Carried forward"), money),
+        ("breakage", _("Breakage (overrides nobody qualified for)"), money),
+        ("host_credit_issued", _("Host credit issued"), money),
+        ("lines", _("Ledger lines"), number),
+        ("duration_seconds", _("Duration"), duration),
     ]
 
     @admin.display(description=_("period report"))
@@ -184,20 +321,16 @@ class CloseRunAdmin(ReadOnlyAdmin):
         if not summary:
             return "-"
         rows = []
-        for key, label in self.REPORT_ROWS:
+        for key, label, formatter in self.REPORT_ROWS:
             value = summary.get(key[0], {}).get(key[1]) if isinstance(key, tuple) else summary.get(key)
             if value is not None:
-                rows.append(
-                    format_html("<tr><th>{}</th><td style='text-align:right'>{}</td></tr>", label, value)
-                )
+                rows.append(format_html("<tr><th>{}</th><td>{}</td></tr>", label, formatter(value)))
         ranks = summary.get("ranks") or {}
-        if ranks:
-            by_rank = ", ".join(
-                _("rank %(rank)s: %(count)s") % {"rank": rank, "count": count}
-                for rank, count in ranks.items()
-            )
-            rows.append(format_html("<tr><th>{}</th><td>{}</td></tr>", _("Paid-as ranks"), by_rank))
-        return format_html("<table>{}</table>", mark_safe("".join(rows)))
+        names = rank_names(obj.plan) if ranks else {}
+        for number_, count in ranks.items():
+            label = _("Paid as %(rank)s") % {"rank": rank(number_, names)}
+            rows.append(format_html("<tr><th>{}</th><td>{}</td></tr>", label, number(count)))
+        return format_html('<table class="bo-report">{}</table>', mark_safe("".join(rows)))
 
     @admin.display(description=_("explain and compare"))
     def explain_and_compare(self, obj: CloseRun) -> str:
@@ -219,14 +352,13 @@ class CloseRunAdmin(ReadOnlyAdmin):
         p = close_run_progress(obj)
         return _("%(percent)s%% (%(done)s/%(total)s chunks)") % {
             "percent": p.percent,
-            "done": p.chunks_done,
-            "total": p.chunks_total,
+            "done": number(p.chunks_done),
+            "total": number(p.chunks_total),
         }
 
     @admin.display(description=_("ETA"))
     def eta(self, obj: CloseRun) -> str:
-        seconds = close_run_progress(obj).eta_seconds
-        return "-" if seconds is None else _("%(seconds)s s") % {"seconds": f"{seconds:.0f}"}
+        return duration(close_run_progress(obj).eta_seconds)
 
     @admin.action(description=_("Resume the selected final closes"))
     def resume(self, request: HttpRequest, queryset: QuerySet[CloseRun]) -> None:
@@ -235,22 +367,37 @@ class CloseRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DistributorPeriod)
-class DistributorPeriodAdmin(ReadOnlyAdmin):
+class DistributorPeriodAdmin(RankNamesMixin, ReadOnlyAdmin):
     list_display = [
         "distributor",
         "period",
         "run",
-        "pv",
-        "gv",
-        "paid_as_rank",
-        "title",
+        "pv_shown",
+        "gv_shown",
+        "paid_as_rank_named",
+        "title_named",
         "active",
         "override_eligible",
     ]
-    list_filter = ["run__kind", "period", "paid_as_rank", "active", "override_eligible"]
+    list_filter = [
+        "run__kind",
+        "period",
+        rank_filter("paid_as_rank", _("paid-as rank")),
+        "active",
+        "override_eligible",
+    ]
     raw_id_fields = ["distributor", "run"]
     search_fields = ["distributor__external_id"]
     list_select_related = ["distributor", "period", "run__period"]
+
+    pv_shown = column(DistributorPeriod, "pv", points)
+    gv_shown = column(DistributorPeriod, "gv", points)
+    paid_as_rank_named = rank_column("paid_as_rank", _("paid-as rank"))
+    title_named = rank_column("title", _("title"))
+    subtree_max_rank_named = rank_column("subtree_max_rank", _("highest rank in the downline"))
+
+    def rank_plan_id(self, obj: DistributorPeriod) -> int:
+        return obj.run.plan_id  # a run's ranks are named by its own plan
 
 
 @admin.register(LedgerLine)
@@ -261,9 +408,9 @@ class LedgerLineAdmin(ReadOnlyAdmin):
         "kind",
         "source",
         "level",
-        "rate",
-        "base",
-        "amount",
+        "rate_shown",
+        "base_shown",
+        "amount_shown",
         "original_period",
     ]
     list_filter = ["run__kind", "kind", "period"]
@@ -271,17 +418,43 @@ class LedgerLineAdmin(ReadOnlyAdmin):
     search_fields = ["distributor__external_id", "source__external_id", "key"]
     list_select_related = ["distributor", "source", "period"]
 
+    rate_shown = column(LedgerLine, "rate", rate)
+    base_shown = column(LedgerLine, "base", points)
+    amount_shown = column(LedgerLine, "amount", money)
+
 
 @admin.register(Statement)
 class StatementAdmin(ReadOnlyAdmin):
     list_display = [
-        "distributor", "period", "run", "carried_in", "personal", "override", "clawbacks", "adjustments",
-        "net", "payout", "carried_out",
+        "distributor", "period", "run", "carried_in_shown", "personal_shown", "override_shown",
+        "clawbacks_shown", "adjustments_shown", "net_shown", "payout_shown", "carried_out_shown",
     ]  # fmt: skip
     list_filter = ["run__kind", "period"]
     raw_id_fields = ["distributor", "run"]
     search_fields = ["distributor__external_id"]
     list_select_related = ["distributor", "period", "run__period"]
+
+    carried_in_shown = column(Statement, "carried_in", money)
+    personal_shown = column(Statement, "personal", money)
+    override_shown = column(Statement, "override", money)
+    clawbacks_shown = column(Statement, "clawbacks", money)
+    adjustments_shown = column(Statement, "adjustments", money)
+    net_shown = column(Statement, "net", money)
+    payout_shown = column(Statement, "payout", money)
+    carried_out_shown = column(Statement, "carried_out", money)
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    """What each distributor was paid, by batch (written by the payout batch, never edited)."""
+
+    list_display = ["reference", "distributor", "batch", "amount_shown", "statement"]
+    list_filter = ["batch__status", "batch__period"]
+    search_fields = ["=reference", "distributor__external_id", "distributor__last_name"]
+    list_select_related = ["distributor", "batch", "statement__period", "statement__distributor"]
+    raw_id_fields = ["distributor", "batch", "statement"]
+
+    amount_shown = column(Payout, "amount", money)
 
 
 class AdjustmentForm(forms.ModelForm):
@@ -301,10 +474,12 @@ class AdjustmentForm(forms.ModelForm):
 
 @admin.register(Adjustment)
 class AdjustmentAdmin(admin.ModelAdmin):
-    list_display = ["distributor", "period", "amount", "reason", "created_by", "created_at"]
+    list_display = ["distributor", "period", "amount_shown", "reason", "created_by", "created_at"]
     list_filter = ["period"]
     raw_id_fields = ["distributor"]
     search_fields = ["distributor__external_id", "reason"]
+
+    amount_shown = column(Adjustment, "amount", money)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
         if obj is None:
@@ -313,7 +488,12 @@ class AdjustmentAdmin(admin.ModelAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Adjustment | None = None) -> list[str]:
-        return ["distributor", "period", "amount", "reason", "created_by", "created_at"] if obj else []
+        return ["distributor", "period", "amount_shown", "reason", "created_by", "created_at"] if obj else []
+
+    def get_fields(self, request: HttpRequest, obj: Adjustment | None = None) -> list[str]:
+        if obj is None:
+            return ["distributor", "period_label", "amount", "reason"]
+        return ["distributor", "period", "amount_shown", "reason", "created_by", "created_at"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None
@@ -342,21 +522,33 @@ class AdjustmentAdmin(admin.ModelAdmin):
 
 @admin.register(PayoutBatch)
 class PayoutBatchAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "period", "status", "count", "total", "created_at", "paid_at", "csv_link"]
+    list_display = [
+        "reference", "period", "status", "count_shown", "total_shown", "created_at", "paid_at", "csv_link",
+    ]  # fmt: skip
     list_filter = ["status", "period"]
     readonly_fields = [
         "reference",
         "period",
         "status",
-        "count",
-        "total",
+        "count_shown",
+        "total_shown",
         "created_at",
         "created_by",
         "paid_at",
         "paid_by",
+        "payouts_link",
+        "csv_link",
     ]
     fields = readonly_fields
     actions = ["mark_paid"]
+
+    count_shown = column(PayoutBatch, "count", number)
+    total_shown = column(PayoutBatch, "total", money)
+
+    @admin.display(description=_("payouts"))
+    def payouts_link(self, obj: PayoutBatch) -> str:
+        url = reverse("admin:commissions_payout_changelist") + f"?batch__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("the payouts of this batch"))
 
     def get_urls(self):
         return [
@@ -369,7 +561,9 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     @admin.display(description=_("bank file"))
     def csv_link(self, obj: PayoutBatch) -> str:
         return format_html(
-            '<a href="{}">CSV</a>', reverse("admin:commissions_payoutbatch_csv", args=[obj.pk])
+            '<a href="{}">{}</a>',
+            reverse("admin:commissions_payoutbatch_csv", args=[obj.pk]),
+            _("CSV for the bank"),
         )
 
     def csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -11,7 +11,6 @@ with `from commissions.admin_views import admin_urls as commissions_admin_urls`.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib import admin
@@ -25,7 +24,9 @@ from django.utils.translation import gettext as _
 from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, run_comparison, run_label
 from commissions.explain import explain_distributor
 from commissions.models import CloseRun, CloseRunStatus, Period
-from core.errors import ApplicationError
+from commissions.selectors import rank_names
+from core import csv  # neutralises formula-like cells (CSV injection)
+from core.errors import ApplicationError, NotFound
 from core.periods import parse_period, period_label
 
 PAGE_ROWS = 500  # rows shown on the page; the CSV has every changed distributor
@@ -127,6 +128,7 @@ def compare_view(request: HttpRequest) -> HttpResponse:
         "label_a": run_label(run_a) if run_a else "",
         "label_b": run_label(run_b) if run_b else "",
         "comparison": comparison,
+        "names": rank_names(run_b.plan) if comparison is not None else {},
         "errors": errors,
         "page_rows": PAGE_ROWS,
     }
@@ -135,25 +137,30 @@ def compare_view(request: HttpRequest) -> HttpResponse:
 
 @staff_member_required
 def explain_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    """A distributor in a run: the rank table with met / not met, the legs, the money lines."""
-    from distributors.models import Distributor
+    """A distributor in a run: the rank table with met / not met, the legs, the money lines.
+
+    `?distributor=` takes the external id (as staff type it), the internal id (as the API and the
+    admin's links use it) or the referral code.
+    """
+    from distributors.selectors import distributor_by_reference
 
     _require_view(request)
     run = CloseRun.objects.select_related("period", "plan").filter(pk=run_id).first()
     if run is None:
         raise Http404(_("There is no run %(run)s.") % {"run": run_id})
-    external_id = request.GET.get("distributor", "").strip()
+    reference = request.GET.get("distributor", "").strip()
     explanation = None
     error = ""
-    if external_id:
-        distributor = Distributor.objects.filter(external_id=external_id).first()
-        if distributor is None:
-            error = _("There is no distributor with id %(id)s.") % {"id": repr(external_id)}
-        else:
-            try:
-                explanation = explain_distributor(distributor, run)
-            except ApplicationError as exc:
-                error = str(exc)
+    if reference:
+        try:  # an ambiguous reference refuses too (AmbiguousReference), naming everyone it fits
+            distributor = distributor_by_reference(reference)
+            if distributor is None:
+                raise NotFound(
+                    _("There is no distributor with the id or external id %(id)s.") % {"id": repr(reference)}
+                )
+            explanation = explain_distributor(distributor, run)
+        except ApplicationError as exc:
+            error = str(exc)
     title = (
         _("Explain %(name)s (%(id)s)") % {"name": explanation.name, "id": explanation.external_id}
         if explanation
@@ -163,8 +170,9 @@ def explain_view(request: HttpRequest, run_id: int) -> HttpResponse:
         **_context(request, title),
         "run": run,
         "run_label": run_label(run),
-        "distributor": external_id,
+        "distributor": reference,
         "e": explanation,
+        "names": rank_names(run.plan),
         "error": error,
     }
     return render(request, "admin/commissions/explain.html", context, status=404 if error else 200)

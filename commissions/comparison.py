@@ -3,7 +3,9 @@ on the same period) distributor by distributor: who gains, who loses, and why.
 
 Read-side only (selectors). Three SQL queries whatever the size of the network: one FULL OUTER
 JOIN of the two runs' statements and results for the rows, one aggregate for the totals, one
-GROUP BY of the override lines by level; the rest is in memory.
+GROUP BY of the override lines by level; the rest is in memory. The SQL runs on PostgreSQL and on
+SQLite (the demo), whose driver returns numbers as int or float and booleans as 0/1: the rows are
+converted as the ORM converts those columns (core.sql.row_converter).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count, Sum
 
 from commissions.models import CloseRun, DistributorPeriod, LedgerLine, Statement
 from core.money import ZERO, money_str, points_str
 from core.periods import period_label
+from core.sql import row_converter
 
 # Document keys that name a plan version rather than set a parameter.
 NOT_PARAMETERS = ("$.name", "$.version")
@@ -112,6 +116,18 @@ _RESULT_COLUMNS = (
 )  # fmt: skip
 
 
+def _row_fields() -> list:
+    """The model field of each column of _rows_sql, in order (None: as read)."""
+    net = Statement._meta.get_field("net")
+    present = DistributorPeriod._meta.get_field("active")  # a boolean
+    side = (
+        [present]
+        + [Statement._meta.get_field(c) for c in _STATEMENT_COLUMNS]
+        + [DistributorPeriod._meta.get_field(c) for c in _RESULT_COLUMNS]
+    )
+    return [None, None, None, None, *side, *side, net]
+
+
 def _joined_sql() -> str:
     """Both runs' statements, FULL OUTER JOINed on the distributor, with both runs' results."""
     statements = Statement._meta.db_table
@@ -173,21 +189,17 @@ def _override_levels(
     run_a: CloseRun, run_b: CloseRun, distributor_ids: list[int] | None
 ) -> dict[tuple[int, int], dict[int, tuple[int, Decimal]]]:
     """(run id, distributor id) -> level -> (override lines, their total), in one GROUP BY."""
-    table = LedgerLine._meta.db_table
-    sql = (
-        f"SELECT run_id, distributor_id, level, COUNT(*), SUM(amount) FROM {table} "
-        "WHERE run_id IN (%(a)s, %(b)s) AND kind = 'override'"
+    lines = LedgerLine.objects.filter(run_id__in=(run_a.pk, run_b.pk), kind="override")
+    if distributor_ids is not None:  # at most `limit` of them
+        lines = lines.filter(distributor_id__in=distributor_ids)
+    grouped = (
+        lines.order_by()
+        .values_list("run_id", "distributor_id", "level")
+        .annotate(lines=Count("*"), total=Sum("amount"))
     )
-    params: dict[str, Any] = {"a": run_a.pk, "b": run_b.pk}
-    if distributor_ids is not None:
-        sql += " AND distributor_id = ANY(%(ids)s)"
-        params["ids"] = distributor_ids
-    sql += " GROUP BY run_id, distributor_id, level"
     levels: dict[tuple[int, int], dict[int, tuple[int, Decimal]]] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for run_id, distributor_id, level, count, total in cursor.fetchall():
-            levels[(run_id, distributor_id)][level] = (count, total)
+    for run_id, distributor_id, level, count, total in grouped:
+        levels[(run_id, distributor_id)][level] = (count, total)
     return levels
 
 
@@ -212,9 +224,11 @@ def run_comparison(run_a: CloseRun, run_b: CloseRun, *, limit: int | None = None
     width = 1 + len(_STATEMENT_COLUMNS) + len(_RESULT_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(_totals_sql(), params)
-        count_a, count_b, changed, gainers, losers, paid_a, paid_b, net_a, net_b = cursor.fetchone()
+        net = Statement._meta.get_field("net")
+        totals = row_converter([None] * 5 + [net] * 4)(cursor.fetchone())
+        count_a, count_b, changed, gainers, losers, paid_a, paid_b, net_a, net_b = totals
         cursor.execute(_rows_sql(limit), params)
-        raw = cursor.fetchall()
+        raw = list(map(row_converter(_row_fields()), cursor.fetchall()))
 
     plan_a, plan_b = run_a.plan, run_b.plan
     doc_a = _parsed_or_none(parse_plan_document, plan_a.document)

@@ -1,18 +1,26 @@
 """Demo data for commissions: close every past month of the seeded order history, in order, and
-preview the current one, so the admin and the portal show statements, ranks and a ledger."""
+preview the current one, so the admin and the portal show statements, ranks and a ledger; then the
+payout batches of the closed months, as an admin makes them (commissions.services.payouts)."""
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from django.utils import timezone
 
-from commissions.models import CloseRun, Period, PeriodStatus
+from commissions.models import CloseRun, CloseRunKind, CloseRunStatus, PayoutBatch, Period, PeriodStatus
+from commissions.services.adjustments import adjustment_create
 from commissions.services.close import close_run_advance, close_start
+from commissions.services.payouts import payout_batch_create, payout_batch_mark_paid
+from core.errors import Conflict
 from core.periods import period_label
 
+ADJUSTMENT_AMOUNT = "50.00"
+ADJUSTMENT_REASON = "Demo: campaign bonus approved after the preview"
 
-def seed_commissions(*, stdout: TextIO | None = None) -> list[CloseRun]:
+
+def seed_commissions(*, stdout: TextIO | None = None, actor: Any = None) -> list[CloseRun]:
+    from distributors.models import Distributor
     from orders.models import Order
 
     today = timezone.localdate()
@@ -25,19 +33,59 @@ def seed_commissions(*, stdout: TextIO | None = None) -> list[CloseRun]:
         )
     )
     closed = set(Period.objects.filter(status=PeriodStatus.CLOSED).values_list("start", flat=True))
+    to_close = [month for month in months if month not in closed and month < current]
     runs = []
     for month in months:
         if month in closed or month > current:
             continue
-        run = close_start(period=month, preview=month == current)
-        # The demo waits for its closes even with a broker configured: write them here.
-        close_run_advance(run_id=run.pk, inline=True)
-        run.refresh_from_db()
-        runs.append(run)
-        if stdout is not None:
-            paid = run.summary.get("total_paid", "0.00")
-            what = "Previewed" if run.kind == "preview" else "Closed"
-            stdout.write(
-                f"{what} {period_label(month)}: {run.summary.get('distributors')} distributors, paid {paid}."
+        if to_close and month == to_close[-1]:
+            # As on the 1st: the scheduled preview, a correction, then the final close, so that
+            # the month has two runs to compare (admin: Compare two runs; manage.py compare_runs).
+            runs.append(_run(month, preview=True, stdout=stdout))
+            first = Distributor.objects.order_by("id").first()
+            adjustment_create(
+                distributor=first,
+                period=month,
+                amount=ADJUSTMENT_AMOUNT,
+                reason=ADJUSTMENT_REASON,
+                actor=actor,
             )
+        runs.append(_run(month, preview=month == current, stdout=stdout))
+    seed_payouts(stdout=stdout, actor=actor)
     return runs
+
+
+def _run(month, *, preview: bool, stdout: TextIO | None) -> CloseRun:
+    run = close_start(period=month, preview=preview)
+    # The demo waits for its closes even with a broker configured: write them here.
+    close_run_advance(run_id=run.pk, inline=True)
+    run.refresh_from_db()
+    if stdout is not None:
+        paid = run.summary.get("total_paid", "0.00")
+        what = "Previewed" if run.kind == "preview" else "Closed"
+        stdout.write(
+            f"{what} {period_label(month)}: {run.summary.get('distributors')} distributors, paid {paid}."
+        )
+    return run
+
+
+def seed_payouts(*, stdout: TextIO | None = None, actor: Any = None) -> list[PayoutBatch]:
+    """A payout batch of every closed month that has none, through the payout service: the bank
+    has paid all of them but the newest, which stays open (to be marked paid in the admin)."""
+    finals = CloseRun.objects.filter(kind=CloseRunKind.FINAL, status=CloseRunStatus.SUCCEEDED)
+    batched = set(PayoutBatch.objects.values_list("period_id", flat=True))
+    batches = []
+    for start, period_id in finals.order_by("period__start").values_list("period__start", "period_id"):
+        if period_id in batched:
+            continue
+        try:
+            batches.append(payout_batch_create(period=start, actor=actor))
+        except Conflict:  # nobody reached the payout minimum that month
+            continue
+    for batch in batches[:-1]:
+        payout_batch_mark_paid(batch=batch, actor=actor, reason="Demo: executed by the bank")
+    for batch in batches:
+        if stdout is not None:
+            status = batch.get_status_display()
+            stdout.write(f"Payout batch {batch.reference}: {batch.count} payouts, {batch.total} ({status}).")
+    return batches

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -19,8 +21,9 @@ from django.utils.translation import gettext as _
 from commissions.models import CloseRun, DistributorPeriod, LedgerKind, LedgerLine, Statement
 from commissions.plan_document import PlanDocument, parse_plan_document
 from core.errors import NotFound
-from core.money import ZERO, money_str, points_str
+from core.money import ZERO
 from core.periods import period_bounds, period_label
+from core.templatetags import formatting  # numbers and ranks as the reader's language writes them
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,7 @@ class Differential:
 
     @property
     def schedule_text(self) -> str:
-        return ", ".join(f"{points_str(m)} QV → {_rate_text(r)}" for m, r in self.brackets)
+        return ", ".join(f"{formatting.points(m)} QV → {_rate_text(r)}" for m, r in self.brackets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,11 @@ class Explanation:
     carried_out: Decimal
     differential: Differential | None = None
     notes: tuple[str, ...] = field(default=())
+    rank_names: dict[int, str] = field(default_factory=dict)  # of the run's plan, for every reader
+
+    def rank_text(self, number: int) -> str:
+        """A rank or title of this run with its name: `3 · Team Leader`."""
+        return formatting.rank(number, self.rank_names)
 
     @property
     def total_earned(self) -> Decimal:
@@ -248,13 +256,15 @@ class Explanation:
 
 def _number_text(value: Decimal | int | str) -> str:
     if isinstance(value, Decimal):
-        return points_str(value)
+        return formatting.points(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return formatting.number(value)
     return str(value)
 
 
 def _volume_text(value: Decimal) -> str:
     # Shares and CV keep 12 decimals in the run; four are what a person can read.
-    return points_str(value.quantize(Decimal("0.0001")))
+    return formatting.points(value.quantize(Decimal("0.0001")))
 
 
 # --- queries -------------------------------------------------------------------------------------
@@ -281,22 +291,28 @@ def leg_highest_ranks(run: CloseRun, distributor_id: int) -> dict[int, int]:
 
 
 def _legs(run: CloseRun, distributor_id: int) -> list[Leg]:
-    frontline = list(
-        DistributorPeriod.objects.filter(run=run, sponsor_id_in_period=distributor_id)
-        .order_by("distributor__external_id")
-        .values_list(
-            "distributor_id", "distributor__external_id", "distributor__first_name",
-            "distributor__last_name", "active", "paid_as_rank", "gv", "group_qv", "group_cv",
-        )
-    )  # fmt: skip
-    highest = leg_highest_ranks(run, distributor_id) if frontline else {}
+    from commissions.selectors import period_frontline
+
+    frontline = period_frontline(run, distributor_id)
+    # The close stores each leg's highest rank (subtree_max_rank); runs before it did are read
+    # with the recursive query over the whole downline.
+    stored = all(row[-1] is not None for row in frontline)
+    highest = {} if stored or not frontline else leg_highest_ranks(run, distributor_id)
     return [
-        Leg(pk, external, f"{first} {last}", active, rank, gv, highest.get(pk, rank), gqv, gcv)
-        for pk, external, first, last, active, rank, gv, gqv, gcv in frontline
-    ]
+        Leg(
+            pk, external, f"{first} {last}", active, rank, gv,
+            best if stored else highest.get(pk, rank), gqv, gcv,
+        )
+        for pk, external, first, last, active, rank, gv, gqv, gcv, best in frontline
+    ]  # fmt: skip
 
 
 # --- rank checks ---------------------------------------------------------------------------------
+
+
+def plan_rank_names(plan: PlanDocument) -> dict[int, str]:
+    """Rank number -> name in this plan document (0, no rank, has none)."""
+    return {rank.number: rank.name for rank in plan.ranks}
 
 
 def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) -> list[RankCheck]:
@@ -304,6 +320,7 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
     (the same tests the engine applies, §4)."""
     checks = []
     pv = result.pv
+    names = plan_rank_names(plan)
     for index, rank in enumerate(plan.ranks):
         requirements = []
         if index == 0 and plan.activity_min_pv is not None:
@@ -332,8 +349,8 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
                     part = cap if leg.gv > cap else leg.gv
                     qualifying += part
                     contributions.append(LegContribution(leg, part, leg.gv > cap))
-                detail = f"PV {points_str(pv)} + {' + '.join(_leg_parts(contributions)) or '0'}"
-                detail += "; " + _("at most %(cap)s from any one leg") % {"cap": points_str(cap)}
+                detail = f"PV {formatting.points(pv)} + {' + '.join(_leg_parts(contributions)) or '0'}"
+                detail += "; " + _("at most %(cap)s from any one leg") % {"cap": formatting.points(cap)}
                 requirements.append(
                     Requirement(
                         _("Qualifying GV"), rank.min_gv, qualifying, qualifying >= rank.min_gv, detail
@@ -346,12 +363,17 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
         if rank.qualified_legs:
             qualified = [leg for leg in legs if leg.highest_rank >= rank.leg_rank]
             detail = ", ".join(
-                _("%(leg)s (rank %(rank)s)") % {"leg": leg.external_id, "rank": leg.highest_rank}
-                for leg in qualified
+                _some(
+                    qualified,
+                    lambda leg: (
+                        _("%(leg)s (rank %(rank)s)")
+                        % {"leg": leg.external_id, "rank": formatting.rank(leg.highest_rank, names)}
+                    ),
+                )
             )
             requirements.append(
                 Requirement(
-                    _("Legs with a rank ≥ %(rank)s") % {"rank": rank.leg_rank},
+                    _("Legs with a rank ≥ %(rank)s") % {"rank": formatting.rank(rank.leg_rank, names)},
                     rank.qualified_legs,
                     len(qualified),
                     len(qualified) >= rank.qualified_legs,
@@ -372,12 +394,26 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
     return checks
 
 
+# A leader's frontline can hold thousands of legs: a requirement's detail names this many.
+DETAIL_LEGS = 20
+
+
+def _some(items: list, text: Callable[[Any], str]) -> list[str]:
+    """`text` of the first DETAIL_LEGS items, and how many more there are."""
+    parts = [text(item) for item in items[:DETAIL_LEGS]]
+    if len(items) > DETAIL_LEGS:
+        parts.append(_("%(count)s more") % {"count": len(items) - DETAIL_LEGS})
+    return parts
+
+
 def _leg_parts(contributions: list[LegContribution]) -> list[str]:
-    return [
-        f"{c.leg.external_id} {points_str(c.contribution)}"
-        + (" " + _("(of %(gv)s)") % {"gv": points_str(c.leg.gv)} if c.capped else "")
-        for c in contributions
-    ]
+    return _some(
+        contributions,
+        lambda c: (
+            f"{c.leg.external_id} {formatting.points(c.contribution)}"
+            + (" " + _("(of %(gv)s)") % {"gv": formatting.points(c.leg.gv)} if c.capped else "")
+        ),
+    )
 
 
 def paid_as_from_checks(checks: list[RankCheck]) -> int:
@@ -418,6 +454,21 @@ def _status_requirement(result: DistributorPeriod, distributor, period_end: dt.d
     )
 
 
+def money_line(line: LedgerLine) -> MoneyLine:
+    """A ledger line with its source, level, rate and base (select_related source and adjustment)."""
+    return MoneyLine(
+        kind=line.kind,
+        source_external_id=line.source.external_id if line.source else None,
+        source_name=line.source.name if line.source else None,
+        level=line.level,
+        rate=line.rate,
+        base=line.base,
+        amount=line.amount,
+        original_period=period_label(line.original_period) if line.original_period else None,
+        reason=line.adjustment.reason if line.adjustment else "",
+    )
+
+
 def _money(run: CloseRun, distributor_id: int) -> list[MoneyGroup]:
     lines = list(
         LedgerLine.objects.filter(run=run, distributor_id=distributor_id)
@@ -430,20 +481,7 @@ def _money(run: CloseRun, distributor_id: int) -> list[MoneyGroup]:
         of_kind = [line for line in lines if line.kind == kind]
         if not of_kind:
             continue
-        money_lines = tuple(
-            MoneyLine(
-                kind=line.kind,
-                source_external_id=line.source.external_id if line.source else None,
-                source_name=line.source.name if line.source else None,
-                level=line.level,
-                rate=line.rate,
-                base=line.base,
-                amount=line.amount,
-                original_period=period_label(line.original_period) if line.original_period else None,
-                reason=line.adjustment.reason if line.adjustment else "",
-            )
-            for line in of_kind
-        )
+        money_lines = tuple(money_line(line) for line in of_kind)
         groups.append(
             MoneyGroup(kind, LedgerKind(kind).label, money_lines, sum((m.amount for m in money_lines), ZERO))
         )
@@ -473,9 +511,10 @@ def _differential(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]
     )
 
 
-def explain_distributor(distributor, run: CloseRun) -> Explanation:
+def explain_distributor(distributor, run: CloseRun, *, with_money: bool = True) -> Explanation:
     """Why the distributor has their rank in `run`, requirement by requirement, and every line of
-    money with its source, level, rate and base."""
+    money with its source, level, rate and base (`with_money=False`: no lines, for a reader that
+    pages through them itself)."""
     result = DistributorPeriod.objects.filter(run=run, distributor=distributor).first()
     if result is None:
         raise NotFound(
@@ -533,14 +572,17 @@ def explain_distributor(distributor, run: CloseRun) -> Explanation:
     )  # fmt: skip
 
     checks = rank_checks(plan, result, legs) if not plan.is_differential else []
-    names = {rank.number: rank.name for rank in plan.ranks}
+    names = plan_rank_names(plan)
     paid_as = result.paid_as_rank
     next_rank = next((check for check in checks if check.number == paid_as + 1), None)
     notes = []
     if checks and paid_as_from_checks(checks) != paid_as:
         notes.append(
             _("The run recorded rank %(recorded)s; the requirements above give %(computed)s.")
-            % {"recorded": paid_as, "computed": paid_as_from_checks(checks)}
+            % {
+                "recorded": formatting.rank(paid_as, names),
+                "computed": formatting.rank(paid_as_from_checks(checks), names),
+            }
         )
     statement = Statement.objects.filter(run=run, distributor=distributor).first()
     return Explanation(
@@ -575,13 +617,14 @@ def explain_distributor(distributor, run: CloseRun) -> Explanation:
         paid_as_name=names.get(paid_as, _("no rank")),
         title=result.title,
         next_rank=next_rank,
-        money=tuple(_money(run, distributor.pk)),
+        money=tuple(_money(run, distributor.pk)) if with_money else (),
         carried_in=statement.carried_in if statement else ZERO,
         net=statement.net if statement else ZERO,
         payout=statement.payout if statement else ZERO,
         carried_out=statement.carried_out if statement else ZERO,
         differential=_differential(plan, result, legs) if plan.is_differential else None,
         notes=tuple(notes),
+        rank_names=names,
     )
 
 
@@ -589,7 +632,7 @@ def explain_distributor(distributor, run: CloseRun) -> Explanation:
 
 
 def _rate_text(rate: Decimal) -> str:
-    return points_str(rate * 100) + "%"
+    return formatting.rate(rate)
 
 
 def explanation_text(e: Explanation) -> str:
@@ -622,13 +665,17 @@ def explanation_text(e: Explanation) -> str:
             out.append(
                 f"  {leg.external_id:<12} {leg.name:<24} {active:<9}"
                 + _("rank %(rank)s  GV %(gv)s  highest rank in leg %(highest)s")
-                % {"rank": leg.paid_as_rank, "gv": points_str(leg.gv), "highest": leg.highest_rank}
+                % {
+                    "rank": e.rank_text(leg.paid_as_rank),
+                    "gv": formatting.points(leg.gv),
+                    "highest": e.rank_text(leg.highest_rank),
+                }
             )
     if e.ranks:
         out += [
             "",
             _("Paid-as rank: %(rank)s (%(name)s); title %(title)s")
-            % {"rank": e.paid_as_rank, "name": e.paid_as_name, "title": e.title},
+            % {"rank": e.paid_as_rank, "name": e.paid_as_name, "title": e.rank_text(e.title)},
         ]
         for check in e.ranks:
             out.append(
@@ -666,9 +713,9 @@ def explanation_text(e: Explanation) -> str:
     if not e.money:
         out.append("  " + _("no lines in this run"))
     for group in e.money:
-        out.append(f"  {group.label}: {money_str(group.total)}")
+        out.append(f"  {group.label}: {formatting.money(group.total)}")
         for line in group.lines:
-            parts = [f"    {money_str(line.amount):>10}"]
+            parts = [f"    {formatting.money(line.amount):>10}"]
             if line.level:
                 parts.append(_("level %(level)s") % {"level": line.level})
             if line.source_external_id:
@@ -680,7 +727,7 @@ def explanation_text(e: Explanation) -> str:
                     _("%(rate)s of %(base)s")
                     % {
                         "rate": _rate_text(line.rate),
-                        "base": points_str(line.base.quantize(Decimal("0.0001"))),
+                        "base": _volume_text(line.base),
                     }
                 )
             if line.original_period:
@@ -692,10 +739,10 @@ def explanation_text(e: Explanation) -> str:
         "  "
         + _("carried in %(carried_in)s, net %(net)s, payout %(payout)s, carried out %(carried_out)s")
         % {
-            "carried_in": money_str(e.carried_in),
-            "net": money_str(e.net),
-            "payout": money_str(e.payout),
-            "carried_out": money_str(e.carried_out),
+            "carried_in": formatting.money(e.carried_in),
+            "net": formatting.money(e.net),
+            "payout": formatting.money(e.payout),
+            "carried_out": formatting.money(e.carried_out),
         },
     ]
     out += [_("Note: %(note)s") % {"note": note} for note in e.notes]

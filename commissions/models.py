@@ -19,16 +19,23 @@ class Plan(models.Model):
     """One version of a compensation plan document (plan-format.md). Never edited: a change is
     a new version."""
 
-    name = models.CharField(max_length=100)
-    version = models.CharField(max_length=32, unique=True)
-    plan_type = models.CharField(max_length=16, choices=PlanType.choices)
-    document = models.JSONField()
-    loaded_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("name"), max_length=100)
+    version = models.CharField(_("version"), max_length=32, unique=True)
+    plan_type = models.CharField(_("plan type"), max_length=16, choices=PlanType.choices)
+    document = models.JSONField(_("plan document"))
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
     loaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("loaded by"),
     )
 
     class Meta:
+        verbose_name = _("compensation plan")
+        verbose_name_plural = _("compensation plans")
         ordering = ["-loaded_at", "-id"]
 
     def __str__(self) -> str:
@@ -44,14 +51,23 @@ class PeriodStatus(models.TextChoices):
 class Period(models.Model):
     """A calendar month in the company time zone: [start, first day of next month)."""
 
-    start = models.DateField(unique=True)
+    start = models.DateField(_("start"), unique=True)
     status = models.CharField(
-        max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.OPEN, db_index=True
+        _("status"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.OPEN, db_index=True
     )
-    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="periods")
-    closed_at = models.DateTimeField(null=True, blank=True)
+    plan = models.ForeignKey(
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="periods",
+        verbose_name=_("compensation plan"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("period")
+        verbose_name_plural = _("periods")
         ordering = ["-start"]
         constraints = [
             models.CheckConstraint(
@@ -105,30 +121,45 @@ class CloseRun(models.Model):
     run's rows, so previews never leak into money.
     """
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="runs")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="runs")
-    kind = models.CharField(max_length=16, choices=CloseRunKind.choices)
-    status = models.CharField(
-        max_length=16, choices=CloseRunStatus.choices, default=CloseRunStatus.PENDING, db_index=True
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="runs", verbose_name=_("period")
     )
-    phase = models.CharField(max_length=16, choices=ClosePhase.choices, default=ClosePhase.QUEUED)
-    chunks_total = models.PositiveIntegerField(default=0)
-    chunks_done = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    compute_seconds = models.FloatField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="runs", verbose_name=_("compensation plan")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=CloseRunKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CloseRunStatus.choices,
+        default=CloseRunStatus.PENDING,
+        db_index=True,
+    )
+    phase = models.CharField(_("phase"), max_length=16, choices=ClosePhase.choices, default=ClosePhase.QUEUED)
+    chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    compute_seconds = models.FloatField(_("compute time (s)"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     # The period report: distributors, ranks histogram, totals, breakage, host credit, duration.
-    summary = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
     # A final run's ranks and titles are on the distributors: set in the transaction that wrote
     # them (during the compute, ADR 0007); finalize writes them when it is not set.
-    ranks_written = models.BooleanField(default=False, editable=False)
+    ranks_written = models.BooleanField(_("ranks written"), default=False, editable=False)
 
     class Meta:
+        verbose_name = _("close run")
+        verbose_name_plural = _("close runs")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -162,27 +193,35 @@ class CloseChunk(models.Model):
     the computed rows wait in `payload` until the chunk is written, then it is cleared.
     """
 
-    run = models.ForeignKey(CloseRun, on_delete=models.CASCADE, related_name="chunks")
-    number = models.PositiveIntegerField()
-    status = models.CharField(
-        max_length=16, choices=CloseChunkStatus.choices, default=CloseChunkStatus.PENDING, db_index=True
+    run = models.ForeignKey(
+        CloseRun, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("close run")
     )
-    claimed_by = models.CharField(max_length=200, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    distributors = models.PositiveIntegerField(default=0)
-    lines = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    payload = models.BinaryField(null=True, blank=True, editable=False)
+    number = models.PositiveIntegerField(_("number"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CloseChunkStatus.choices,
+        default=CloseChunkStatus.PENDING,
+        db_index=True,
+    )
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    distributors = models.PositiveIntegerField(_("distributors"), default=0)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    payload = models.BinaryField(_("computed rows"), null=True, blank=True, editable=False)
     # Set by chunks of earlier versions, which updated their distributors' ranks and titles
     # themselves; since ADR 0007 the run writes them all at once (CloseRun.ranks_written).
-    ranks_written = models.BooleanField(default=False, editable=False)
+    ranks_written = models.BooleanField(_("ranks written"), default=False, editable=False)
     # SHA-256 of the payload's rows: a compute resumed after a crash must store the same rows for
     # a chunk already stored (it may be written already), and this is how it knows.
-    digest = models.CharField(max_length=64, blank=True, editable=False)
+    digest = models.CharField(_("digest (SHA-256)"), max_length=64, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("close chunk")
+        verbose_name_plural = _("close chunks")
         ordering = ["run", "number"]
         constraints = [models.UniqueConstraint(fields=["run", "number"], name="closechunk_unique_number")]
 
@@ -214,38 +253,56 @@ class DistributorPeriod(models.Model):
     # No database FK on run and period: the close COPYs millions of rows carrying the same two ids and
     # their checks cost ~30% of it; the close is the only writer and holds its run, the ORM keeps PROTECT.
     run = models.ForeignKey(
-        CloseRun, on_delete=models.PROTECT, related_name="results", db_index=False, db_constraint=False
+        CloseRun,
+        on_delete=models.PROTECT,
+        related_name="results",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("close run"),
     )
     period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        Period,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("period"),
     )
     # The distributor exists: checked per statement; reads by distributor use the unique index
     # (both: see the notes above DistributorPeriod).
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False,
-        db_index=False,
+        db_index=False, verbose_name=_("distributor"),
     )  # fmt: skip
-    sponsor_id_in_period = models.BigIntegerField(null=True, blank=True)
-    pcv = models.DecimalField(**VOLUME)
-    ppc = models.DecimalField(**VOLUME)
-    pv = models.DecimalField(**VOLUME)
-    gv = models.DecimalField(**VOLUME)
-    customer_cv = models.DecimalField(**VOLUME)
-    own_cv = models.DecimalField(**VOLUME)
-    customer_paid = models.DecimalField(**VOLUME)
-    customer_count = models.PositiveIntegerField(default=0)
-    own_cv_share = models.DecimalField(**PRECISE)
-    rewardable_cv = models.DecimalField(**PRECISE)
-    active = models.BooleanField()
-    customer_requirement_met = models.BooleanField()
-    override_eligible = models.BooleanField()
-    paid_as_rank = models.PositiveSmallIntegerField()
-    title = models.PositiveSmallIntegerField()
-    active_frontline = models.PositiveIntegerField(default=0)
-    group_qv = models.DecimalField(**VOLUME)
-    group_cv = models.DecimalField(**PRECISE)
+    sponsor_id_in_period = models.BigIntegerField(_("sponsor in the period (id)"), null=True, blank=True)
+    pcv = models.DecimalField(_("PCV (customer orders)"), **VOLUME)
+    ppc = models.DecimalField(_("PPC (own orders)"), **VOLUME)
+    pv = models.DecimalField(_("personal volume (PV)"), **VOLUME)
+    gv = models.DecimalField(_("group volume (GV)"), **VOLUME)
+    customer_cv = models.DecimalField(_("customer CV"), **VOLUME)
+    own_cv = models.DecimalField(_("own CV"), **VOLUME)
+    customer_paid = models.DecimalField(_("paid by customers"), **VOLUME)
+    customer_count = models.PositiveIntegerField(_("paying customers"), default=0)
+    own_cv_share = models.DecimalField(_("share of own CV"), **PRECISE)
+    rewardable_cv = models.DecimalField(_("rewardable CV"), **PRECISE)
+    active = models.BooleanField(_("active"))
+    customer_requirement_met = models.BooleanField(_("customer requirement met"))
+    override_eligible = models.BooleanField(_("eligible for overrides"))
+    paid_as_rank = models.PositiveSmallIntegerField(_("paid-as rank"))
+    title = models.PositiveSmallIntegerField(_("title (highest rank)"))
+    active_frontline = models.PositiveIntegerField(_("active frontline"), default=0)
+    group_qv = models.DecimalField(_("group QV"), **VOLUME)
+    group_cv = models.DecimalField(_("group CV"), **PRECISE)
+    # What rank progress reads of each frontline leg, stored by the close so that a request reads
+    # the legs' own rows instead of a recursive query over the whole downline (null: runs before).
+    subtree_max_rank = models.PositiveSmallIntegerField(
+        _("highest rank in the downline"), null=True, blank=True
+    )
+    frontline_count = models.PositiveIntegerField(_("frontline"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("period result")
+        verbose_name_plural = _("period results")
         constraints = [
             models.UniqueConstraint(fields=["distributor", "run"], name="distributorperiod_unique_per_run")
         ]
@@ -274,19 +331,29 @@ class LedgerLine(models.Model):
     # No database FK on run and period: the close COPYs millions of rows carrying the same two ids and
     # their checks cost ~30% of it; the close is the only writer and holds its run, the ORM keeps PROTECT.
     run = models.ForeignKey(
-        CloseRun, on_delete=models.PROTECT, related_name="ledger_lines", db_index=False, db_constraint=False
+        CloseRun,
+        on_delete=models.PROTECT,
+        related_name="ledger_lines",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("close run"),
     )
     period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        Period,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("period"),
     )
     # The distributor exists: checked per statement; reads by distributor use the unique index
     # (both: see the notes above DistributorPeriod).
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False,
-        db_index=False,
+        db_index=False, verbose_name=_("distributor"),
     )  # fmt: skip
-    kind = models.CharField(max_length=16, choices=LedgerKind.choices)
-    key = models.CharField(max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=LedgerKind.choices)
+    key = models.CharField(_("key"), max_length=120)
     source = models.ForeignKey(
         "distributors.Distributor",
         null=True,
@@ -294,16 +361,23 @@ class LedgerLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
-        db_constraint=False,  # checked per statement, like `distributor`
+        db_constraint=False,
+        verbose_name=_("source distributor"),  # checked per statement, like `distributor`
     )
-    level = models.PositiveSmallIntegerField(default=0)
-    rate = models.DecimalField(**RATE)
-    base = models.DecimalField(**PRECISE)
-    amount = models.DecimalField(**MONEY)
+    level = models.PositiveSmallIntegerField(_("level"), default=0)
+    rate = models.DecimalField(_("rate"), **RATE)
+    base = models.DecimalField(_("base"), **PRECISE)
+    amount = models.DecimalField(_("amount"), **MONEY)
     # Clawbacks: the period whose line is reversed, and that line.
-    original_period = models.DateField(null=True, blank=True)
+    original_period = models.DateField(_("original period"), null=True, blank=True)
     reversed_line = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", db_index=False
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        db_index=False,
+        verbose_name=_("reversed line"),
     )
     adjustment = models.ForeignKey(
         "commissions.Adjustment",
@@ -312,9 +386,12 @@ class LedgerLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("adjustment"),
     )
 
     class Meta:
+        verbose_name = _("ledger line")
+        verbose_name_plural = _("ledger lines")
         ordering = ["run", "distributor", "kind", "key"]
         constraints = [
             models.UniqueConstraint(
@@ -349,27 +426,39 @@ class Statement(models.Model):
     # No database FK on run and period: the close COPYs millions of rows carrying the same two ids and
     # their checks cost ~30% of it; the close is the only writer and holds its run, the ORM keeps PROTECT.
     run = models.ForeignKey(
-        CloseRun, on_delete=models.PROTECT, related_name="statements", db_index=False, db_constraint=False
+        CloseRun,
+        on_delete=models.PROTECT,
+        related_name="statements",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("close run"),
     )
     period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        Period,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("period"),
     )
     # The distributor exists: checked per statement; reads by distributor use the unique index
     # (both: see the notes above DistributorPeriod).
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.PROTECT, related_name="+", db_constraint=False,
-        db_index=False,
+        db_index=False, verbose_name=_("distributor"),
     )  # fmt: skip
-    carried_in = models.DecimalField(**MONEY)
-    personal = models.DecimalField(**MONEY)
-    override = models.DecimalField(**MONEY)
-    clawbacks = models.DecimalField(**MONEY)
-    adjustments = models.DecimalField(**MONEY)
-    net = models.DecimalField(**MONEY)
-    payout = models.DecimalField(**MONEY)
-    carried_out = models.DecimalField(**MONEY)
+    carried_in = models.DecimalField(_("carried in"), **MONEY)
+    personal = models.DecimalField(_("personal commission"), **MONEY)
+    override = models.DecimalField(_("override commission"), **MONEY)
+    clawbacks = models.DecimalField(_("clawbacks"), **MONEY)
+    adjustments = models.DecimalField(_("adjustments"), **MONEY)
+    net = models.DecimalField(_("net"), **MONEY)
+    payout = models.DecimalField(_("payout"), **MONEY)
+    carried_out = models.DecimalField(_("carried forward"), **MONEY)
 
     class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         ordering = ["run", "distributor"]
         constraints = [
             models.UniqueConstraint(fields=["distributor", "run"], name="statement_unique_per_run"),
@@ -385,16 +474,27 @@ class Statement(models.Model):
 class Adjustment(models.Model):
     """A manual correction entered by an admin for an open period; an adjustment line at its close."""
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="adjustments")
-    distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(**MONEY)
-    reason = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("period")
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", verbose_name=_("distributor")
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
         ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="adjustment_not_zero")]
 
@@ -414,21 +514,37 @@ class PayoutBatchStatus(models.TextChoices):
 class PayoutBatch(models.Model):
     """The final statements of a period with a payout, sent to the bank as one CSV."""
 
-    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="payout_batches")
-    reference = models.CharField(max_length=64, unique=True)
-    status = models.CharField(max_length=8, choices=PayoutBatchStatus.choices, default=PayoutBatchStatus.OPEN)
-    total = models.DecimalField(**MONEY)
-    count = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    period = models.ForeignKey(
+        Period, on_delete=models.PROTECT, related_name="payout_batches", verbose_name=_("period")
     )
-    paid_at = models.DateTimeField(null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=PayoutBatchStatus.choices, default=PayoutBatchStatus.OPEN
+    )
+    total = models.DecimalField(_("total"), **MONEY)
+    count = models.PositiveIntegerField(_("number of payouts"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("paid by"),
     )
 
     class Meta:
+        verbose_name = _("payout batch")
+        verbose_name_plural = _("payout batches")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -442,14 +558,22 @@ class PayoutBatch(models.Model):
 
 
 class Payout(models.Model):
-    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payouts")
+    batch = models.ForeignKey(
+        PayoutBatch, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("payout batch")
+    )
     # A statement is paid at most once, whatever happens to batches.
-    statement = models.OneToOneField(Statement, on_delete=models.PROTECT, related_name="payout_record")
-    distributor = models.ForeignKey("distributors.Distributor", on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(**MONEY)
-    reference = models.CharField(max_length=64, unique=True)
+    statement = models.OneToOneField(
+        Statement, on_delete=models.PROTECT, related_name="payout_record", verbose_name=_("statement")
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", verbose_name=_("distributor")
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
 
     class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
         ordering = ["batch", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_amount_positive")

@@ -6,21 +6,34 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
+from django.db.models import Case, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commissions.explain import MoneyLine, money_line
 from commissions.models import (
     ClosePhase,
     CloseRun,
     CloseRunKind,
     CloseRunStatus,
     DistributorPeriod,
+    LedgerLine,
+    Period,
+    PeriodStatus,
+    Plan,
     Statement,
 )
-from commissions.plan_document import current_plan_document
+from commissions.plan_document import (
+    DEFAULT_PLAN_PATH,
+    current_plan_document,
+    load_plan_file,
+    parse_plan_document,
+)
 from core.errors import NotFound
 from core.money import ZERO, money_str, points_str
 from core.periods import period_label
+from core.sql import row_converter
 
 EXPORT_COLUMNS = (
     "distributor_id", "period", "pv", "gv", "paid_as_rank", "title", "active", "override_eligible",
@@ -32,10 +45,107 @@ EXPORT_COLUMNS = (
 def rank_names(plan=None) -> dict[int, str]:
     """Rank number -> name in `plan` (default: the newest plan), for ranks and titles alike.
 
+    A run's rows are named by the run's plan (`rank_names(run.plan)`, `rank_names_by_plan`), the
+    live rank and title by `live_rank_names()`: a newer plan may name a number otherwise.
+
     0 (no paid-as rank, or no title yet) has no name in a plan: it is absent here, and the edges
     render it as "No rank" (admin, pages) or `"name": null` (API, `core.api.serializers.RankSerializer`).
     """
     return {rank.number: rank.name for rank in current_plan_document(plan).ranks}
+
+
+def rank_names_by_plan(plan_ids) -> dict[int, dict[int, str]]:
+    """{plan id: rank_names(plan)} for these plans, in one query: a page of rows of several runs
+    names each row's ranks by its own run's plan (a newer plan may name or number them otherwise)."""
+    plan_ids = {pk for pk in plan_ids if pk is not None}
+    if not plan_ids:
+        return {}
+    return {plan.pk: rank_names(plan) for plan in Plan.objects.filter(pk__in=plan_ids)}
+
+
+def live_rank_names() -> dict[int, str]:
+    """The names of the live rank and title (`Distributor.rank`, `.title`): the last final close
+    set them, so they are named by its plan, the plan the last closed period was closed with
+    (before any close: the newest plan, as `rank_names()`). One query, as `rank_names()` costs."""
+    last_closed = Period.objects.filter(status=PeriodStatus.CLOSED).order_by("-start").values("plan_id")[:1]
+    plan = (
+        Plan.objects.annotate(last_close=Case(When(pk=Subquery(last_closed), then=0), default=1))
+        .order_by("last_close", "-loaded_at", "-id")
+        .only("document")
+        .first()
+    )
+    document = plan.document if plan is not None else load_plan_file(DEFAULT_PLAN_PATH)
+    return {rank.number: rank.name for rank in parse_plan_document(document).ranks}
+
+
+LEG_COLUMNS = (
+    "distributor_id", "distributor__external_id", "distributor__first_name", "distributor__last_name",
+    "active", "paid_as_rank", "gv", "group_qv", "group_cv", "subtree_max_rank",
+)  # fmt: skip
+# Today's frontline joined to its rows in the run: one scan of the sponsor index, one probe of the
+# results' unique (distributor, run) index per leg.
+_TODAYS_FRONTLINE_SQL = """
+SELECT r.distributor_id, d.external_id, d.first_name, d.last_name, r.active, r.paid_as_rank, r.gv,
+    r.group_qv, r.group_cv, r.subtree_max_rank
+FROM {distributors} d JOIN {results} r ON r.distributor_id = d.id AND r.run_id = %(run)s
+WHERE d.sponsor_id = %(distributor)s AND r.sponsor_id_in_period = %(distributor)s
+ORDER BY d.external_id
+"""
+
+
+def _leg_fields() -> list:
+    results = DistributorPeriod._meta
+    return [None, None, None, None, *(results.get_field(name) for name in LEG_COLUMNS[4:])]
+
+
+def period_frontline(run: CloseRun, distributor_id: int) -> list[tuple]:
+    """The distributor's frontline as it was in the run's period: their results rows (LEG_COLUMNS),
+    by external id, reading about as many rows as there are legs.
+
+    A run's results are found by run through a BRIN index only (the close writes millions), so
+    the legs are looked up by their distributor: today's frontline, each kept if it was in the
+    frontline in the period too. The close stored the frontline's size in the period
+    (`frontline_count`); only when today's tree does not account for all of it (someone moved
+    away or rolled up since, or a run before the close stored it) are the run's results read
+    through by sponsor.
+    """
+    from distributors.models import Distributor
+
+    expected = (
+        DistributorPeriod.objects.filter(run=run, distributor_id=distributor_id)
+        .values_list("frontline_count", flat=True)
+        .first()
+    )
+    if expected is not None:
+        sql = _TODAYS_FRONTLINE_SQL.format(
+            distributors=Distributor._meta.db_table, results=DistributorPeriod._meta.db_table
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"run": run.pk, "distributor": distributor_id})
+            # As the ORM would read them (SQLite: Decimals and booleans, not floats and 0/1).
+            legs = list(map(row_converter(_leg_fields()), cursor.fetchall()))
+        if len(legs) == expected:
+            return legs
+    return list(
+        DistributorPeriod.objects.filter(run=run, sponsor_id_in_period=distributor_id)
+        .order_by("distributor__external_id")
+        .values_list(*LEG_COLUMNS)
+    )
+
+
+def statement_lines(
+    run: CloseRun, distributor_id: int, *, after_key: str | None = None, limit: int = 50
+) -> list[tuple[str, MoneyLine]]:
+    """Up to `limit` of the distributor's ledger lines in the run, in ledger order (the line key:
+    kind first, then source and level), after `after_key`: (key, line explained), one seek in the
+    unique (distributor, run, key) index however many lines a leader has."""
+    lines = LedgerLine.objects.filter(run=run, distributor_id=distributor_id)
+    if after_key is not None:
+        lines = lines.filter(key__gt=after_key)
+    return [
+        (line.key, money_line(line))
+        for line in lines.select_related("source", "adjustment").order_by("key")[: max(0, limit)]
+    ]
 
 
 @dataclass(frozen=True)

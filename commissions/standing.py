@@ -23,6 +23,7 @@ from commissions.services.aggregation import _COUNTS, _RETURNED
 from compliance.selectors import distributor_compliance_status
 from core.money import ZERO, points_str
 from core.periods import period_bounds, period_label, period_of
+from core.sql import sql_params
 from distributors.models import Distributor, DistributorStatus
 
 # PV of every distributor in an interval of the tree: customer QV + own QV up to the cap.
@@ -123,7 +124,7 @@ def _downline_pv(distributor: Distributor, period: dt.date, cap: Decimal | None)
         "cap": cap if cap is not None else ZERO,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_DOWNLINE_PV_SQL, params)
+        cursor.execute(_DOWNLINE_PV_SQL, sql_params(params))
         total = cursor.fetchone()[0]
     if total is None:
         return ZERO

@@ -3,8 +3,6 @@ statement of a year (page, CSV, printable page). Read-only: numbers come from th
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,10 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from compliance.models import ComplianceReport
-from compliance.selectors import compliance_thresholds, income_disclosure, income_disclosure_csv_rows, percent
+from compliance.selectors import compliance_thresholds, income_disclosure, income_disclosure_csv_rows
 from compliance.services import compliance_report_compute
+from compliance.warnings import localized_warnings
+from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError
 from core.periods import parse_period, period_label
+from core.templatetags.formatting import money, number, percent, points
 
 
 def report_sections(report: ComplianceReport) -> list[dict]:
@@ -32,7 +33,7 @@ def report_sections(report: ComplianceReport) -> list[dict]:
     cap = (
         _("no cap")
         if report.consumption_cap_qv is None
-        else _("%(qv)s QV") % {"qv": f"{report.consumption_cap_qv.normalize():f}"}
+        else _("%(qv)s QV") % {"qv": points(report.consumption_cap_qv)}
     )
     sections = [
         {
@@ -40,12 +41,12 @@ def report_sections(report: ComplianceReport) -> list[dict]:
             "rows": [
                 row(
                     _("Volume sold to end customers"),
-                    _("%(qv)s QV") % {"qv": f"{report.customer_qv.normalize():f}"},
+                    _("%(qv)s QV") % {"qv": points(report.customer_qv)},
                     _("QV of customer orders."),
                 ),
                 row(
                     _("Volume bought by distributors"),
-                    _("%(qv)s QV") % {"qv": f"{report.own_qv.normalize():f}"},
+                    _("%(qv)s QV") % {"qv": points(report.own_qv)},
                     _("QV of own orders."),
                 ),
                 row(
@@ -65,13 +66,13 @@ def report_sections(report: ComplianceReport) -> list[dict]:
                 row(_("Personal consumption cap"), cap, _("Own purchases above it earn nothing.")),
                 row(
                     _("Volume above the cap"),
-                    _("%(qv)s QV") % {"qv": f"{report.over_cap_qv.normalize():f}"},
+                    _("%(qv)s QV") % {"qv": points(report.over_cap_qv)},
                     _("Σ max(0, PPC − cap)."),
                 ),
                 row(
                     _("Distributors above the cap"),
                     _("%(over)s of %(buyers)s who bought for themselves")
-                    % {"over": report.over_cap_distributors, "buyers": report.own_buyers},
+                    % {"over": number(report.over_cap_distributors), "buyers": number(report.own_buyers)},
                     "",
                 ),
                 row(_("Share above the cap"), percent(report.over_cap_share), "", "over_cap_share"),
@@ -85,13 +86,13 @@ def report_sections(report: ComplianceReport) -> list[dict]:
                 "rows": [
                     row(
                         _("Personal commission"),
-                        report.personal_commission,
+                        money(report.personal_commission),
                         _("All of it is paid on customer sales."),
                     ),
-                    row(_("Overrides"), report.override_commission, ""),
+                    row(_("Overrides"), money(report.override_commission), ""),
                     row(
                         _("Rewards from customer sales"),
-                        report.customer_rewards,
+                        money(report.customer_rewards),
                         _("Personal commission + each override × its source's customer CV ÷ rewardable CV."),
                     ),
                     row(
@@ -101,28 +102,30 @@ def report_sections(report: ComplianceReport) -> list[dict]:
                         "customer_reward_share",
                     ),
                     row(
-                        _("Distributors in the period"), report.distributors, _("Everyone with a statement.")
+                        _("Distributors in the period"),
+                        number(report.distributors),
+                        _("Everyone with a statement."),
                     ),
                     row(
                         _("Earned anything"),
-                        report.earning_distributors,
+                        number(report.earning_distributors),
                         _("Lines of the period above zero."),
                     ),
                     row(
                         _("Paid anything"),
-                        f"{report.paid_distributors} ({percent(report.paid_share)})",
+                        f"{number(report.paid_distributors)} ({percent(report.paid_share)})",
                         _("A payout above zero this period."),
                         "paid_share",
                     ),
-                    row(_("Total paid out"), report.total_payout, ""),
+                    row(_("Total paid out"), money(report.total_payout), ""),
                     row(
                         _("Median payout (everyone)"),
-                        report.median_payout,
+                        money(report.median_payout),
                         _("Half got this or less; zeros count."),
                     ),
-                    row(_("Mean payout (everyone)"), report.mean_payout, ""),
-                    row(_("Median payout (of those paid)"), report.median_payout_paid, ""),
-                    row(_("Mean payout (of those paid)"), report.mean_payout_paid, ""),
+                    row(_("Mean payout (everyone)"), money(report.mean_payout), ""),
+                    row(_("Median payout (of those paid)"), money(report.median_payout_paid), ""),
+                    row(_("Mean payout (of those paid)"), money(report.mean_payout_paid), ""),
                 ],
             }
         )
@@ -139,10 +142,14 @@ def report_sections(report: ComplianceReport) -> list[dict]:
             "rows": [
                 row(
                     _("Inventory bought"),
-                    report.inventory_bought_value,
+                    money(report.inventory_bought_value),
                     _("Price paid for inventory orders."),
                 ),
-                row(_("Sold to customers"), report.customer_sales_value, _("What customers paid, ex VAT.")),
+                row(
+                    _("Sold to customers"),
+                    money(report.customer_sales_value),
+                    _("What customers paid, ex VAT."),
+                ),
                 row(
                     _("Resale ratio (volume)"),
                     percent(report.inventory_resale_ratio),
@@ -153,9 +160,9 @@ def report_sections(report: ComplianceReport) -> list[dict]:
                     _("Bought inventory, sold nothing"),
                     _("%(without_sales)s of %(buyers)s (inventory worth %(value)s)")
                     % {
-                        "without_sales": report.inventory_without_sales,
-                        "buyers": report.inventory_buyers,
-                        "value": report.inventory_without_sales_value,
+                        "without_sales": number(report.inventory_without_sales),
+                        "buyers": number(report.inventory_buyers),
+                        "value": money(report.inventory_without_sales_value),
                     },
                     "",
                 ),
@@ -164,10 +171,10 @@ def report_sections(report: ComplianceReport) -> list[dict]:
         {
             "title": _("Buy-back"),
             "rows": [
-                row(_("Requests made"), report.buyback_requests, ""),
-                row(_("Approved (fully or partly)"), report.buyback_count, ""),
-                row(_("Rejected"), report.buyback_rejected, ""),
-                row(_("Refunded"), report.buyback_value, ""),
+                row(_("Requests made"), number(report.buyback_requests), ""),
+                row(_("Approved (fully or partly)"), number(report.buyback_count), ""),
+                row(_("Rejected"), number(report.buyback_rejected), ""),
+                row(_("Refunded"), money(report.buyback_value), ""),
                 row(
                     _("Buy-back rate"),
                     percent(report.buyback_rate),
@@ -219,14 +226,14 @@ class ComplianceReportAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("buy-back"))
     def buyback(self, obj):
-        return f"{obj.buyback_count} / {obj.buyback_value}"
+        return f"{number(obj.buyback_count)} / {money(obj.buyback_value)}"
 
     @admin.display(description=gettext_lazy("warnings"))
     def warnings_badge(self, obj):
         count = obj.warning_count
         if not count:
-            return format_html('<span style="color:#2e7d32">{}</span>', _("none"))
-        return format_html('<strong style="color:#c62828">⚠ {}</strong>', count)
+            return format_html('<span class="bo-ok">{}</span>', _("none"))
+        return format_html('<strong class="bo-alert">⚠ {}</strong>', number(count))
 
     def has_add_permission(self, request):
         return False
@@ -286,8 +293,8 @@ class ComplianceReportAdmin(admin.ModelAdmin):
                 "title": _("Compliance report %(period)s") % {"period": report.period_label},
                 "report": report,
                 "sections": report_sections(report),
-                "warnings": [w for w in report.warnings if w["level"] == "warning"],
-                "infos": [w for w in report.warnings if w["level"] != "warning"],
+                "warnings": [w for w in localized_warnings(report.warnings) if w["level"] == "warning"],
+                "infos": [w for w in localized_warnings(report.warnings) if w["level"] != "warning"],
                 "thresholds": report.thresholds or {k: str(v) for k, v in compliance_thresholds().items()},
             },
         )

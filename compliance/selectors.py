@@ -25,6 +25,7 @@ from commissions.services.aggregation import _COUNTS as COUNTS_SQL
 from commissions.services.aggregation import _RETURNED as RETURNED_SQL
 from core.money import ZERO, money_str, points_str, round_cents
 from core.periods import period_bounds, period_label
+from core.sql import sql_params
 
 DEFAULT_THRESHOLDS: dict[str, str] = {
     # Share of the period's QV sold to end customers (the rest: distributors' own purchases).
@@ -299,7 +300,9 @@ ranks AS (
     SELECT distributor_id, MAX(paid_as_rank) AS best FROM commissions_distributorperiod
     WHERE run_id IN (SELECT id FROM runs) GROUP BY distributor_id
 )
-SELECT d.id, COALESCE(g.gross, 0), COALESCE(k.best, 0), d.terminated_at, d.enrolled_at
+SELECT d.id, COALESCE(g.gross, 0), COALESCE(k.best, 0),
+    d.terminated_at IS NOT NULL AND d.terminated_at >= %(start)s AND d.terminated_at < %(end)s,
+    d.enrolled_at >= %(start)s AND d.enrolled_at < %(end)s
 FROM distributors_distributor d
 LEFT JOIN gross g ON g.distributor_id = d.id
 LEFT JOIN ranks k ON k.distributor_id = d.id
@@ -321,17 +324,12 @@ def income_disclosure_rows(*, year: int) -> list[tuple[int, Decimal, int, bool, 
     end = period_bounds(dt.date(year + 1, 1, 1))[0]
     params = {"first": dt.date(year, 1, 1), "after": dt.date(year + 1, 1, 1), "start": start, "end": end}
     with connection.cursor() as cursor:
-        cursor.execute(PARTICIPANTS_SQL, params)
+        # Left and joined are decided in SQL: SQLite would hand the timestamps back naive.
+        cursor.execute(PARTICIPANTS_SQL, sql_params(params))
         rows = cursor.fetchall()
     return [
-        (
-            pk,
-            round_cents(_dec(gross)),
-            int(best),
-            terminated_at is not None and start <= terminated_at < end,
-            start <= enrolled_at < end,
-        )
-        for pk, gross, best, terminated_at, enrolled_at in rows
+        (pk, round_cents(_dec(gross)), int(best), bool(left), bool(joined))
+        for pk, gross, best, left, joined in rows
     ]
 
 
@@ -425,11 +423,13 @@ def _disclosure_notes(d: IncomeDisclosure) -> list[str]:
         else _("the %(count)s month(s) of %(year)s closed so far (%(months)s)")
         % {"count": len(d.months), "year": d.year, "months": ", ".join(d.months) or _("none")}
     )
-    comparison = (
-        _("lower than")
-        if d.median_gross < d.mean_gross
-        else (_("higher than") if d.median_gross > d.mean_gross else _("equal to"))
-    )
+    # What the mean says next to the median: each comparison is its own sentence, with its reason.
+    if d.mean_gross > d.median_gross:
+        comparison = _("It is higher than the median because a few people earned much more than most.")
+    elif d.mean_gross < d.median_gross:
+        comparison = _("It is lower than the median because some people earned much less than most.")
+    else:
+        comparison = _("It is equal to the median: the figures above and below the middle balance out.")
     return [
         _(
             "These are gross earnings before expenses. Distributors pay for their own products, samples, "
@@ -445,10 +445,11 @@ def _disclosure_notes(d: IncomeDisclosure) -> list[str]:
         % {"paid": d.paid_count, "n": d.participants, "share": percent(d.paid_share), "year": d.year},
         _(
             "The median is the middle figure: half of the participants earned %(median)s or less, half "
-            "earned more. The mean (%(mean)s) is the total divided by the number of people; it is "
-            "%(comparison)s the median because a few people earn much more than most."
+            "earned more. The mean (%(mean)s) is the total divided by the number of people."
         )
-        % {"median": money(d.median_gross), "mean": money(d.mean_gross), "comparison": comparison},
+        % {"median": money(d.median_gross), "mean": money(d.mean_gross)}
+        + " "
+        + comparison,
         _(
             "Gross payment is what was earned in %(months)s: personal commission and overrides, minus "
             "clawbacks of refunded sales, plus corrections. It is not what was transferred: amounts "
@@ -596,9 +597,9 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
     end = period_bounds(period_start)[1]
     params = {"period": period_start, "period_end": end, "distributor": distributor.pk}
     with connection.cursor() as cursor:
-        cursor.execute(CUSTOMERS_OF_SQL, params)
+        cursor.execute(CUSTOMERS_OF_SQL, sql_params(params))
         customer_rows = cursor.fetchall()
-        cursor.execute(OWN_QV_SQL, params)
+        cursor.execute(OWN_QV_SQL, sql_params(params))
         ppc = _dec(cursor.fetchone()[0])
 
     from commissions.models import Period

@@ -25,6 +25,7 @@ from compliance.selectors import (
     run_figures,
     stored_run_figures,
 )
+from compliance.warnings import warning_text
 from core.money import ZERO, round_cents
 from core.periods import period_bounds, period_label
 
@@ -96,86 +97,29 @@ def _final_run(period_start: dt.date):
 
 
 def _warnings(report: ComplianceReport, thresholds: dict[str, Decimal]) -> list[dict]:
-    """Compare the report with the thresholds; a number without data raises nothing."""
-
-    def pct(value: Decimal) -> str:
-        return f"{(value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
-
+    """Compare the report with the thresholds; a number without data raises nothing. The texts
+    (compliance.warnings) are stored in the active language and shown in the reader's."""
     checks = [
-        (
-            "customer_volume_share",
-            "warning",
-            report.customer_volume_share,
-            "min",
-            thresholds["min_customer_volume_share"],
-            "Volume sold to end customers",
-            "Only {value} of the period's volume was sold to end customers (the rest distributors bought "
-            "themselves); the threshold is at least {threshold}. Earnings should come from sales to people "
-            "who use the products.",
-        ),
-        (
-            "customer_reward_share",
-            "warning",
-            report.customer_reward_share,
-            "min",
-            thresholds["min_customer_reward_share"],
-            "Rewards from customer sales",
-            "Only {value} of the commission paid this period comes from sales to end customers; the "
-            "threshold is at least {threshold}.",
-        ),
-        (
-            "paid_share",
-            "info",
-            report.paid_share,
-            "min",
-            thresholds["min_paid_share"],
-            "Distributors paid anything",
-            "{value} of the distributors were paid anything this period (threshold {threshold}). Most "
-            "participants earn little or nothing: say so plainly in recruiting material.",
-        ),
-        (
-            "over_cap_share",
-            "warning",
-            report.over_cap_share,
-            "max",
-            thresholds["max_over_cap_share"],
-            "Own purchases above the cap",
-            "{value} of the distributors who bought for themselves bought more than the personal "
-            "consumption cap (threshold at most {threshold}); the excess earns nothing, but it can be "
-            "a sign of inventory loading.",
-        ),
-        (
-            "inventory_resale_ratio",
-            "warning",
-            report.inventory_resale_ratio,
-            "min",
-            thresholds["min_inventory_resale_ratio"],
-            "Inventory resold",
-            "Customer sales were {value} of the inventory volume distributors bought this period "
-            "(threshold at least {threshold}): stock may be piling up with distributors.",
-        ),
-        (
-            "buyback_rate",
-            "warning",
-            report.buyback_rate,
-            "max",
-            thresholds["max_buyback_rate"],
-            "Buy-back rate",
-            "Buy-backs were {value} of the value distributors bought for themselves this period "
-            "(threshold at most {threshold}).",
-        ),
+        ("customer_volume_share", "warning", report.customer_volume_share, "min"),
+        ("customer_reward_share", "warning", report.customer_reward_share, "min"),
+        ("paid_share", "info", report.paid_share, "min"),
+        ("over_cap_share", "warning", report.over_cap_share, "max"),
+        ("inventory_resale_ratio", "warning", report.inventory_resale_ratio, "min"),
+        ("buyback_rate", "warning", report.buyback_rate, "max"),
     ]
     warnings = []
-    for code, level, value, direction, threshold, title, text in checks:
+    for code, level, value, direction in checks:
+        threshold = thresholds[f"{direction}_{code}"]  # e.g. min_paid_share
         if value is None:
             continue
         if (direction == "min" and value < threshold) or (direction == "max" and value > threshold):
+            title, message = warning_text(code, value, threshold)
             warnings.append(
                 {
                     "code": code,
                     "level": level,
                     "title": title,
-                    "message": text.format(value=pct(value), threshold=pct(threshold)),
+                    "message": message,
                     "value": str(value),
                     "threshold": str(threshold),
                 }

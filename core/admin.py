@@ -1,4 +1,8 @@
+import json
+
 from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEntry
 
@@ -20,8 +24,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "target_id",
         "target_repr",
         "reason",
-        "data",
+        "data_shown",
     )
+    fields = readonly_fields
+
+    @admin.display(description=_("data"))
+    def data_shown(self, obj: AuditEntry) -> str:
+        # The record as written (exact values, never reformatted), readable: one key per line.
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.data, indent=2, ensure_ascii=False, sort_keys=True)
+        )
 
     def has_add_permission(self, request):
         return False

@@ -30,3 +30,13 @@ class PermissionDenied(ApplicationError):
 
 class Conflict(ApplicationError):
     """The operation conflicts with the current state (e.g. a closed period, a running close)."""
+
+
+class AddressUnavailable(Conflict):
+    """An e-mail address is held by someone the actor may not see (privacy.md): one refusal,
+    whatever the reason, so that nobody can test whose address is a member. `reason` keeps the
+    precise cause for the log and for staff."""
+
+    def __init__(self, message: str, *, reason: str, field: str | None = "email"):
+        super().__init__(message, field=field, extra={"reason": reason})
+        self.reason = reason

@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 # Named lock keys: one for every structural write to the sponsor tree.
 SPONSOR_TREE_LOCK = "sponsor-tree"
+# Prefix of the per-address key "an e-mail address is being claimed" (email_claim_lock).
+EMAIL_CLAIM_LOCK = "email-claim"
 
 
 def lock_key(name: str) -> int:
@@ -32,6 +34,14 @@ def advisory_xact_lock(name: str) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(name)])
+
+
+def email_claim_lock(email: str) -> None:
+    """Block until this transaction may claim `email` (any case): enrolment, a change of address
+    and a customer's registration take it before checking who holds the address, so two claims
+    of one address queue and the second sees the first. Taken after SPONSOR_TREE_LOCK, never
+    before it."""
+    advisory_xact_lock(f"{EMAIL_CLAIM_LOCK}:{email.strip().lower()}")
 
 
 def try_advisory_xact_lock(name: str) -> bool:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from smtplib import SMTPException
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from core.models import IdempotencyKey
@@ -18,3 +20,22 @@ def purge_idempotency_keys(days: int = IDEMPOTENCY_KEY_DAYS) -> int:
     cutoff = timezone.now() - dt.timedelta(days=days)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(
+    name="core.tasks.send_password_reset",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_password_reset(user_id: int, language: str | None) -> bool:
+    """ "Forgot your password?": e-mail the link; False if the login is gone or deactivated since."""
+    from core.accounts.mail import password_reset_send
+
+    user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    password_reset_send(user, language)
+    return True

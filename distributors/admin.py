@@ -15,14 +15,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from commissions.admin_ranks import RankNamesMixin, rank_column, rank_filter
 from core.errors import ApplicationError
 
 from .forms import DistributorAddForm, DistributorChangeForm, MoveForm, ReasonForm
+from .invitations import distributor_invitation_resend
 from .models import Distributor, DistributorStatus, SponsorChange
 from .privacy import distributor_erase, distributor_personal_data, personal_data_download
+from .selectors import downline
 from .services import (
     distributor_enroll,
     distributor_move,
@@ -54,21 +59,55 @@ class SponsorChangeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("old_sponsor", "new_sponsor", "changed_by")
 
 
+class DownlineFilter(admin.SimpleListFilter):
+    """`?downline_of=<id>`: everyone below one distributor (the link on their page)."""
+
+    title = _("downline of")
+    parameter_name = "downline_of"
+
+    def _distributor(self) -> Distributor | None:
+        value = self.value() or ""
+        return Distributor.objects.filter(pk=int(value)).first() if value.isdigit() else None
+
+    def lookups(self, request, model_admin):
+        if self.value() is None:
+            return []
+        distributor = self._distributor()
+        label = str(distributor) if distributor is not None else _("no such distributor")
+        return [(self.value(), label)]
+
+    def has_output(self) -> bool:
+        # Offered only from a distributor's page; once chosen, it shows (and applies) like any filter.
+        return self.value() is not None
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        distributor = self._distributor()
+        return queryset.none() if distributor is None else queryset.filter(pk__in=downline(distributor))
+
+
 @admin.register(Distributor)
-class DistributorAdmin(admin.ModelAdmin):
+class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
+    # No e-mail column: the list must fit a laptop screen; the search finds by e-mail.
     list_display = [
         "external_id",
         "name",
-        "email",
         "sponsor",
         "status",
-        "rank",
-        "title",
+        "rank_named",
+        "title_named",
         "country",
         "enrolled_at",
     ]
     list_select_related = ["sponsor"]
-    list_filter = ["status", "country", "rank"]
+    list_filter = [
+        "status",
+        "country",
+        rank_filter("rank", _("rank")),
+        rank_filter("title", _("title")),
+        DownlineFilter,
+    ]
     search_fields = ["first_name", "last_name", "email", "=external_id", "=referral_code"]
     raw_id_fields = ["sponsor", "user"]
     date_hierarchy = "enrolled_at"
@@ -81,6 +120,7 @@ class DistributorAdmin(admin.ModelAdmin):
         "reactivate_action",
         "export_personal_data_action",
         "erase_personal_data_action",
+        "send_invitation_action",
     ]
     readonly_fields = [
         "sponsor",
@@ -88,8 +128,9 @@ class DistributorAdmin(admin.ModelAdmin):
         "terminated_at",
         "referral_code",
         "enrolled_at",
-        "rank",
-        "title",
+        "rank_named",
+        "title_named",
+        "related_records",
         "tree_id",
         "lft",
         "rght",
@@ -99,9 +140,36 @@ class DistributorAdmin(admin.ModelAdmin):
     ]
     inlines = [SponsorChangeInline]
 
+    rank_named = rank_column("rank", _("rank"))
+    title_named = rank_column("title", _("title"))
+
     @admin.display(description=_("name"), ordering="last_name")
     def name(self, obj: Distributor) -> str:
         return obj.name
+
+    @admin.display(description=_("open"))
+    def related_records(self, obj: Distributor) -> str:
+        """Links to what is theirs: each a changelist filtered to this distributor."""
+        if obj.pk is None:
+            return "–"
+        own = f"?distributor__id__exact={obj.pk}"
+        links = [
+            (reverse("admin:orders_order_changelist") + own, _("Orders")),
+            (reverse("admin:orders_customer_changelist") + own, _("Customers")),
+            (reverse("admin:distributors_distributor_changelist") + f"?downline_of={obj.pk}", _("Downline")),
+            (reverse("admin:commissions_statement_changelist") + own, _("Statements")),
+            (reverse("admin:commissions_payout_changelist") + own, _("Payouts")),
+            (reverse("admin:orders_buybackrequest_changelist") + own, _("Buy-back requests")),
+            (reverse("admin:commissions_ledgerline_changelist") + own, _("Ledger lines")),
+            (reverse("admin:distributors_sponsorchange_changelist") + own, _("Sponsor history")),
+            (
+                reverse("admin:core_auditentry_changelist")
+                + "?"
+                + urlencode({"target_type": obj._meta.label_lower, "target_id": obj.pk}),
+                _("Audit entries"),
+            ),
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     # --- add through the enrollment service, change profile fields only -------------------
 
@@ -115,9 +183,10 @@ class DistributorAdmin(admin.ModelAdmin):
             fields = list(DistributorAddForm.base_fields)
             return [(None, {"fields": fields})]
         return [
+            (_("Their records"), {"fields": ["related_records"]}),
             (None, {"fields": list(DistributorChangeForm.base_fields)}),
             (_("Sponsor tree"), {"fields": ["sponsor", "status", "terminated_at", "referral_code"]}),
-            (_("Ranks"), {"fields": ["rank", "title"]}),
+            (_("Ranks"), {"fields": ["rank_named", "title_named"]}),
             (
                 _("Nested sets (derived from the sponsor links)"),
                 {"classes": ["collapse"], "fields": ["tree_id", "lft", "rght", "level"]},
@@ -153,6 +222,9 @@ class DistributorAdmin(admin.ModelAdmin):
                 external_id=data.get("external_id") or None,
                 enrolled_at=data.get("enrolled_at"),
                 user=data.get("user"),
+                # Without an existing login, the recruit is e-mailed a link to choose their password.
+                invite=data.get("user") is None,
+                language=translation.get_language(),
                 actor=request.user,
             )
         except ApplicationError as exc:
@@ -246,6 +318,23 @@ class DistributorAdmin(admin.ModelAdmin):
             "submit_label": submit_label,
         }
         return render(request, "admin/distributors/action_form.html", context)
+
+    @admin.action(description=_("Send a new invitation to set a password"), permissions=["change"])
+    def send_invitation_action(self, request, queryset):
+        """For a recruit whose link expired, or a distributor without a login yet (an import)."""
+        sent = 0
+        for distributor in queryset.order_by("pk")[:MAX_ACTION_ROWS]:
+            try:
+                distributor_invitation_resend(distributor=distributor, actor=request.user)
+                sent += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{distributor}: {exc}", messages.ERROR)
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent) % {"count": sent},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Move to another sponsor…"), permissions=["change"])
     def move_action(self, request, queryset):

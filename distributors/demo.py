@@ -174,3 +174,25 @@ def _create_logins(
         if stdout is not None:
             stdout.write(f"Login {user.get_username()} / {password} ({distributor.name})\n")
     return credentials
+
+
+def seed_moves(*, actor, stdout: TextIO | None = None) -> list:
+    """One move through the tree service, as staff make it: the newest distributor, with their
+    downline, under the first root, so the sponsor history and the audit trail show one."""
+    from .services import distributor_move
+
+    root = Distributor.objects.filter(sponsor__isnull=True).order_by("id").first()
+    newest = (
+        Distributor.objects.filter(status=DistributorStatus.ACTIVE, sponsor__isnull=False)
+        .exclude(sponsor=root)
+        .order_by("-enrolled_at", "-id")
+        .first()
+    )
+    if root is None or newest is None:
+        return []
+    moved = distributor_move(
+        distributor=newest, new_sponsor=root, actor=actor, reason="Demo: asked to join the founder's team"
+    )
+    if stdout is not None:
+        stdout.write(f"Moved {moved.external_id} under {root.external_id}.")
+    return [moved]

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Distributor
-from .selectors import distributor_by_reference, email_in_use
+from .selectors import AmbiguousReference, distributor_by_reference, email_in_use
 
 
 class DistributorAddForm(forms.ModelForm):
@@ -57,7 +57,10 @@ class MoveForm(ReasonForm):
     field_order = ["new_sponsor", "reason"]
 
     def clean_new_sponsor(self) -> Distributor:
-        sponsor = distributor_by_reference(self.cleaned_data["new_sponsor"])
+        try:
+            sponsor = distributor_by_reference(self.cleaned_data["new_sponsor"])
+        except AmbiguousReference as exc:
+            raise forms.ValidationError(exc.message) from None
         if sponsor is None:
             raise forms.ValidationError(_("No distributor has that id, external id or referral code."))
         return sponsor

@@ -8,14 +8,16 @@ never touches them and reads the tree through `distributors.selectors`.
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 
 
 class DistributorStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    HOLD = "hold", "On hold"
-    TERMINATED = "terminated", "Terminated"
+    ACTIVE = "active", _("Active")
+    HOLD = "hold", _("On hold")
+    TERMINATED = "terminated", _("Terminated")
 
 
 class Distributor(MPTTModel):
@@ -25,31 +27,37 @@ class Distributor(MPTTModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="distributor",
+        verbose_name=_("user account"),
     )
     sponsor = TreeForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="frontline"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="frontline",
+        verbose_name=_("sponsor"),
     )
     # Unique and indexed through Meta, not unique=True/db_index=True: on PostgreSQL those add a
     # second, varchar_pattern_ops index per column that no query uses, and every index is written
     # again when the close or a tree move updates a row (see Meta.indexes).
-    external_id = models.CharField(max_length=64)
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    email = models.EmailField()
-    phone = models.CharField(max_length=32, blank=True)
-    country = models.CharField(max_length=2, default="NL")
+    external_id = models.CharField(_("external id"), max_length=64)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email address"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="NL")
     status = models.CharField(
-        max_length=16, choices=DistributorStatus.choices, default=DistributorStatus.ACTIVE
+        _("status"), max_length=16, choices=DistributorStatus.choices, default=DistributorStatus.ACTIVE
     )
-    enrolled_at = models.DateTimeField()
-    terminated_at = models.DateTimeField(null=True, blank=True)
-    referral_code = models.CharField(max_length=16)
+    enrolled_at = models.DateTimeField(_("enrolled at"))
+    terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True)
+    referral_code = models.CharField(_("referral code"), max_length=16)
     # Paid-as rank of the last closed period, and the highest paid-as rank ever (the title).
     # Not indexed: only an admin filter reads it, and the close rewrites it for most rows.
-    rank = models.PositiveSmallIntegerField(default=0)
-    title = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    rank = models.PositiveSmallIntegerField(_("paid-as rank"), default=0)
+    title = models.PositiveSmallIntegerField(_("title (highest rank)"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     # Plain manager first, so ordinary queries carry none of mptt's tree ordering.
     objects = models.Manager()
@@ -57,15 +65,17 @@ class Distributor(MPTTModel):
 
     # mptt's tree fields, declared here so mptt does not add its single-column tree_id index:
     # the composite (tree_id, lft) index below serves every tree query (ADR 0001).
-    lft = models.PositiveIntegerField(editable=False)
-    rght = models.PositiveIntegerField(editable=False)
-    tree_id = models.PositiveIntegerField(editable=False)
-    level = models.PositiveIntegerField(editable=False)
+    lft = models.PositiveIntegerField(_("tree left"), editable=False)
+    rght = models.PositiveIntegerField(_("tree right"), editable=False)
+    tree_id = models.PositiveIntegerField(_("tree id"), editable=False)
+    level = models.PositiveIntegerField(_("depth in the tree"), editable=False)
 
     class MPTTMeta:
         parent_attr = "sponsor"
 
     class Meta:
+        verbose_name = _("distributor")
+        verbose_name_plural = _("distributors")
         ordering = ["id"]
         # Every index here is written for each row the close's rank update or a tree renumbering
         # changes (those updates are not HOT), so only what a query uses: e-mail is looked up
@@ -98,25 +108,49 @@ class SponsorChange(models.Model):
     """History of every change of sponsor: a move by an admin, or a roll-up on termination."""
 
     class Kind(models.TextChoices):
-        MOVE = "move", "Move"
-        TERMINATION_ROLLUP = "termination_rollup", "Roll-up on termination"
+        # "Move" is also the button that does it (a verb); here it names the change.
+        MOVE = "move", pgettext_lazy("sponsor change", "Move")
+        TERMINATION_ROLLUP = "termination_rollup", _("Roll-up on termination")
 
-    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="sponsor_changes")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="sponsor_changes", verbose_name=_("distributor")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     old_sponsor = models.ForeignKey(
-        Distributor, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Distributor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("old sponsor"),
     )
     new_sponsor = models.ForeignKey(
-        Distributor, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Distributor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("new sponsor"),
     )
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
-    changed_at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField()
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    reason = models.TextField(_("reason"))
 
     class Meta:
+        verbose_name = _("sponsor change")
+        verbose_name_plural = _("sponsor changes")
         ordering = ["-changed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} of distributor {self.distributor_id} at {self.changed_at:%Y-%m-%d}"
+        return gettext("%(kind)s of distributor %(distributor)s on %(date)s") % {
+            "kind": self.get_kind_display(),
+            "distributor": self.distributor_id,
+            "date": f"{self.changed_at:%Y-%m-%d}",
+        }

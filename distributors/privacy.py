@@ -31,6 +31,7 @@ from commissions.models import (
     Payout,
     Statement,
 )
+from core.accounts.services import actor_is_staff, user_tokens_revoke
 from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from core.models import AuditEntry
 from core.services import audit_pseudonymise_target, audit_record
@@ -421,19 +422,6 @@ def _user_erased(user: Any, pk: int) -> bool:
     )
 
 
-def _revoke_tokens(user: Any) -> None:
-    """Blacklist every refresh token of the login, so no app keeps a session (one bulk write)."""
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-
-    BlacklistedToken.objects.bulk_create(
-        [
-            BlacklistedToken(token_id=pk)
-            for pk in OutstandingToken.objects.filter(user=user).values_list("pk", flat=True)
-        ],
-        ignore_conflicts=True,
-    )
-
-
 @transaction.atomic
 def distributor_erase(*, distributor: Distributor, actor: Any, reason: str) -> Distributor:
     """Pseudonymise a terminated distributor (staff only): name, e-mail, phone and login.
@@ -442,7 +430,7 @@ def distributor_erase(*, distributor: Distributor, actor: Any, reason: str) -> D
     statements and payouts (the financial records kept 7 years). Erasing an erased distributor
     changes nothing and records nothing.
     """
-    if not (actor is not None and getattr(actor, "is_staff", False)):
+    if not actor_is_staff(actor):
         raise PermissionDenied(_("Only staff may erase a distributor's personal data."))
     reason = (reason or "").strip()
     if not reason:
@@ -480,7 +468,7 @@ def distributor_erase(*, distributor: Distributor, actor: Any, reason: str) -> D
         user.is_active = False
         user.set_unusable_password()
         user.save(update_fields=["username", "email", "first_name", "last_name", "is_active", "password"])
-        _revoke_tokens(user)
+        user_tokens_revoke(user=user)  # no app keeps a session of the erased login
     # Earlier entries about the person show the pseudonym too; the new one names only it.
     audit_pseudonymise_target(target=node, new_repr=str(node))
     audit_record(

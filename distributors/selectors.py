@@ -7,11 +7,21 @@ only through these functions.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils.translation import gettext as _
+
+from core.errors import ApplicationError
 
 from .models import Distributor, DistributorStatus
 
@@ -93,18 +103,10 @@ def legs(distributor: Distributor | int) -> list[Leg]:
 
 @dataclass(frozen=True, slots=True)
 class DownlinePage:
+    """Up to `limit` members after the cursor; `total` is None when only counting rows could tell."""
+
     items: list[Distributor]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.num_pages
+    total: int | None
 
 
 def email_in_use(email: str, *, exclude_pk: int | None = None) -> bool:
@@ -115,6 +117,11 @@ def email_in_use(email: str, *, exclude_pk: int | None = None) -> bool:
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     return taken.exists()
+
+
+def downline(distributor: Distributor | int) -> QuerySet[Distributor]:
+    """Everyone below `distributor` in the sponsor tree (not the distributor): one index range."""
+    return _downline_qs(distributor)
 
 
 def downline_member(distributor: Distributor | int, member_id: int) -> Distributor | None:
@@ -132,35 +139,34 @@ def downline_page(
     *,
     search: str = "",
     max_depth: int | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    after_lft: int | None = None,
+    limit: int = 50,
 ) -> DownlinePage:
-    """A page of the downline in tree order (one query for the page, one for the count).
+    """Up to `limit` members of the downline in tree order (lft), starting after `after_lft`.
 
-    Each item carries `depth` (1 = frontline). `search` matches every word against name,
-    email, external id or referral code; `max_depth` limits how deep the page reaches.
+    Keyset, not OFFSET: the page is one seek in the (tree_id, lft) index, however deep it is.
+    Each item carries `depth` (1 = frontline). `search` matches every word against the first or
+    last name, the external id or the referral code: only what the upline is shown of a member
+    (the API's downline fields), so a search can never tell anything the page does not (an
+    e-mail address was guessable through it). `max_depth` limits how deep the page reaches.
     """
-    page = max(1, int(page))
-    page_size = max(1, min(int(page_size), 500))
     qs = _downline_qs(distributor).annotate(depth=F("level") - _own(distributor, "level"))
     if max_depth is not None:
         qs = qs.filter(depth__lte=max_depth)
-    for word in search.split():
+    words = search.split()
+    for word in words:
         qs = qs.filter(
             Q(first_name__icontains=word)
             | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
             | Q(external_id__iexact=word)
             | Q(referral_code__iexact=word)
         )
-    if max_depth is None and not search.split():
-        # The whole downline: its size is nested-set arithmetic, not a count of 100,000 rows.
-        total = downline_count(distributor)
-    else:
-        total = qs.count()
-    offset = (page - 1) * page_size
-    items = list(qs.select_related("sponsor").order_by("lft")[offset : offset + page_size])
-    return DownlinePage(items=items, total=total, page=page, page_size=page_size)
+    # The whole downline's size is nested-set arithmetic; a filtered one would need a count of
+    # up to a million rows on every page, so it is not given.
+    total = downline_count(distributor) if max_depth is None and not words else None
+    if after_lft is not None:
+        qs = qs.filter(lft__gt=after_lft)
+    return DownlinePage(items=list(qs.order_by("lft")[: max(0, int(limit))]), total=total)
 
 
 @dataclass
@@ -301,12 +307,38 @@ def tree_diagnosis() -> TreeCheck:
     return report
 
 
+class AmbiguousReference(ApplicationError):
+    """A reference names more than one distributor (one's external id is another's internal id):
+    the caller shows the message, which names them all, and acts on none."""
+
+
 def distributor_by_reference(reference: str) -> Distributor | None:
-    """The distributor named by an id, external id or referral code, as staff type them."""
+    """The distributor named by an id, external id or referral code, as staff type them.
+
+    None when nobody has it; AmbiguousReference when it names two people ("123" being one
+    person's external id and another's internal id): guessing could move or explain the wrong one.
+    """
     reference = (reference or "").strip()
     if not reference:
         return None
     match = Q(external_id=reference) | Q(referral_code=reference.upper())
     if reference.isdigit():
         match |= Q(pk=int(reference))
-    return Distributor.objects.filter(match).order_by("pk").first()
+    found = list(Distributor.objects.filter(match).order_by("pk")[:3])
+    if len(found) > 1:
+        raise AmbiguousReference(
+            _(
+                "%(reference)s names more than one distributor: %(who)s. "
+                "Type the referral code of the one you mean."
+            )
+            % {
+                "reference": repr(reference),
+                "who": "; ".join(
+                    _("%(name)s (id %(id)s, external id %(external_id)s, referral code %(code)s)")
+                    % {"name": d.name, "id": d.pk, "external_id": d.external_id, "code": d.referral_code}
+                    for d in found
+                ),
+            },
+            field="distributor",
+        )
+    return found[0] if found else None

@@ -18,14 +18,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.accounts.services import actor_is_staff, user_tokens_revoke
 from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
-from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
+from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock, email_claim_lock
 from core.services import audit_record
 
+from .addresses import REASON_DISTRIBUTOR, REASON_LOGIN, address_unavailable
+from .invitations import invitation_language, invitation_schedule
 from .models import Distributor, DistributorStatus, SponsorChange
 from .selectors import email_in_use
 from .tree import renumber_trees
@@ -45,7 +48,7 @@ def _external_id_generate() -> str:
 
 
 def _require_staff(actor: Any) -> None:
-    if not (actor is not None and getattr(actor, "is_staff", False)):
+    if not actor_is_staff(actor):
         raise PermissionDenied(_("Only staff may change the sponsor tree or a distributor's status."))
 
 
@@ -129,37 +132,77 @@ def _clean_country(value: str) -> str:
     return country
 
 
+# What a distributor may change about themselves (PATCH /api/v1/me/). The country is not among
+# them: it sets the market's cooling-off and buy-back terms, so staff change it.
+SELF_SERVICE_FIELDS = frozenset({"first_name", "last_name", "email", "phone"})
+
+
 def _clean_profile(**fields: str) -> dict[str, str]:
     """The contact fields of a distributor, cleaned, in the order a form shows them."""
     return {name: _CLEANERS[name](value) for name, value in fields.items()}
 
 
+def email_changes(distributor: Distributor, email: str | None) -> bool:
+    """Whether `email` (as a request gives it) is another address than the distributor's."""
+    return email is not None and email.strip().lower() != (distributor.email or "").strip().lower()
+
+
+def reauthentication_message() -> str:
+    return _("Enter your current password to change your e-mail address.")
+
+
 @transaction.atomic
-def distributor_update_profile(*, distributor: Distributor, actor: Any, **changes: Any) -> Distributor:
+def distributor_update_profile(
+    *, distributor: Distributor, actor: Any, password_checked: bool = False, **changes: Any
+) -> Distributor:
     """Change a distributor's contact data (names, email, phone, country) or login link.
 
-    Staff only; the same checks as enrollment; the audit entry names the fields changed, not
-    their values (so that erasure leaves no old personal data behind in the trail).
+    Staff change everything here; a distributor changes their own SELF_SERVICE_FIELDS, and their
+    e-mail address (their login and reset address) only when the edge re-checked their current
+    password (`password_checked`). The same checks as enrollment; an address held by someone
+    else is refused without saying by whom (distributors.addresses). A login whose username is
+    the old address follows the new one, loses every refresh token, and the old address is told.
+    The audit entry names the fields changed, not their values (so that erasure leaves no old
+    personal data behind in the trail).
     """
-    _require_staff(actor)
-    allowed = {*_CLEANERS, "external_id", "user"}
+    is_self = (
+        actor is not None
+        and getattr(actor, "pk", None) is not None
+        and distributor.user_id is not None
+        and actor.pk == distributor.user_id
+    )
+    if not is_self:
+        _require_staff(actor)
+    staff = actor_is_staff(actor)
+    allowed = {*_CLEANERS, "external_id", "user"} if staff else SELF_SERVICE_FIELDS
     unknown = set(changes) - allowed
     if unknown:
         raise ApplicationError(
             _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
         )
     cleaned = _clean_profile(**{k: v for k, v in changes.items() if k in _CLEANERS})
+    if not staff and not password_checked and email_changes(distributor, cleaned.get("email")):
+        raise ApplicationError(reauthentication_message(), field="current_password")
     if "external_id" in changes:
         cleaned["external_id"] = _clean_text(
             changes["external_id"], "external_id", _("External id"), max_length=64
         )
-    # The same lock as enrollment, so the email check cannot race an enrollment or another edit.
-    advisory_xact_lock(SPONSOR_TREE_LOCK)
+    if "external_id" in cleaned:
+        # Staff only: the same lock as enrollment, so the external id check cannot race one.
+        advisory_xact_lock(SPONSOR_TREE_LOCK)
+    if "email" in cleaned:
+        # Before the check: an enrollment, a customer's registration or another edit claiming the
+        # same address waits for this one, and this one for them (core.locks.email_claim_lock).
+        email_claim_lock(cleaned["email"])
     node = Distributor.objects.select_for_update(no_key=True).filter(pk=distributor.pk).first()
     if node is None:
         raise NotFound(_("The distributor does not exist."), field="distributor")
     if "email" in cleaned and email_in_use(cleaned["email"], exclude_pk=node.pk):
-        raise Conflict(_("Another distributor has this email address."), field="email")
+        if staff:
+            raise Conflict(_("Another distributor has this email address."), field="email")
+        raise address_unavailable(
+            reason=REASON_DISTRIBUTOR, email=cleaned["email"], actor=actor, operation="profile"
+        )
     if "external_id" in cleaned and (
         Distributor.objects.filter(external_id=cleaned["external_id"]).exclude(pk=node.pk).exists()
     ):
@@ -172,11 +215,48 @@ def distributor_update_profile(*, distributor: Distributor, actor: Any, **change
     changed = [name for name, value in cleaned.items() if getattr(node, name) != value]
     if not changed:
         return node
+    if "email" in changed and "user" not in changed:
+        _login_follow_email(node, old_email=node.email, new_email=cleaned["email"], actor=actor)
+        _email_changed_notify(node, old_email=node.email)
     for name in changed:
         setattr(node, name, cleaned[name])
     node.save(update_fields=[*changed, "updated_at"])
     audit_record(actor=actor, action="distributor.update_profile", target=node, data={"fields": changed})
     return node
+
+
+def _login_follow_email(node: Distributor, *, old_email: str, new_email: str, actor: Any) -> None:
+    """The distributor's login (username = e-mail) moves to the new address with them."""
+    if node.user_id is None:
+        return
+    User = get_user_model()
+    user = User.objects.select_for_update(no_key=True).get(pk=node.user_id)
+    fields = []
+    if user.get_username().lower() == old_email.lower():
+        if User.objects.filter(username__iexact=new_email).exclude(pk=user.pk).exists():
+            raise address_unavailable(reason=REASON_LOGIN, email=new_email, actor=actor, operation="profile")
+        setattr(user, User.USERNAME_FIELD, new_email)
+        fields.append(User.USERNAME_FIELD)
+    if (user.email or "").lower() != new_email:
+        user.email = new_email
+        fields.append("email")
+    if fields:
+        user.save(update_fields=fields)
+    if User.USERNAME_FIELD in fields:
+        # A new login name: no app keeps a session opened under the old one.
+        user_tokens_revoke(user=user)
+
+
+def _email_changed_notify(node: Distributor, *, old_email: str) -> None:
+    """After commit, in the background: tell the old address of the login that it changed."""
+    if node.user_id is None or not old_email:
+        return
+    from .tasks import send_email_changed_notice
+
+    user_id = node.user_id
+    language = invitation_language(country=node.country, requested=translation.get_language())
+    # robust: a mail server down never fails the change.
+    transaction.on_commit(lambda: send_email_changed_notice.delay(user_id, old_email, language), robust=True)
 
 
 @transaction.atomic
@@ -194,12 +274,19 @@ def distributor_enroll(
     external_id: str | None = None,
     user: Any = None,
     password: str | None = None,
+    invite: bool = False,
+    language: str | None = None,
     actor: Any = None,
 ) -> Distributor:
     """Enroll a distributor as the last of their sponsor's frontline.
 
     Without any sponsor reference the distributor starts a new tree (the company's root).
-    `password` creates a Django login (username = the email); `user` links an existing one.
+    `invite` creates the recruit's login (username = the email) without a password and, once the
+    enrollment is committed, e-mails them a single-use link to choose their own
+    (distributors.invitations); the API and the admin enrol this way, so nobody else ever knows a
+    recruit's password. `user` links an existing login. `password` sets one directly: only for
+    the company's own set-up code (tests, seeding), never for an edge acting for someone else.
+    An address held by a distributor or a login is refused without saying which to non-staff.
     """
     profile = _clean_profile(
         first_name=first_name, last_name=last_name, email=email, phone=phone, country=country
@@ -210,19 +297,23 @@ def distributor_enroll(
         external_id = _clean_text(external_id, "external_id", _("External id"), max_length=64)
     if user is not None and password is not None:
         raise ApplicationError(_("Give either an existing user or a password, not both."), field="password")
+    if invite and (user is not None or password is not None):
+        raise ApplicationError(_("An invited distributor chooses their own password."), field="password")
     if enrolled_at is not None and timezone.is_naive(enrolled_at):
         raise ApplicationError(_("Enrollment time must carry a time zone."), field="enrolled_at")
 
     advisory_xact_lock(SPONSOR_TREE_LOCK)
+    # Claims of one address queue here (before any row lock, like every advisory lock), so the
+    # check below cannot race an enrollment, a change of address or a customer's registration.
+    email_claim_lock(email)
     sponsor_row = _resolve_sponsor(sponsor=sponsor, sponsor_id=sponsor_id, referral_code=referral_code)
     if sponsor_row is not None and sponsor_row.status == DistributorStatus.TERMINATED:
         raise ApplicationError(
             _("%(name)s is terminated and cannot sponsor new distributors.") % {"name": sponsor_row.name},
             field="referral_code" if referral_code else ("sponsor" if sponsor else "sponsor_id"),
         )
-    # Enrollments are serialised by the tree lock, so this check cannot race another enrollment.
     if email_in_use(email):
-        raise Conflict(_("A distributor with this email address already exists."), field="email")
+        raise address_unavailable(reason=REASON_DISTRIBUTOR, email=email, actor=actor, operation="enrollment")
     if external_id is not None and Distributor.objects.filter(external_id=external_id).exists():
         raise Conflict(_("A distributor with this external id already exists."), field="external_id")
 
@@ -230,13 +321,15 @@ def distributor_enroll(
     if user is not None:
         if Distributor.objects.filter(user=user).exists():
             raise Conflict(_("That user is already linked to a distributor."), field="user")
-    elif password is not None:
+    elif password is not None or invite:
         if User.objects.filter(username__iexact=email).exists():
-            raise Conflict(_("A login with this email address already exists."), field="email")
-        try:
-            validate_password(password)
-        except ValidationError as exc:
-            raise ApplicationError(" ".join(exc.messages), field="password") from None
+            raise address_unavailable(reason=REASON_LOGIN, email=email, actor=actor, operation="enrollment")
+        if password is not None:
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                raise ApplicationError(" ".join(exc.messages), field="password") from None
+        # No password (None) is an unusable one: only the invitation's link can set it.
         user = User.objects.create_user(
             username=email, email=email, password=password, first_name=first_name, last_name=last_name
         )
@@ -275,6 +368,8 @@ def distributor_enroll(
             target=node,
             data={"sponsor": sponsor_row.pk if sponsor_row else None},
         )
+    if invite:
+        invitation_schedule(distributor=node, actor=actor, language=language)
     return node
 
 

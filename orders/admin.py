@@ -19,8 +19,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_display import column
 from core.errors import ApplicationError
 from core.periods import period_label, period_of, previous_period
+from core.templatetags.formatting import money, number, points, rate, timestamp
+from core.templatetags.formatting import period as month
 from distributors.forms import ReasonForm
 from distributors.privacy import personal_data_download
 from orders import services
@@ -138,11 +141,11 @@ class ProductAdmin(admin.ModelAdmin):
     list_display = (
         "sku",
         "name",
-        "retail_price",
-        "wholesale_price",
-        "vat_rate",
-        "qv",
-        "cv",
+        "retail_price_shown",
+        "wholesale_price_shown",
+        "vat_rate_shown",
+        "qv_shown",
+        "cv_shown",
         "commissionable",
         "buyback_eligible",
         "is_seasonal",
@@ -160,6 +163,12 @@ class ProductAdmin(admin.ModelAdmin):
     )
     search_fields = ("sku", "name", "description")
     actions = ("withdraw", "bring_back")
+
+    retail_price_shown = column(Product, "retail_price", money)
+    wholesale_price_shown = column(Product, "wholesale_price", money)
+    vat_rate_shown = column(Product, "vat_rate", rate)
+    qv_shown = column(Product, "qv", points)
+    cv_shown = column(Product, "cv", points)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Product | None = None) -> tuple:
         return ("sku", "created_at", "updated_at") if obj else ()
@@ -310,24 +319,34 @@ class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = (
         "sku",
-        "quantity",
-        "unit_list_price",
-        "unit_price",
-        "vat_rate",
-        "unit_qv",
-        "unit_cv",
+        "quantity_shown",
+        "unit_list_price_shown",
+        "unit_price_shown",
+        "vat_rate_shown",
+        "unit_qv_shown",
+        "unit_cv_shown",
         "commissionable",
         "half_price",
         "excluded_from_buyback",
     )
     readonly_fields = fields
 
+    quantity_shown = column(OrderLine, "quantity", number)
+    unit_list_price_shown = column(OrderLine, "unit_list_price", money)
+    unit_price_shown = column(OrderLine, "unit_price", money)
+    vat_rate_shown = column(OrderLine, "vat_rate", rate)
+    unit_qv_shown = column(OrderLine, "unit_qv", points)
+    unit_cv_shown = column(OrderLine, "unit_cv", points)
+
 
 class ReturnInline(ReadOnlyInline):
     model = Return
-    fields = ("kind", "refunded_at", "refund_period", "refund_amount", "reason")
+    fields = ("kind", "refunded_at", "refund_period_shown", "refund_amount_shown", "reason")
     readonly_fields = fields
     show_change_link = True
+
+    refund_period_shown = column(Return, "refund_period", month)
+    refund_amount_shown = column(Return, "refund_amount", money)
 
 
 @admin.register(Order)
@@ -367,8 +386,8 @@ class OrderAdmin(ServiceAdmin):
         "paid_at",
         "cancelled_at",
         "commission_date",
-        "commission_period",
-        "host_credit_redeemed",
+        "commission_period_shown",
+        "host_credit_redeemed_shown",
         "total",
         "created_by",
         "created_at",
@@ -382,9 +401,12 @@ class OrderAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return with_totals(super().get_queryset(request))
 
+    host_credit_redeemed_shown = column(Order, "host_credit_redeemed", money)
+    commission_period_shown = column(Order, "commission_period", month)
+
     @admin.display(description=_("total ex VAT"), ordering="total")
-    def total(self, obj: Order) -> Any:
-        return obj.total
+    def total(self, obj: Order) -> str:
+        return money(obj.total, obj.currency)
 
     @admin.display(description=_("period"), ordering="commission_period")
     def period(self, obj: Order) -> str:
@@ -394,7 +416,7 @@ class OrderAdmin(ServiceAdmin):
     def demonstration_link(self, obj: Order) -> str:
         return _link(obj.demonstration) if obj.demonstration_id else "–"
 
-    @admin.display(description="")
+    @admin.display(description=_("return"))
     def tools(self, obj: Order) -> str:
         if obj.status not in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED):
             return "–"
@@ -451,13 +473,22 @@ class OrderAdmin(ServiceAdmin):
 
 class ReturnLineInline(ReadOnlyInline):
     model = ReturnLine
-    fields = ("order_line", "quantity", "refund_amount")
+    fields = ("order_line", "quantity", "refund_amount_shown")
     readonly_fields = fields
+
+    refund_amount_shown = column(ReturnLine, "refund_amount", money)
 
 
 @admin.register(Return)
 class ReturnAdmin(admin.ModelAdmin):
-    list_display = ("order", "kind", "refunded_at", "refund_period", "refund_amount", "created_by")
+    list_display = (
+        "order",
+        "kind",
+        "refunded_at",
+        "refund_period_shown",
+        "refund_amount_shown",
+        "created_by",
+    )
     list_filter = ("kind", "refund_period")
     search_fields = ("=order__number", "order__customer__last_name", "order__distributor__external_id")
     list_select_related = ("order", "created_by")
@@ -465,8 +496,8 @@ class ReturnAdmin(admin.ModelAdmin):
         "order",
         "kind",
         "refunded_at",
-        "refund_period",
-        "refund_amount",
+        "refund_period_shown",
+        "refund_amount_shown",
         "reason",
         "external_key",
         "created_by",
@@ -475,6 +506,9 @@ class ReturnAdmin(admin.ModelAdmin):
     fields = readonly_fields
     inlines = (ReturnLineInline,)
     show_full_result_count = False
+
+    refund_period_shown = column(Return, "refund_period", month)
+    refund_amount_shown = column(Return, "refund_amount", money)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a return is recorded from its order (Record a return)
@@ -512,7 +546,7 @@ class DemonstrationOrderInline(ReadOnlyInline):
 @admin.register(Demonstration)
 class DemonstrationAdmin(ServiceAdmin):
     service_form = DemonstrationPlanForm
-    list_display = ("__str__", "consultant", "host", "held_at", "status", "closed_at", "qps")
+    list_display = ("__str__", "consultant", "host", "held_at", "status", "closed_at", "qps_shown")
     list_filter = ("status", ("held_at", admin.DateFieldListFilter))
     search_fields = (
         "host__last_name",
@@ -544,6 +578,8 @@ class DemonstrationAdmin(ServiceAdmin):
     actions = ("close", "cancel")
     show_full_result_count = False
 
+    qps_shown = column(Demonstration, "qps", money)
+
     def _summary(self, obj: Demonstration) -> Any:
         # Cached on the object of this request (the ModelAdmin itself is shared by all requests).
         if not hasattr(obj, "_summary"):
@@ -551,8 +587,8 @@ class DemonstrationAdmin(ServiceAdmin):
         return obj._summary
 
     @admin.display(description=_("QPS"))
-    def qps_so_far(self, obj: Demonstration) -> Any:
-        return self._summary(obj).qps
+    def qps_so_far(self, obj: Demonstration) -> str:
+        return money(self._summary(obj).qps)
 
     @admin.display(description=_("Host rewards"))
     def rewards(self, obj: Demonstration) -> str:
@@ -561,17 +597,17 @@ class DemonstrationAdmin(ServiceAdmin):
             "%(credit)s host credit, %(items)d half-price item(s)",
             "%(credit)s host credit, %(items)d half-price item(s)",
             summary.half_price_items,
-        ) % {"credit": summary.host_credit, "items": summary.half_price_items}
+        ) % {"credit": money(summary.host_credit), "items": summary.half_price_items}
 
     @admin.display(description=_("Close by"))
-    def close_deadline(self, obj: Demonstration) -> Any:
-        return timezone.localtime(self._summary(obj).close_deadline)
+    def close_deadline(self, obj: Demonstration) -> str:
+        return timestamp(self._summary(obj).close_deadline)
 
     @admin.display(description=_("Voucher"))
     def voucher(self, obj: Demonstration) -> str:
         return _link(self._summary(obj).voucher)
 
-    @admin.display(description="")
+    @admin.display(description=_("new order"))
     def tools(self, obj: Demonstration) -> str:
         if obj.status != DemonstrationStatus.PLANNED:
             return "–"
@@ -644,14 +680,16 @@ class DemonstrationAdmin(ServiceAdmin):
 
 @admin.register(HostCredit)
 class HostCreditAdmin(admin.ModelAdmin):
-    list_display = ("pk", "host", "amount", "half_price_items", "issued_at", "expires_at", "redeemed_order")
+    list_display = (
+        "pk", "host", "amount_shown", "half_price_items", "issued_at", "expires_at", "redeemed_order",
+    )  # fmt: skip
     list_filter = (("redeemed_order", admin.EmptyFieldListFilter), ("expires_at", admin.DateFieldListFilter))
     search_fields = ("host__last_name", "host__email", "=redeemed_order__number")
     list_select_related = ("host", "redeemed_order")
     readonly_fields = (
         "demonstration",
         "host",
-        "amount",
+        "amount_shown",
         "half_price_items",
         "issued_at",
         "expires_at",
@@ -659,6 +697,8 @@ class HostCreditAdmin(admin.ModelAdmin):
         "redeemed_at",
     )
     fields = readonly_fields
+
+    amount_shown = column(HostCredit, "amount", money)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -18,7 +18,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_display import column
 from core.errors import ApplicationError
+from core.templatetags.formatting import money
 from orders.models import BuybackLine, BuybackRequest, BuybackStatus
 from orders.services.buyback import buyback_request_decide, buyback_request_reject
 
@@ -27,8 +29,10 @@ class BuybackLineInline(admin.TabularInline):
     model = BuybackLine
     extra = 0
     can_delete = False
-    fields = ("order_number", "sku", "quantity", "approved_quantity", "unit_refund", "line_refund")
+    fields = ("order_number", "sku", "quantity", "approved_quantity", "unit_refund_shown", "line_refund")
     readonly_fields = fields
+
+    unit_refund_shown = column(BuybackLine, "unit_refund", money)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order_line__order")
@@ -44,8 +48,8 @@ class BuybackLineInline(admin.TabularInline):
         return obj.order_line.sku
 
     @admin.display(description=_("refund approved"))
-    def line_refund(self, obj: BuybackLine):
-        return obj.approved_quantity * obj.unit_refund
+    def line_refund(self, obj: BuybackLine) -> str:
+        return money(obj.approved_quantity * obj.unit_refund)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -68,7 +72,7 @@ class BuybackRequestAdmin(admin.ModelAdmin):
         "status_badge",
         "created_at",
         "units",
-        "refund_total",
+        "refund_total_shown",
         "with_termination",
         "decided_at",
         "decided_by",
@@ -90,12 +94,14 @@ class BuybackRequestAdmin(admin.ModelAdmin):
         "decided_at",
         "decided_by",
         "decision_reason",
-        "refund_total",
+        "refund_total_shown",
     )
     fields = readonly_fields
     inlines = [BuybackLineInline]
     actions = ["approve_in_full", "reject_with_reason"]
     change_form_template = "admin/orders/buyback_change_form.html"
+
+    refund_total_shown = column(BuybackRequest, "refund_total", money)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(units_asked=Sum("lines__quantity"))
@@ -106,15 +112,9 @@ class BuybackRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: BuybackRequest) -> str:
-        colours = {
-            BuybackStatus.REQUESTED: "#b36b00",
-            BuybackStatus.APPROVED: "#2e7d32",
-            BuybackStatus.PARTLY_APPROVED: "#1565c0",
-            BuybackStatus.REJECTED: "#c62828",
-            BuybackStatus.WITHDRAWN: "#666",
-        }
+        # Coloured by status (classes in core/static/backoffice/admin.css).
         return format_html(
-            '<strong style="color:{}">{}</strong>', colours.get(obj.status, "#000"), obj.get_status_display()
+            '<span class="bo-status bo-status-{}">{}</span>', obj.status, obj.get_status_display()
         )
 
     def has_add_permission(self, request):

@@ -635,3 +635,36 @@ def _redeem_some(rng: random.Random, now: dt.datetime) -> int:
         )
         done += 1
     return done
+
+
+def seed_buybacks(*, actor, stdout: TextIO | None = None) -> list:
+    """Three buy-back requests through the buy-back service, as distributors ask and staff decide:
+    one approved, one rejected with a reason, one waiting for a decision. Each hands back one unit
+    of the newest eligible line of a distributor with units to hand back."""
+    from orders.buyback_selectors import buyback_units
+    from orders.services.buyback import buyback_request_create, buyback_request_decide
+
+    requests = []
+    for distributor in Distributor.objects.filter(status=DistributorStatus.ACTIVE).order_by("id"):
+        line = next((unit for unit in buyback_units(distributor=distributor) if unit.eligible), None)
+        if line is None:
+            continue
+        requests.append(
+            buyback_request_create(
+                distributor=distributor,
+                lines=[(line.order_line_id, 1)],
+                reason="Demo: stock I could not sell",
+                actor=actor,
+            )
+        )
+        if len(requests) == 3:
+            break
+    decisions = [("all", ""), ({}, "Demo: the unit was opened and used")]
+    for request, (approvals, reason) in zip(requests, decisions, strict=False):
+        buyback_request_decide(request=request, approvals=approvals, actor=actor, reason=reason)
+    for request in requests:
+        request.refresh_from_db()
+        _print(
+            stdout, f"Buy-back request {request.pk} of {request.distributor}: {request.get_status_display()}."
+        )
+    return requests

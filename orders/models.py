@@ -24,23 +24,25 @@ UNIT_VOLUME = {"max_digits": 16, "decimal_places": 4}
 
 
 class Product(TimeStampedModel):
-    sku = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    retail_price = models.DecimalField(**MONEY)
-    wholesale_price = models.DecimalField(**MONEY)
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.21"))
-    qv = models.DecimalField(**POINTS)
-    cv = models.DecimalField(**MONEY)
-    commissionable = models.BooleanField(default=True)
-    buyback_eligible = models.BooleanField(default=True)
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    retail_price = models.DecimalField(_("retail price"), **MONEY)
+    wholesale_price = models.DecimalField(_("wholesale price"), **MONEY)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=4, default=Decimal("0.21"))
+    qv = models.DecimalField(_("QV (qualifying volume)"), **POINTS)
+    cv = models.DecimalField(_("CV (commissionable value)"), **MONEY)
+    commissionable = models.BooleanField(_("commissionable"), default=True)
+    buyback_eligible = models.BooleanField(_("eligible for buy-back"), default=True)
     # Disclosed to buyers before sale; such products may be excluded from buy-back.
-    is_seasonal = models.BooleanField(default=False)
-    is_discontinued = models.BooleanField(default=False)
-    is_promotional = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True, db_index=True)
+    is_seasonal = models.BooleanField(_("seasonal"), default=False)
+    is_discontinued = models.BooleanField(_("discontinued"), default=False)
+    is_promotional = models.BooleanField(_("promotional"), default=False)
+    is_active = models.BooleanField(_("on sale"), default=True, db_index=True)
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["sku"]
         constraints = [
             models.CheckConstraint(condition=models.Q(retail_price__gte=0), name="product_retail_nonneg"),
@@ -64,20 +66,31 @@ class CustomerKind(models.TextChoices):
 class Customer(TimeStampedModel):
     """An end customer, attributed to the distributor who is credited with their orders."""
 
-    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="customers")
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
-    email = models.EmailField(blank=True, db_index=True)
-    phone = models.CharField(max_length=32, blank=True)
-    kind = models.CharField(max_length=16, choices=CustomerKind.choices, default=CustomerKind.RETAIL)
+    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="customers", verbose_name=_("distributor")
+    )
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email address"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.RETAIL
+    )
     # A customer who is a distributor, or of a distributor's household, never counts as a
     # customer for the customer requirement (compliance.md item 2).
     household_of = models.ForeignKey(
-        Distributor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Distributor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("household of"),
     )
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["last_name", "first_name", "id"]
 
     def __str__(self) -> str:
@@ -100,35 +113,54 @@ class OrderStatus(models.TextChoices):
 
 
 class Order(TimeStampedModel):
-    number = models.CharField(max_length=32, unique=True)
-    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    number = models.CharField(_("order number"), max_length=32, unique=True)
+    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
     # The distributor credited with the order: the seller of a customer order, the buyer of an
     # own (personal/inventory) order.
-    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="orders")
-    customer = models.ForeignKey(
-        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="orders", verbose_name=_("distributor")
     )
-    purpose = models.CharField(max_length=16, choices=OrderPurpose.choices)
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=16, choices=OrderPurpose.choices)
     status = models.CharField(
-        max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
+        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True
     )
     demonstration = models.ForeignKey(
-        "orders.Demonstration", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        "orders.Demonstration",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("demonstration"),
     )
-    currency = models.CharField(max_length=3, default="EUR")
-    paid_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # When the order counts (spec §1): paid_at, or the demonstration's close for party orders;
     # commission_period is the first day of that month in the company time zone.
-    commission_date = models.DateTimeField(null=True, blank=True)
-    commission_period = models.DateField(null=True, blank=True, db_index=True)
+    commission_date = models.DateTimeField(_("commission date"), null=True, blank=True)
+    commission_period = models.DateField(_("commission period"), null=True, blank=True, db_index=True)
     # Host credit redeemed on this order (product credit, carries no QV/CV).
-    host_credit_redeemed = models.DecimalField(default=Decimal("0"), **MONEY)
+    host_credit_redeemed = models.DecimalField(_("host credit redeemed"), default=Decimal("0"), **MONEY)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["commission_period", "distributor"], name="order_period_dist_idx")]
         constraints = [
@@ -170,40 +202,53 @@ def _scaled(unit: str, scale: int) -> Cast:
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    sku = models.CharField(max_length=64)
-    quantity = models.PositiveIntegerField()
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    sku = models.CharField(_("SKU"), max_length=64)
+    quantity = models.PositiveIntegerField(_("quantity"))
     # List price per unit at the time of sale (retail for customers, wholesale for distributors).
-    unit_list_price = models.DecimalField(**MONEY)
+    unit_list_price = models.DecimalField(_("list price per unit"), **MONEY)
     # What was actually paid per unit, ex VAT (after half-price or host credit).
-    unit_price = models.DecimalField(**MONEY)
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0"))
+    unit_price = models.DecimalField(_("price paid per unit"), **MONEY)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=4, default=Decimal("0"))
     # Volumes per unit as sold: zero for non-commissionable products, scaled to the paid share
     # for half-price items and host-credit redemptions.
-    unit_qv = models.DecimalField(**UNIT_VOLUME)
-    unit_cv = models.DecimalField(**UNIT_VOLUME)
-    commissionable = models.BooleanField(default=True)
-    half_price = models.BooleanField(default=False)
+    unit_qv = models.DecimalField(_("QV per unit"), **UNIT_VOLUME)
+    unit_cv = models.DecimalField(_("CV per unit"), **UNIT_VOLUME)
+    commissionable = models.BooleanField(_("commissionable"), default=True)
+    half_price = models.BooleanField(_("half-price"), default=False)
     # Whether the product was disclosed as seasonal/discontinued/promotional before this sale,
     # which may exclude it from buy-back.
-    excluded_from_buyback = models.BooleanField(default=False)
-    buyback_eligible = models.BooleanField(default=True)
+    excluded_from_buyback = models.BooleanField(_("excluded from buy-back"), default=False)
+    buyback_eligible = models.BooleanField(_("eligible for buy-back"), default=True)
     # The line's QV and CV in ten-thousandths and its value in cents, kept by the database. The
     # monthly close sums ten million of them: integer sums cost a fraction of numeric products
     # (1M distributors: 22.6 s -> 14.8 s for the aggregation, ADR 0007). Exact: the unit columns
     # have 4 and 2 decimals.
     qv_units = models.GeneratedField(
-        expression=_scaled("unit_qv", 10_000), output_field=models.BigIntegerField(), db_persist=True
+        expression=_scaled("unit_qv", 10_000),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+        verbose_name=_("QV (ten-thousandths)"),
     )
     cv_units = models.GeneratedField(
-        expression=_scaled("unit_cv", 10_000), output_field=models.BigIntegerField(), db_persist=True
+        expression=_scaled("unit_cv", 10_000),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+        verbose_name=_("CV (ten-thousandths)"),
     )
     value_cents = models.GeneratedField(
-        expression=_scaled("unit_price", 100), output_field=models.BigIntegerField(), db_persist=True
+        expression=_scaled("unit_price", 100),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+        verbose_name=_("value (cents)"),
     )
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_positive"),
@@ -227,20 +272,29 @@ class ReturnKind(models.TextChoices):
 class Return(TimeStampedModel):
     """A refund of some units of one order. It counts by its refund date (spec §2, §8)."""
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
-    kind = models.CharField(max_length=16, choices=ReturnKind.choices, default=ReturnKind.RETURN)
-    refunded_at = models.DateTimeField()
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="returns", verbose_name=_("order")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ReturnKind.choices, default=ReturnKind.RETURN)
+    refunded_at = models.DateTimeField(_("refunded at"))
     # Period of the refund (company time zone); a refund after the order's own period is
     # settled by clawback lines in the close of this period.
-    refund_period = models.DateField(db_index=True)
-    refund_amount = models.DecimalField(**MONEY)
-    reason = models.TextField(blank=True)
-    external_key = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    refund_period = models.DateField(_("refund period"), db_index=True)
+    refund_amount = models.DecimalField(_("refund amount"), **MONEY)
+    reason = models.TextField(_("reason"), blank=True)
+    external_key = models.CharField(_("external key"), max_length=128, unique=True, null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
         ordering = ["-refunded_at", "-id"]
 
     def __str__(self) -> str:
@@ -252,12 +306,18 @@ class Return(TimeStampedModel):
 
 
 class ReturnLine(models.Model):
-    return_record = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
-    quantity = models.PositiveIntegerField()
-    refund_amount = models.DecimalField(**MONEY)
+    return_record = models.ForeignKey(
+        Return, on_delete=models.CASCADE, related_name="lines", verbose_name=_("return")
+    )
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="return_lines", verbose_name=_("order line")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    refund_amount = models.DecimalField(_("refund amount"), **MONEY)
 
     class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="returnline_quantity_positive"),
         ]
@@ -278,24 +338,39 @@ class DemonstrationStatus(models.TextChoices):
 class Demonstration(TimeStampedModel):
     """A home demonstration (party): a consultant, a host, guests and their orders (spec §7)."""
 
-    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    consultant = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="demonstrations")
-    host = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="hosted_demonstrations")
-    held_at = models.DateTimeField()
-    place = models.CharField(max_length=255, blank=True)
-    video_link = models.URLField(blank=True)
-    status = models.CharField(
-        max_length=16, choices=DemonstrationStatus.choices, default=DemonstrationStatus.PLANNED, db_index=True
+    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    consultant = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="demonstrations", verbose_name=_("consultant")
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
+    host = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="hosted_demonstrations", verbose_name=_("host")
+    )
+    held_at = models.DateTimeField(_("held at"))
+    place = models.CharField(_("place"), max_length=255, blank=True)
+    video_link = models.URLField(_("video link"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DemonstrationStatus.choices,
+        default=DemonstrationStatus.PLANNED,
+        db_index=True,
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Booked at another demonstration, where the new host came as a guest.
     booked_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+        verbose_name=_("booked from"),
     )
     # Set at close: qualified party sales and the host rewards they earned.
-    qps = models.DecimalField(null=True, blank=True, **MONEY)
+    qps = models.DecimalField(_("qualified party sales (QPS)"), null=True, blank=True, **MONEY)
 
     class Meta:
+        verbose_name = _("demonstration")
+        verbose_name_plural = _("demonstrations")
         ordering = ["-held_at", "-id"]
 
     def __str__(self) -> str:
@@ -306,11 +381,17 @@ class Demonstration(TimeStampedModel):
 
 
 class DemonstrationGuest(models.Model):
-    demonstration = models.ForeignKey(Demonstration, on_delete=models.CASCADE, related_name="guests")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
+    demonstration = models.ForeignKey(
+        Demonstration, on_delete=models.CASCADE, related_name="guests", verbose_name=_("demonstration")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("demonstration guest")
+        verbose_name_plural = _("demonstration guests")
         constraints = [
             models.UniqueConstraint(fields=["demonstration", "customer"], name="guest_once_per_demonstration")
         ]
@@ -328,16 +409,29 @@ class HostCredit(TimeStampedModel):
     Redeemable in one order within the plan's validity (60 days by default).
     """
 
-    demonstration = models.OneToOneField(Demonstration, on_delete=models.PROTECT, related_name="host_credit")
-    host = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="host_credits")
-    amount = models.DecimalField(**MONEY)
-    half_price_items = models.PositiveSmallIntegerField(default=0)
-    issued_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    redeemed_order = models.OneToOneField(
-        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="host_credit_voucher"
+    demonstration = models.OneToOneField(
+        Demonstration, on_delete=models.PROTECT, related_name="host_credit", verbose_name=_("demonstration")
     )
-    redeemed_at = models.DateTimeField(null=True, blank=True)
+    host = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="host_credits", verbose_name=_("host")
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    half_price_items = models.PositiveSmallIntegerField(_("half-price items"), default=0)
+    issued_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    redeemed_order = models.OneToOneField(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="host_credit_voucher",
+        verbose_name=_("redeemed in order"),
+    )
+    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("host credit")
+        verbose_name_plural = _("host credits")
 
     def __str__(self) -> str:
         return gettext("Host credit %(amount)s for %(host)s") % {"amount": self.amount, "host": self.host}
@@ -354,20 +448,33 @@ class BuybackStatus(models.TextChoices):
 class BuybackRequest(TimeStampedModel):
     """A distributor asks the company to take back unsold stock (compliance.md item 3)."""
 
-    distributor = models.ForeignKey(Distributor, on_delete=models.PROTECT, related_name="buyback_requests")
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="buyback_requests", verbose_name=_("distributor")
+    )
     status = models.CharField(
-        max_length=16, choices=BuybackStatus.choices, default=BuybackStatus.REQUESTED, db_index=True
+        _("status"),
+        max_length=16,
+        choices=BuybackStatus.choices,
+        default=BuybackStatus.REQUESTED,
+        db_index=True,
     )
-    reason = models.TextField(blank=True)
-    with_termination = models.BooleanField(default=False)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    with_termination = models.BooleanField(_("with termination"), default=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decision_reason = models.TextField(blank=True)
-    refund_total = models.DecimalField(default=Decimal("0"), **MONEY)
+    decision_reason = models.TextField(_("reason of the decision"), blank=True)
+    refund_total = models.DecimalField(_("refund total"), default=Decimal("0"), **MONEY)
 
     class Meta:
+        verbose_name = _("buy-back request")
+        verbose_name_plural = _("buy-back requests")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -378,13 +485,19 @@ class BuybackRequest(TimeStampedModel):
 
 
 class BuybackLine(models.Model):
-    request = models.ForeignKey(BuybackRequest, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="buyback_lines")
-    quantity = models.PositiveIntegerField()
-    approved_quantity = models.PositiveIntegerField(default=0)
-    unit_refund = models.DecimalField(**MONEY)
+    request = models.ForeignKey(
+        BuybackRequest, on_delete=models.CASCADE, related_name="lines", verbose_name=_("buy-back request")
+    )
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.PROTECT, related_name="buyback_lines", verbose_name=_("order line")
+    )
+    quantity = models.PositiveIntegerField(_("quantity asked"))
+    approved_quantity = models.PositiveIntegerField(_("approved quantity"), default=0)
+    unit_refund = models.DecimalField(_("refund per unit"), **MONEY)
 
     class Meta:
+        verbose_name = _("buy-back line")
+        verbose_name_plural = _("buy-back lines")
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="buybackline_quantity_positive"),
         ]

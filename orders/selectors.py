@@ -119,11 +119,12 @@ class OrderDetail:
 def order_detail(*, order_id: int, distributor: Distributor | None = None) -> OrderDetail:
     """One order with its lines and how many units of each can still be returned.
 
+    The order carries the totals a list item has (`with_totals`), so it is serialised as loaded.
     With `distributor`, an order of someone else is reported as not found.
     """
     from core.errors import NotFound
 
-    orders = Order.objects.select_related("customer", "distributor", "demonstration")
+    orders = with_totals(Order.objects.select_related("customer", "distributor", "demonstration"))
     if distributor is not None:
         orders = orders.filter(distributor=distributor)
     order = orders.filter(pk=order_id).first()
@@ -143,7 +144,7 @@ def order_detail(*, order_id: int, distributor: Distributor | None = None) -> Or
     return OrderDetail(
         order=order,
         lines=lines,
-        total=sum((d.line.unit_price * d.line.quantity for d in lines), ZERO),
+        total=order.total,
         refunded=refunded,
     )
 

@@ -14,6 +14,17 @@ def fast_test_settings(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    # LocaleMiddleware activates a request's language (cookie, Accept-Language) in the thread and
+    # nothing resets it: without this, one Dutch request makes every later test Dutch.
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def standard_plan_document(**changes):
     """The shipped default plan, with some parameters changed: stored plans are always complete."""
     import json

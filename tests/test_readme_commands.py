@@ -4,6 +4,7 @@
 migrate and seed_demo on a fresh SQLite file, in a child process with the demo's environment.
 """
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -30,6 +31,8 @@ def test_the_demo_migrates_and_seeds_a_fresh_sqlite_database_and_prints_the_logi
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         "CELERY_BROKER_URL": "",
         "DEBUG": "1",
+        # The demo's settings, not the test run's (pytest-django exports DJANGO_SETTINGS_MODULE).
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings",
     }
 
     def manage(*args: str) -> str:
@@ -42,6 +45,8 @@ def test_the_demo_migrates_and_seeds_a_fresh_sqlite_database_and_prints_the_logi
             timeout=600,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+        # No broker is configured: nothing may try to reach one (kombu's "No hostname was supplied").
+        assert "hostname" not in result.stderr, result.stderr
         return result.stdout
 
     manage("migrate", "--noinput")
@@ -49,7 +54,31 @@ def test_the_demo_migrates_and_seeds_a_fresh_sqlite_database_and_prints_the_logi
     assert "admin login:        admin / admin" in output
     assert "distributor login:" in output
     assert "Seeded 300 distributors." in output
+    # The month before this one is closed after a preview and an adjustment, and its payouts are
+    # batched (open: the bank has not paid it yet).
+    closed = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    label = f"{closed:%Y-%m}"
+    assert f"Previewed {label}:" in output and f"Closed {label}:" in output
+    assert re.search(rf"^Payout batch PAY-{label}-001: \d+ payouts, [\d.]+ \(To pay\)\.$", output, re.M), (
+        output
+    )
     # A second `make demo` finds the data and only prints the logins again.
     again = manage("seed_demo", "--if-empty")
     assert "not seeding again" in again and "admin login" in again
     assert "300 distributor(s) in 1 tree(s): OK" in manage("check_tree")
+
+    # The README's commands on the demo's SQLite: the income disclosure statement of the closed
+    # month's year, and the comparison of that month's preview (run 1) with its final close (run 2).
+    disclosure = tmp_path / "disclosure.csv"
+    manage("income_disclosure", str(closed.year), "--csv", str(disclosure))
+    rows = disclosure.read_text().splitlines()
+    assert rows[0] == (
+        "year,rank,rank_name,participants,share_of_participants,paid_anything,median_gross,"
+        "mean_gross,lowest_gross,highest_gross,total_gross"
+    )
+    assert rows[1].startswith(f"{closed.year},all,All participants,")
+    diff = tmp_path / "diff.csv"
+    compared = manage("compare_runs", "1", "2", "--limit", "5", "--csv", str(diff))
+    assert "changed 1: gainers 1, losers 0" in compared
+    assert "adjustments 0.00 → 50.00 (+50.00)" in compared
+    assert diff.read_text().splitlines()[1].startswith("D100000,")

@@ -6,6 +6,7 @@ urlpatterns = [
     path("periods/", views.PeriodListApi.as_view(), name="api-periods"),
     path("statements/", views.StatementListApi.as_view(), name="api-statements"),
     path("statements/<str:period>/", views.StatementDetailApi.as_view(), name="api-statement"),
+    path("statements/<str:period>/lines/", views.StatementLineListApi.as_view(), name="api-statement-lines"),
     path("me/progress/", views.ProgressApi.as_view(), name="api-me-progress"),
     path("payouts/", views.PayoutListApi.as_view(), name="api-payouts"),
 ]

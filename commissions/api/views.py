@@ -2,14 +2,18 @@
 explained ("why did I get this?"), payouts, and rank progress (what is missing for the next rank).
 
 Only final closes are shown (a preview never reaches a distributor); the explanation comes from
-commissions.explain, the reader the admin pages and `manage.py explain` use too.
+commissions.explain, the reader the admin pages and `manage.py explain` use too. One shape per
+resource: a detail is its list item plus its children (a statement: its ledger lines, by cursor
+pages, and its rank decision); every rank and title is `{"number", "name"}`.
 """
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,24 +23,41 @@ from commissions.explain import explain_distributor
 from commissions.models import (
     CloseRunKind,
     CloseRunStatus,
+    DistributorPeriod,
     Payout,
     PayoutBatchStatus,
     Period,
     PeriodStatus,
     Statement,
 )
-from commissions.selectors import close_run_for_export
+from commissions.selectors import close_run_for_export, rank_names, rank_names_by_plan, statement_lines
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
-from core.api.pagination import PAGE_PARAMETERS, paginate_queryset, paginated
+from core.api.pagination import (
+    CURSOR_PARAMETERS,
+    PAGE_PARAMETERS,
+    PAGE_SIZE_PARAMETER,
+    CursorRequest,
+    cursor_page,
+    cursor_paginated,
+    cursor_request,
+    page_request,
+    paged_response,
+    paginate_queryset,
+    paginated,
+)
 from core.api.permissions import IsDistributor, actor
-from core.api.serializers import period_or_404
+from core.api.serializers import RankSerializer, period_or_404, rank_data
 from core.errors import NotFound
 from core.periods import period_bounds, period_label, period_of
 
 PERMISSION_NOTE = "Only for a logged-in distributor, and only their own results and money."
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 PERIOD_PATH = OpenApiParameter(
-    "period", str, location=OpenApiParameter.PATH, description="YYYY-MM", pattern=r"^\d{4}-(0[1-9]|1[0-2])$"
+    "period",
+    {"type": "string", "pattern": PERIOD_PATTERN, "example": "2026-10"},
+    location=OpenApiParameter.PATH,
+    description="YYYY-MM",
 )
 VOLUME = {"max_digits": 32, "decimal_places": 4}
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -74,27 +95,43 @@ class PeriodListApi(DistributorApi):
     @extend_schema(
         tags=["money"],
         operation_id="periods_list",
-        summary="The period calendar: months, their bounds and whether they are closed",
+        summary="The period calendar: months, their bounds and whether they are closed, newest first",
         description=(
             f"{PERMISSION_NOTE} Periods are calendar months in the company time zone, half-open "
             "[starts_at, ends_at). The current month is listed (open) even before anything is recorded."
         ),
-        responses={200: PeriodSerializer(many=True), **error_responses(401, 403, 429)},
+        parameters=PAGE_PARAMETERS,
+        responses={200: paginated(PeriodSerializer, "PeriodPage"), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
         actor(request)
+        page = page_request(request)
         current = period_of(timezone.now())
-        rows = {p.start: (p.status, p.closed_at) for p in Period.objects.order_by("-start")[:36]}
+        # A period row exists once something is recorded in it: a few per year, read whole.
+        rows = {p.start: (p.status, p.closed_at) for p in Period.objects.only("start", "status", "closed_at")}
         rows.setdefault(current, (PeriodStatus.OPEN, None))
-        data = [_period_row(start, *rows[start], current) for start in sorted(rows, reverse=True)]
-        return Response(PeriodSerializer(data, many=True).data)
+        starts = sorted(rows, reverse=True)[page.offset : page.offset + page.page_size]
+        return paged_response(
+            request,
+            items=[_period_row(start, *rows[start], current) for start in starts],
+            total=len(rows),
+            page=page,
+            serialize=lambda data: PeriodSerializer(data, many=True).data,
+        )
 
 
 # --- Statements
 
 
 class StatementSerializer(serializers.Serializer):
-    period = serializers.SerializerMethodField(help_text="YYYY-MM")
+    """A statement as the list gives it; the detail adds its children."""
+
+    class Meta:
+        ref_name = "Statement"
+
+    period = serializers.CharField(help_text="YYYY-MM")
+    paid_as_rank = RankSerializer(help_text="My paid-as rank in the period.")
+    title = RankSerializer(help_text="My title (highest paid-as rank ever) after the period.")
     carried_in = serializers.DecimalField(**MONEY)
     personal = serializers.DecimalField(**MONEY)
     override = serializers.DecimalField(**MONEY)
@@ -104,19 +141,45 @@ class StatementSerializer(serializers.Serializer):
     payout = serializers.DecimalField(**MONEY, help_text="Paid when net reaches the plan's minimum.")
     carried_out = serializers.DecimalField(**MONEY)
 
-    def get_period(self, statement: Statement) -> str:
-        return period_label(statement.period.start)
+
+def _statement_item(statement: Statement, names: dict[int, str]) -> dict:
+    """The list item; `names`: the rank names of the statement's run's plan (they change by plan)."""
+    return {
+        "period": period_label(statement.period.start),
+        "paid_as_rank": rank_data(statement.paid_as_rank or 0, names),
+        "title": rank_data(statement.title or 0, names),
+        **{
+            name: getattr(statement, name)
+            for name in (
+                "carried_in", "personal", "override", "clawbacks", "adjustments", "net", "payout",
+                "carried_out",
+            )
+        },
+    }  # fmt: skip
 
 
 def _my_final_statements(me):
     # A preview never reaches a distributor: only the final close's statements are theirs.
+    result = DistributorPeriod.objects.filter(run=OuterRef("run"), distributor=OuterRef("distributor"))
     return (
         Statement.objects.filter(
             distributor=me, run__kind=CloseRunKind.FINAL, run__status=CloseRunStatus.SUCCEEDED
         )
-        .select_related("period")
+        .annotate(
+            paid_as_rank=Subquery(result.values("paid_as_rank")[:1]),
+            title=Subquery(result.values("title")[:1]),
+        )
+        .select_related("period", "run")
         .order_by("-period__start")
     )
+
+
+def _statement_items(statements: list[Statement]) -> list:
+    """A page of statements, each rank named by its run's plan: one query for the page's plans."""
+    by_plan = rank_names_by_plan(s.run.plan_id for s in statements)
+    return StatementSerializer(
+        [_statement_item(s, by_plan[s.run.plan_id]) for s in statements], many=True
+    ).data
 
 
 class StatementListApi(DistributorApi):
@@ -132,8 +195,14 @@ class StatementListApi(DistributorApi):
         },
     )
     def get(self, request: Request) -> Response:
-        return paginate_queryset(
-            request, _my_final_statements(actor(request)), serializer_class=StatementSerializer
+        page = page_request(request)
+        statements = _my_final_statements(actor(request))
+        return paged_response(
+            request,
+            items=list(statements[page.offset : page.offset + page.page_size]),
+            total=statements.count(),
+            page=page,
+            serialize=_statement_items,
         )
 
 
@@ -145,6 +214,17 @@ class RequirementSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+@extend_schema_field(RankSerializer)
+class RankField(serializers.Field):
+    """A rank number rendered `{"number", "name"}`, with the names in the serializer's context."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: int) -> dict:
+        return rank_data(value, self.context["rank_names"])
+
+
 class LegSerializer(serializers.Serializer):
     """A frontline leg as in the period: name, rank and volume only."""
 
@@ -152,9 +232,9 @@ class LegSerializer(serializers.Serializer):
     external_id = serializers.CharField()
     name = serializers.CharField()
     active = serializers.BooleanField()
-    paid_as_rank = serializers.IntegerField()
+    paid_as_rank = RankField()
     gv = serializers.DecimalField(**VOLUME)
-    highest_rank = serializers.IntegerField(help_text="The highest paid-as rank anyone in the leg has.")
+    highest_rank = RankField(help_text="The highest paid-as rank anyone in the leg has.")
 
 
 class RankCheckSerializer(serializers.Serializer):
@@ -168,6 +248,9 @@ class RankCheckSerializer(serializers.Serializer):
 
 
 class MoneyLineSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "StatementLine"
+
     kind = serializers.CharField()
     source_external_id = serializers.CharField(allow_null=True, help_text="Whose volume paid this line.")
     source_name = serializers.CharField(allow_null=True)
@@ -180,14 +263,18 @@ class MoneyLineSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Adjustments: the reason given.")
 
 
-class MoneyGroupSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    label = serializers.CharField()
-    total = serializers.DecimalField(**MONEY)
-    lines = MoneyLineSerializer(many=True)
+StatementLinePage = cursor_paginated(MoneyLineSerializer, "StatementLinePage", count_help="Null: uncounted.")
+
+# The legs shown with a rank decision: a leader's frontline can be thousands long.
+LEGS_SHOWN = 100
 
 
 class ExplanationSerializer(serializers.Serializer):
+    """A rank decision: volumes, eligibility, legs and every rank's requirements (no money lines)."""
+
+    class Meta:
+        ref_name = "Explanation"
+
     period = serializers.CharField()
     plan_version = serializers.CharField()
     plan_type = serializers.CharField()
@@ -204,47 +291,135 @@ class ExplanationSerializer(serializers.Serializer):
     eligibility = RequirementSerializer(many=True)
     override_eligible = serializers.BooleanField()
     active_frontline = serializers.IntegerField()
-    legs = LegSerializer(many=True)
+    leg_count = serializers.SerializerMethodField(help_text="All my frontline legs in the period.")
+    legs = serializers.SerializerMethodField(
+        help_text=f"The {LEGS_SHOWN} legs with the most GV (all of them when fewer), most GV first."
+    )
     ranks = RankCheckSerializer(many=True)
-    paid_as_rank = serializers.IntegerField()
-    paid_as_name = serializers.CharField()
-    title = serializers.IntegerField()
+    paid_as_rank = RankField()
+    title = RankField()
     next_rank = RankCheckSerializer(allow_null=True, help_text="The next rank and what is missing for it.")
-    money = MoneyGroupSerializer(many=True)
-    carried_in = serializers.DecimalField(**MONEY)
-    net = serializers.DecimalField(**MONEY)
-    payout = serializers.DecimalField(**MONEY)
-    carried_out = serializers.DecimalField(**MONEY)
     notes = serializers.ListField(child=serializers.CharField())
 
+    def get_leg_count(self, explanation) -> int:
+        return len(explanation.legs)
 
-def _explanation_data(me, period_text: str) -> dict:
+    @extend_schema_field(LegSerializer(many=True))
+    def get_legs(self, explanation) -> list:
+        shown = sorted(explanation.legs, key=lambda leg: (-leg.gv, leg.external_id))[:LEGS_SHOWN]
+        return LegSerializer(shown, many=True, context=self.context).data
+
+
+class StatementDetailSerializer(StatementSerializer):
+    """A statement: the list item, its rank decision and the first page of its ledger lines."""
+
+    class Meta:
+        ref_name = "StatementDetail"
+
+    explanation = ExplanationSerializer(
+        allow_null=True, help_text="Null when I had no results in the period (only a balance carried)."
+    )
+    lines = StatementLinePage(
+        help_text="The first page of my ledger lines; `next` continues at /statements/{period}/lines/."
+    )
+
+
+def _closed_run(period_text: str):
     start = period_or_404(period_text)
     try:
-        run = close_run_for_export(period=start)
+        return close_run_for_export(period=start)
     except NotFound:
         raise NotFound(
             _("Period %(period)s is not closed yet; its statement follows the close.")
             % {"period": period_label(start)}
         ) from None
-    return ExplanationSerializer(explain_distributor(me, run)).data
+
+
+def _my_statement(me, period_text: str) -> Statement:
+    run = _closed_run(period_text)
+    statement = _my_final_statements(me).filter(run=run).first()
+    if statement is None:
+        raise NotFound(_("You have no statement in %(period)s.") % {"period": period_label(run.period.start)})
+    return statement
+
+
+def _explanation(me, run) -> dict | None:
+    try:
+        explanation = explain_distributor(me, run, with_money=False)
+    except NotFound:  # a statement without results: a balance carried through the period
+        return None
+    # Ranks named by the run's own plan, as the explanation's texts are.
+    return ExplanationSerializer(explanation, context={"rank_names": explanation.rank_names}).data
+
+
+def _lines_page(
+    request: Request, statement: Statement, page: CursorRequest, *, url: str | None = None
+) -> dict:
+    rows = statement_lines(
+        statement.run,
+        statement.distributor_id,
+        after_key=page.after[0] if page.after else None,
+        limit=page.page_size + 1,
+    )
+    return cursor_page(
+        request,
+        rows=rows,
+        page=page,
+        key=lambda row: [row[0]],
+        serialize=lambda items: MoneyLineSerializer([line for _key, line in items], many=True).data,
+        url=url,
+    )
 
 
 class StatementDetailApi(DistributorApi):
     @extend_schema(
         tags=["money"],
         operation_id="statements_retrieve",
-        summary="My statement of a closed period, every ledger line explained, and my rank decision",
+        summary="My statement of a closed period: its totals, my rank decision and my ledger lines",
         description=(
-            f"{PERMISSION_NOTE} Each money line names its source (a downline member or my own "
-            "customers), level, rate and base; ranks list every requirement against my numbers and "
-            "`next_rank` what is missing. 404 while the period is not closed or I had no results in it."
+            f"{PERMISSION_NOTE} The list item plus its children: `explanation` lists every rank's "
+            "requirements against my numbers and `next_rank` what is missing; `lines` is the first "
+            "cursor page of my ledger lines, each naming its source (a downline member or my own "
+            "customers), level, rate and base (`page_size` sets its size; `next` continues at "
+            "/statements/{period}/lines/). 404 while the period is not closed or I have no "
+            "statement in it."
         ),
-        parameters=[PERIOD_PATH, IF_NONE_MATCH],
-        responses={200: ExplanationSerializer, 304: None, **error_responses(401, 403, 404, 429)},
+        parameters=[PERIOD_PATH, PAGE_SIZE_PARAMETER, IF_NONE_MATCH],
+        responses={200: StatementDetailSerializer, 304: None, **error_responses(400, 401, 403, 404, 429)},
     )
     def get(self, request: Request, period: str) -> Response:
-        return etag_response(request, _explanation_data(actor(request), period))
+        me = actor(request)
+        page = cursor_request(request, (str,))
+        statement = _my_statement(me, period)
+        data = {
+            **StatementSerializer(_statement_item(statement, rank_names(statement.run.plan))).data,
+            "explanation": _explanation(me, statement.run),
+            "lines": _lines_page(
+                request, statement, page, url=reverse("api-statement-lines", kwargs={"period": period})
+            ),
+        }
+        return etag_response(request, data)
+
+
+class StatementLineListApi(DistributorApi):
+    @extend_schema(
+        tags=["money"],
+        operation_id="statement_lines_list",
+        summary="My ledger lines of a closed period, by cursor pages, in ledger order",
+        description=(
+            f"{PERMISSION_NOTE} Each line names its source, level, rate and base. Follow `next`. "
+            "404 while the period is not closed or I have no statement in it."
+        ),
+        parameters=[PERIOD_PATH, *CURSOR_PARAMETERS],
+        responses={
+            200: StatementLinePage,
+            **error_responses(400, 401, 403, 404, 429),
+        },
+    )
+    def get(self, request: Request, period: str) -> Response:
+        page = cursor_request(request, (str,))
+        statement = _my_statement(actor(request), period)
+        return Response(_lines_page(request, statement, page))
 
 
 class ProgressApi(DistributorApi):
@@ -253,18 +428,19 @@ class ProgressApi(DistributorApi):
         operation_id="me_progress",
         summary="My rank progress as of the last closed period: rank, volumes, eligibility, what is missing",
         description=(
-            f"{PERMISSION_NOTE} From the newest final close in which I have results; 404 before the "
-            "first close."
+            f"{PERMISSION_NOTE} The `explanation` of my newest statement with results in a final "
+            "close; 404 before the first close."
         ),
         parameters=[IF_NONE_MATCH],
         responses={200: ExplanationSerializer, 304: None, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request) -> Response:
         me = actor(request)
-        latest = _my_final_statements(me).first()
-        if latest is None:
+        latest = _my_final_statements(me).filter(paid_as_rank__isnull=False).first()
+        data = _explanation(me, latest.run) if latest is not None else None
+        if data is None:
             raise NotFound(_("No closed period has results of yours yet."))
-        return etag_response(request, _explanation_data(me, period_label(latest.period.start)))
+        return etag_response(request, data)
 
 
 # --- Payouts

@@ -23,6 +23,7 @@ from django.db.models import Q
 from commissions.engine.network import EngineInputError, NetworkShape, network_shape
 from commissions.engine.types import DistributorInput
 from core.periods import period_bounds
+from core.sql import sql_params
 
 ZERO = Decimal("0")
 FOUR = Decimal("0.0001")
@@ -162,7 +163,7 @@ def _aggregation_cursor() -> Iterator[Any]:
 
 def _params(period: dt.date) -> dict[str, object]:
     _, period_end = period_bounds(period)
-    return {"period": period, "period_end": period_end}
+    return sql_params({"period": period, "period_end": period_end})
 
 
 def volume_sums(period: dt.date) -> Iterator[tuple]:

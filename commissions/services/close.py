@@ -623,6 +623,9 @@ class ComputedClose:
         slot = {"personal": 0, "override": 1, "clawback": 2, "adjustment": 3}
         inputs, input_ids, everyone = self.inputs.inputs, self.inputs.ids, self.distributor_ids
         computed = self.result.distributors
+        # Each result keeps its frontline's size in the period (rank progress reads the legs
+        # through it, commissions.selectors.period_frontline): one count in C over the sponsors.
+        frontline_of = Counter(map(operator.itemgetter(1), inputs)).get
         left, right = bisect.bisect_left, bisect.bisect_right
         placed = 0
         for start, end in ranges:
@@ -657,10 +660,11 @@ class ComputedClose:
             for row in inputs[left(input_ids, start) : right(input_ids, end)]:
                 # fmt: off
                 id_, sponsor_id, _, _, customer_cv, paid, _, own_cv, customers, _ = row
-                (_, pcv, ppc, pv, gv, share, rewardable, active, met, eligible, rank, title, frontline, _,
-                 group_qv, group_cv) = computed[id_]
+                (_, pcv, ppc, pv, gv, share, rewardable, active, met, eligible, rank, title, frontline,
+                 best_rank, group_qv, group_cv) = computed[id_]
                 add((id_, sponsor_id, pcv, ppc, pv, gv, customer_cv, own_cv, paid, customers, share,
-                     rewardable, active, met, eligible, rank, title, frontline, group_qv, group_cv))
+                     rewardable, active, met, eligible, rank, title, frontline, group_qv, group_cv,
+                     best_rank, frontline_of(id_, 0)))
                 # fmt: on
             statements = build_statements(
                 distributors=everyone[left(everyone, start) : right(everyone, end)],

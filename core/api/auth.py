@@ -1,7 +1,10 @@
 """JWT for the phone app: obtain (with brute-force lockout), refresh (rotating), blacklist (log out).
 
 django-axes watches every authenticate() call; the token view asks it before and after the
-attempt, so a locked-out username/IP pair gets 429 with the cool-off in the message.
+attempt, so a locked-out username/IP pair gets 429 with the cool-off in the message. The
+credentials are checked for shape (a string without NUL, no longer than a username can be)
+before axes or the database see them, and `axes_username` makes whatever reaches axes from
+any login (the admin's too) storable, so odd input is a 400 or a failed login, never a 500.
 """
 
 from __future__ import annotations
@@ -21,8 +24,39 @@ from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from core.api.errors import error_responses
+
+# What axes can store (AccessAttempt.username is varchar(255)); longer names are never real.
+AXES_USERNAME_MAX_LENGTH = 255
+PASSWORD_MAX_LENGTH = 4096
+
+
+def axes_username(request: Any, credentials: Mapping[str, Any] | None = None) -> str | None:
+    """settings.AXES_USERNAME_CALLABLE: the attempted username as axes may store and query it.
+
+    axes' own lookup (credentials, else the POSTed form field), made safe for PostgreSQL:
+    text cannot hold NUL and the column holds 255 characters.
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        username = credentials.get(field)
+    else:
+        data = getattr(request, "data", None)
+        if not isinstance(data, Mapping):
+            data = getattr(request, "POST", {})
+        username = data.get(field)
+    if username is None:
+        return None
+    return str(username).replace("\x00", "\ufffd")[:AXES_USERNAME_MAX_LENGTH]
+
+
+class CredentialsSerializer(serializers.Serializer):
+    """The shape of a login before anyone looks it up (simplejwt then checks it for real)."""
+
+    username = serializers.CharField(max_length=get_user_model()._meta.get_field("username").max_length)
+    password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
 
 
 class LockedOut(exceptions.APIException):
@@ -43,10 +77,48 @@ class LockedOut(exceptions.APIException):
         )
 
 
+def current_password_check(request: Request, password: str, *, field: str = "current_password") -> None:
+    """Re-authentication before a sensitive change of one's own login (a new password, a new
+    e-mail address): under axes' lock-out, and a wrong guess counts as a failed login.
+
+    A wrong password is a 400 error on `field`; a locked-out username/IP pair is 429.
+    """
+    from django.contrib.auth import authenticate
+
+    from core.errors import ApplicationError
+
+    user = request.user
+    credentials = {"username": user.get_username()}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        raise LockedOut()
+    # Through authenticate(), so axes counts a wrong guess like a failed login.
+    checked = authenticate(request, username=user.get_username(), password=password)
+    if checked is None or checked.pk != user.pk:
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            raise LockedOut()
+        raise ApplicationError(_("Your current password is not correct."), field=field)
+
+
 class RefreshSerializer(TokenRefreshSerializer):
-    """simplejwt's refresh, but a token of a deleted user is a 401, not a server error."""
+    """simplejwt's refresh, but a token of a deleted user is a 401, not a server error, and a
+    token issued before a password change is refused (simplejwt checks that on access tokens
+    only, and would hand out a new pair that no longer works)."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        if jwt_settings.CHECK_REVOKE_TOKEN:
+            payload = self.token_class(attrs["refresh"]).payload
+            user = (
+                get_user_model()
+                .objects.filter(**{jwt_settings.USER_ID_FIELD: payload.get(jwt_settings.USER_ID_CLAIM)})
+                .first()
+            )
+            if user is not None and payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+                user.password
+            ):
+                raise exceptions.AuthenticationFailed(
+                    _("The password was changed after this token was issued; log in again."),
+                    "token_not_valid",
+                )
         try:
             return super().validate(attrs)
         except get_user_model().DoesNotExist as exc:
@@ -73,11 +145,10 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not isinstance(request.data, Mapping):
             raise exceptions.ValidationError(_("Send a JSON object with username and password."))
-        username = request.data.get(get_user_model().USERNAME_FIELD)
-        if not isinstance(username, str) or not username:
-            # Not a login attempt at all: the serializer answers 400 with field messages.
-            return super().post(request, *args, **kwargs)
-        credentials = {"username": username}
+        # Not a login attempt at all (missing, not text, NUL, too long): 400 with field messages,
+        # before axes or the database see it.
+        CredentialsSerializer(data=request.data).is_valid(raise_exception=True)
+        credentials = {"username": request.data["username"]}
         if not AxesProxyHandler.is_allowed(request, credentials):
             raise LockedOut()
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from core import errors as app_errors
 
 # Status of each ApplicationError kind; the most specific class wins.
 _APPLICATION_STATUS: list[tuple[type[app_errors.ApplicationError], int, str]] = [
+    (app_errors.AddressUnavailable, status.HTTP_409_CONFLICT, "email_unavailable"),
     (app_errors.NotFound, status.HTTP_404_NOT_FOUND, "not_found"),
     (app_errors.PermissionDenied, status.HTTP_403_FORBIDDEN, "permission_denied"),
     (app_errors.Conflict, status.HTTP_409_CONFLICT, "conflict"),
@@ -31,6 +33,18 @@ _APPLICATION_STATUS: list[tuple[type[app_errors.ApplicationError], int, str]] = 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def too_large_error() -> tuple[dict[str, Any], int]:
+    """The body and status of a request body over DATA_UPLOAD_MAX_MEMORY_SIZE (in or outside DRF)."""
+    return error_body(
+        "too_large", _("The request body is too large.")
+    ), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
+def bad_request_error() -> tuple[dict[str, Any], int]:
+    """The body and status of a request Django found suspicious (in or outside DRF)."""
+    return error_body("bad_request", _("The request is not valid.")), status.HTTP_400_BAD_REQUEST
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -103,6 +117,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = Response(
             error_body("permission_denied", _("You may not do this.")), status=status.HTTP_403_FORBIDDEN
         )
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF reads it.
+        body, http_status = too_large_error()
+        response = Response(body, status=http_status)
+    elif isinstance(exc, SuspiciousOperation):
+        body, http_status = bad_request_error()
+        response = Response(body, status=http_status)
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         response = _validation_response(detail)
@@ -147,6 +168,7 @@ _ERROR_DESCRIPTIONS = {
     403: "Authenticated, but not a distributor (or the operation is not allowed to this actor).",
     404: "Does not exist, or is not yours to see.",
     409: "Conflicts with the current state (e.g. the order is already paid, the period is closed).",
+    413: "The request body is larger than the server accepts.",
     422: "This Idempotency-Key was already used with another request body.",
     429: "Too many requests (throttled) or too many failed logins (locked out for the cool-off time).",
 }

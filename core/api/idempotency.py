@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -30,16 +30,19 @@ from core.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
+# Visible ASCII, no spaces: a UUID, a ULID, base64... The schema states exactly this.
+KEY_PATTERN = r"^[!-~]{1,255}$"
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
-        "A unique string per intended operation (e.g. a UUID), up to 255 characters. A retry with "
-        "the same key and body replays the first answer with `Idempotent-Replayed: true`; the same "
-        "key with another body is 422. Keys are per user and per endpoint."
+        "A unique string per intended operation (e.g. a UUID): 1 to 255 visible ASCII characters, "
+        "no spaces. A retry with the same key and body replays the first answer with "
+        "`Idempotent-Replayed: true`; the same key with another body is 422. Keys are per user and "
+        "per endpoint."
     ),
 )
 
@@ -62,12 +65,16 @@ def _key_from(request: Request) -> str | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         return None
-    key = raw.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if not re.fullmatch(KEY_PATTERN, raw):
         raise exceptions.ValidationError(
-            {HEADER: [_("Send 1 to %(max)d printable characters, e.g. a UUID.") % {"max": MAX_KEY_LENGTH}]}
+            {
+                HEADER: [
+                    _("Send 1 to %(max)d visible ASCII characters without spaces, e.g. a UUID.")
+                    % {"max": MAX_KEY_LENGTH}
+                ]
+            }
         )
-    return key
+    return raw
 
 
 def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:

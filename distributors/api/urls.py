@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import privacy, views
+from . import me, privacy, views
 
 urlpatterns = [
     path("me/", views.MeApi.as_view(), name="api-me"),
+    path("me/password/", me.PasswordChangeApi.as_view(), name="api-me-password"),
     path("me/personal-data/", privacy.PersonalDataApi.as_view(), name="api-me-personal-data"),
     path("upline/", views.UplineApi.as_view(), name="api-upline"),
     path("downline/", views.DownlineListApi.as_view(), name="api-downline"),

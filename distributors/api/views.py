@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.db.models import Count
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -15,14 +16,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from commissions.selectors import live_rank_names
 from commissions.standing import current_standing
+from core.api.auth import PASSWORD_MAX_LENGTH, current_password_check
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from core.api.pagination import PAGE_PARAMETERS, page_request, paged_response, paginated
+from core.api.pagination import CURSOR_PARAMETERS, cursor_paginated, cursor_request, cursor_response
 from core.api.permissions import IsDistributor, actor
-from core.api.serializers import NamedContactSerializer, StrictInputSerializer
-from core.errors import NotFound
+from core.api.serializers import (
+    NamedContactSerializer,
+    QueryInputSerializer,
+    RankSerializer,
+    StrictInputSerializer,
+    rank_data,
+)
+from core.api.throttles import EmailCheckThrottle
+from core.errors import ApplicationError, NotFound
 from distributors import selectors, services
 from distributors.models import Distributor, DistributorStatus
 
@@ -67,8 +77,8 @@ class MeApi(DistributorApi):
         status = serializers.ChoiceField(choices=DistributorStatus.choices)
         enrolled_at = serializers.DateTimeField()
         referral_code = serializers.CharField()
-        rank = serializers.IntegerField(help_text="Paid-as rank of the last closed period.")
-        title = serializers.IntegerField(help_text="Highest paid-as rank ever reached.")
+        rank = RankSerializer(help_text="Paid-as rank of the last closed period.")
+        title = RankSerializer(help_text="Highest paid-as rank ever reached.")
         frontline_count = serializers.IntegerField()
         downline_count = serializers.IntegerField(help_text="Everyone below, all levels.")
         current_period = CurrentStandingSerializer(
@@ -85,6 +95,7 @@ class MeApi(DistributorApi):
     )
     def get(self, request: Request) -> Response:
         me = actor(request)
+        names = live_rank_names()
         data = self.OutputSerializer(
             {
                 "id": me.pk,
@@ -97,8 +108,8 @@ class MeApi(DistributorApi):
                 "status": me.status,
                 "enrolled_at": me.enrolled_at,
                 "referral_code": me.referral_code,
-                "rank": me.rank,
-                "title": me.title,
+                "rank": rank_data(me.rank, names),
+                "title": rank_data(me.title, names),
                 "frontline_count": Distributor.objects.filter(sponsor_id=me.pk).aggregate(n=Count("id"))["n"],
                 "downline_count": selectors.downline_count(me),
                 "current_period": asdict(current_standing(me)),
@@ -106,65 +117,162 @@ class MeApi(DistributorApi):
         ).data
         return etag_response(request, data)
 
+    class UpdateInputSerializer(StrictInputSerializer):
+        class Meta:
+            ref_name = "MeUpdate"
+
+        first_name = serializers.CharField(max_length=100, required=False)
+        last_name = serializers.CharField(max_length=100, required=False)
+        email = serializers.EmailField(
+            max_length=254, required=False, help_text="Also the username of my login from now on."
+        )
+        phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+        current_password = serializers.CharField(
+            max_length=PASSWORD_MAX_LENGTH,
+            trim_whitespace=False,
+            required=False,
+            write_only=True,
+            style={"input_type": "password"},
+            help_text="Required when `email` changes: it is also my login and where a password reset goes.",
+        )
+
+    # Changing my e-mail address can refuse it as taken: limited like enrolment (privacy.md).
+    throttle_classes = [*DistributorApi.throttle_classes, EmailCheckThrottle]
+
+    @extend_schema(
+        tags=["me"],
+        operation_id="me_partial_update",
+        summary="Change my own contact data: names, e-mail address, phone",
+        description=(
+            f"{PERMISSION_NOTE} Any other field is 400 (the country, which sets my market's terms, "
+            "is changed by staff). A new `email` needs `current_password` (a wrong one is a 400 "
+            "field error and counts as a failed login: 429 `locked_out` after AXES_FAILURE_LIMIT); "
+            "the old address is told of the change, and every refresh token issued before is "
+            "revoked: log in again with the new address once the access token expires. An address "
+            "held by someone else is 409 `email_unavailable`, whoever holds it. At most "
+            "API_EMAIL_CHECK_THROTTLE (30/hour) changes. Answers as GET."
+        ),
+        request=UpdateInputSerializer,
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 409, 429)},
+    )
+    def patch(self, request: Request) -> Response:
+        me = actor(request)
+        data = self.UpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        password = changes.pop("current_password", None)
+        # A new address is a new login and reset address: re-authenticate, so that a stolen
+        # access token cannot become a permanent takeover through "Forgot your password?".
+        password_checked = False
+        if services.email_changes(me, changes.get("email")):
+            if password is None:
+                raise ApplicationError(services.reauthentication_message(), field="current_password")
+            current_password_check(request, password)
+            password_checked = True
+        services.distributor_update_profile(
+            distributor=me, actor=request.user, password_checked=password_checked, **changes
+        )
+        me.refresh_from_db()
+        return self.get(request)
+
 
 class DownlineMemberSerializer(serializers.Serializer):
     """What an upline may see of a downline member (compliance item 8): no contact, no customers."""
+
+    class Meta:
+        ref_name = "DownlineMember"
 
     id = serializers.IntegerField()
     external_id = serializers.CharField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    rank = serializers.IntegerField()
-    title = serializers.IntegerField()
+    referral_code = serializers.CharField(help_text="Their code for new sign-ups; searchable with `search`.")
+    rank = RankSerializer(help_text="Paid-as rank of the last closed period.")
+    title = RankSerializer(help_text="Highest paid-as rank ever reached.")
     depth = serializers.IntegerField(help_text="1 = my frontline, 2 = their frontline, ...")
     sponsor_id = serializers.IntegerField(help_text="Me, or someone in my downline.")
 
 
+def _downline_members(members, names) -> list:
+    return DownlineMemberSerializer(
+        [
+            {
+                "id": m.pk,
+                "external_id": m.external_id,
+                "first_name": m.first_name,
+                "last_name": m.last_name,
+                "referral_code": m.referral_code,
+                "rank": rank_data(m.rank, names),
+                "title": rank_data(m.title, names),
+                "depth": m.depth,
+                "sponsor_id": m.sponsor_id,
+            }
+            for m in members
+        ],
+        many=True,
+    ).data
+
+
 class DownlineListApi(DistributorApi):
-    class FilterSerializer(StrictInputSerializer):
+    class FilterSerializer(QueryInputSerializer):
         class Meta:
             ref_name = "DownlineFilter"
 
         search = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
         max_depth = serializers.IntegerField(required=False, min_value=1, max_value=1000)
-        page = serializers.IntegerField(required=False, min_value=1)
-        page_size = serializers.IntegerField(required=False, min_value=1)
+
+        @property
+        def ignored(self) -> frozenset[str]:
+            return frozenset(parameter.name for parameter in CURSOR_PARAMETERS)
 
     @extend_schema(
         tags=["downline"],
         operation_id="downline_list",
-        summary="My downline, in tree order, paginated",
+        summary="My downline, in tree order, by cursor pages",
         description=(
-            f"{PERMISSION_NOTE} Each member shows only name, rank, title and depth. `search` matches "
-            "every word against name, external id or referral code; `max_depth` limits the levels."
+            f"{PERMISSION_NOTE} Each member shows only ids, name, referral code, rank, title and depth. "
+            "`search` matches every word against first or last name, external id or referral code "
+            "(what the item shows; never e-mail); "
+            "`max_depth` limits the levels. Follow `next` for the next page; `count` is the whole "
+            "downline's size without filters and null with them."
         ),
         parameters=[
-            OpenApiParameter("search", str, description="Words to match."),
-            OpenApiParameter("max_depth", int, description="Deepest level to include (1 = frontline)."),
-            *PAGE_PARAMETERS,
+            OpenApiParameter("search", {"type": "string", "maxLength": 100}, description="Words to match."),
+            OpenApiParameter(
+                "max_depth",
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                description="Deepest level to include (1 = frontline).",
+            ),
+            *CURSOR_PARAMETERS,
         ],
         responses={
-            200: paginated(DownlineMemberSerializer, "DownlinePage"),
+            200: cursor_paginated(
+                DownlineMemberSerializer,
+                "DownlinePage",
+                count_help="The whole downline's size; null when `search` or `max_depth` filter it.",
+            ),
             **error_responses(400, 401, 403, 429),
         },
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        page = page_request(request)
+        page = cursor_request(request, (int,))
         result = selectors.downline_page(
             actor(request),
             search=filters.validated_data["search"],
             max_depth=filters.validated_data.get("max_depth"),
-            page=page.page,
-            page_size=page.page_size,
+            after_lft=page.after[0] if page.after else None,
+            limit=page.page_size + 1,
         )
-        return paged_response(
+        names = live_rank_names()
+        return cursor_response(
             request,
-            items=result.items,
-            total=result.total,
+            rows=result.items,
             page=page,
-            serialize=lambda rows: DownlineMemberSerializer(rows, many=True).data,
+            key=lambda member: [member.lft],
+            count=result.total,
+            serialize=lambda members: _downline_members(members, names),
         )
 
 
@@ -181,7 +289,7 @@ class DownlineMemberApi(DistributorApi):
         member = selectors.downline_member(actor(request), member_id)
         if member is None:
             raise NotFound(_("No such distributor in your downline."))
-        return etag_response(request, DownlineMemberSerializer(member).data)
+        return etag_response(request, _downline_members([member], live_rank_names())[0])
 
 
 class UplineApi(DistributorApi):
@@ -205,7 +313,12 @@ class UplineApi(DistributorApi):
 
 
 class EnrollApi(DistributorApi):
+    # Enrolment can refuse an address as taken: a per-distributor limit (privacy.md).
+    throttle_classes = [*DistributorApi.throttle_classes, EmailCheckThrottle]
+
     class InputSerializer(StrictInputSerializer):
+        """No password: the recruit chooses their own through the invitation e-mail."""
+
         class Meta:
             ref_name = "EnrollmentInput"
 
@@ -214,14 +327,6 @@ class EnrollApi(DistributorApi):
         email = serializers.EmailField(max_length=254)
         phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
         country = serializers.CharField(min_length=2, max_length=2, required=False, default="NL")
-        password = serializers.CharField(
-            required=False,
-            write_only=True,
-            min_length=1,
-            max_length=128,
-            style={"input_type": "password"},
-            help_text="The new distributor's login password (username = e-mail); omit for no login yet.",
-        )
 
     class OutputSerializer(serializers.Serializer):
         class Meta:
@@ -242,8 +347,12 @@ class EnrollApi(DistributorApi):
         summary="Enrol a new distributor in my frontline",
         description=(
             f"{PERMISSION_NOTE} The sponsor is always me: sponsor, rank, status and tree fields "
-            "cannot be sent (400). Enrolment pays no one (compliance item 1). Idempotent with "
-            "an Idempotency-Key header."
+            "cannot be sent (400), nor a password: the recruit gets a login (username = e-mail) "
+            "and an e-mail invitation with a single-use link, valid INVITATION_DAYS (7), to choose "
+            "their own password; nobody else ever knows it. An address held by anyone is 409 "
+            "`email_unavailable`, whoever holds it (docs/privacy.md). At most "
+            "API_EMAIL_CHECK_THROTTLE (30/hour) per distributor. Enrolment pays no one "
+            "(compliance item 1). Idempotent with an Idempotency-Key header."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=InputSerializer,
@@ -254,6 +363,10 @@ class EnrollApi(DistributorApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         distributor = services.distributor_enroll(
-            sponsor=actor(request), actor=request.user, **data.validated_data
+            sponsor=actor(request),
+            actor=request.user,
+            invite=True,
+            language=translation.get_language(),
+            **data.validated_data,
         )
         return Response(self.OutputSerializer(distributor).data, status=status.HTTP_201_CREATED)

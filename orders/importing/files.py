@@ -20,6 +20,10 @@ from django.core.validators import validate_email
 MONEY_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
 RATE_RE = re.compile(r"^\d+(\.\d{1,4})?$")
 QUANTITY_RE = re.compile(r"^[-+]?\d+$")
+# Imported timestamps are written in years 1970..2999: a date far outside is a typo, and near the
+# ends of `datetime` (year 1 or 9999) converting to the company time zone overflows on every page.
+FIRST_YEAR = 1970
+LAST_YEAR = 2999
 TRUE_WORDS = {"true", "1"}
 FALSE_WORDS = {"false", "0"}
 
@@ -213,7 +217,10 @@ def boolean(value: str, column: str) -> bool:
 
 
 def moment(value: str, column: str) -> dt.datetime:
-    """An ISO 8601 timestamp with an offset (Z or ±hh:mm); without one it is ambiguous."""
+    """An ISO 8601 timestamp with an offset (Z or ±hh:mm); without one it is ambiguous.
+
+    The year must be FIRST_YEAR to LAST_YEAR.
+    """
     if not value:
         raise BadValue(f"{column} is empty")
     try:
@@ -224,6 +231,9 @@ def moment(value: str, column: str) -> dt.datetime:
         ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise BadValue(f"{column} '{value}' has no UTC offset (write e.g. 2026-10-10T12:00:00+02:00)")
+    # Checked on the year as written, before any conversion: 9999-12-31T23:59-05:00 overflows.
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise BadValue(f"{column} '{value}' is out of range (the year must be {FIRST_YEAR} to {LAST_YEAR})")
     return parsed.astimezone(dt.UTC)
 
 

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict, NotFound
-from core.locks import advisory_xact_lock
+from core.locks import email_claim_lock
 from core.services import audit_record
+from distributors.addresses import REASON_DISTRIBUTOR, REASON_OTHER_CUSTOMER, address_unavailable
 from distributors.models import Distributor, DistributorStatus
 from orders.models import Customer, CustomerKind
 
@@ -61,17 +62,18 @@ def customer_register(
     if not (first_name.strip() or last_name.strip() or email):
         raise ApplicationError(_("A customer needs a name or an e-mail address."), field="last_name")
     if email:
-        # Serialise registrations of one address so two clicks on a referral link make one customer.
-        advisory_xact_lock(f"customer-email:{email}")
+        # Serialise claims of one address (two clicks on a referral link, an enrolment, a change
+        # of address), so two of them make one holder.
+        email_claim_lock(email)
         if distributor.email and distributor.email.strip().lower() == email:
             raise ApplicationError(
                 _("A distributor can never be their own customer: this is your own e-mail address."),
                 field="email",
             )
+        # Whose address it is stays unsaid to the caller (distributors.addresses, privacy.md).
         if Distributor.objects.filter(email__iexact=email).exists():
-            raise ApplicationError(
-                _("This e-mail address belongs to a distributor; a distributor is never anyone's customer."),
-                field="email",
+            raise address_unavailable(
+                reason=REASON_DISTRIBUTOR, email=email, actor=actor, operation="customer_register"
             )
         existing = Customer.objects.filter(email__iexact=email).select_related("distributor").first()
         if existing is not None:
@@ -79,12 +81,8 @@ def customer_register(
                 raise Conflict(
                     _("%(customer)s is already your customer.") % {"customer": existing}, field="email"
                 )
-            raise Conflict(
-                _(
-                    "This e-mail address is already a customer of another distributor; "
-                    "a customer stays with the distributor who first brought them in."
-                ),
-                field="email",
+            raise address_unavailable(
+                reason=REASON_OTHER_CUSTOMER, email=email, actor=actor, operation="customer_register"
             )
     customer = Customer.objects.create(
         distributor=distributor,

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict
+from core.periods import next_period, period_bounds, period_of
 from core.services import audit_record
+from core.templatetags.formatting import timestamp
 from distributors.models import Distributor, DistributorStatus
 from orders.models import (
     Customer,
@@ -32,7 +34,52 @@ from orders.models import (
 from orders.rules import current_rules, host_rewards
 from orders.selectors import demonstration_qps
 
-from .common import ensure_period_open
+from .common import FROZEN_PERIOD_STATUSES, ensure_period_open
+
+# How far ahead a demonstration may be planned.
+PLAN_AHEAD = dt.timedelta(days=365)
+
+
+def demonstration_window(*, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The [earliest, latest] moments a demonstration may be held at, as planned now.
+
+    Not before the open period: the first month after the last closed (or closing) one, and no
+    earlier than the month of `close_within_days` ago (an older one could no longer be closed).
+    At most a year ahead.
+    """
+    from commissions.models import Period
+
+    now = now or timezone.now()
+    earliest = period_of(now - dt.timedelta(days=current_rules().close_within_days))
+    last_frozen = (
+        Period.objects.filter(status__in=FROZEN_PERIOD_STATUSES)
+        .order_by("-start")
+        .values_list("start", flat=True)
+    ).first()
+    if last_frozen is not None:
+        earliest = max(earliest, next_period(last_frozen))
+    return period_bounds(earliest)[0], now + PLAN_AHEAD
+
+
+def _day(moment: dt.datetime) -> str:
+    """The company-time day of `moment` in the reader's date format (`4 maart 2026`, `March 4, 2026`)."""
+    return timestamp(timezone.localtime(moment).date())
+
+
+def ensure_in_window(held_at: dt.datetime) -> None:
+    earliest, latest = demonstration_window()
+    if not earliest <= held_at <= latest:
+        raise ApplicationError(
+            _(
+                "A demonstration is held from %(earliest)s (the open period) up to a year ahead, "
+                "until %(latest)s."
+            )
+            % {
+                "earliest": _day(earliest),
+                "latest": timestamp(latest),
+            },
+            field="held_at",
+        )
 
 
 @transaction.atomic
@@ -61,6 +108,7 @@ def demonstration_plan(
         )
     if timezone.is_naive(held_at):
         raise ApplicationError(_("The date of the demonstration needs a time zone."), field="held_at")
+    ensure_in_window(held_at)
     if not (place.strip() or video_link.strip()):
         raise ApplicationError(
             _("Say where the demonstration is held: a place or a video link."), field="place"
@@ -128,8 +176,7 @@ def demonstration_close(
     at = at or timezone.now()
     if demonstration.status == DemonstrationStatus.CLOSED:
         raise Conflict(
-            _("This demonstration was already closed on %(date)s.")
-            % {"date": f"{timezone.localtime(demonstration.closed_at):%Y-%m-%d}"}
+            _("This demonstration was already closed on %(date)s.") % {"date": _day(demonstration.closed_at)}
         )
     if demonstration.status != DemonstrationStatus.PLANNED:
         raise Conflict(_("A cancelled demonstration cannot be closed."))
@@ -144,8 +191,8 @@ def demonstration_close(
             )
             % {
                 "days": rules.close_within_days,
-                "held": f"{timezone.localtime(demonstration.held_at):%Y-%m-%d}",
-                "deadline": f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}",
+                "held": _day(demonstration.held_at),
+                "deadline": timestamp(deadline),
             },
             field="at",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from axes.models import AccessAttempt
@@ -170,3 +171,143 @@ def test_staff_without_distributor_profile_is_403(net, api):
     response = api("admin").get(ME)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+# --- Odd input from anyone is a 4xx in the error format, never a 500 (issue 14, item 6).
+
+
+def deep_json(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == code
+    return response.json()["error"]
+
+
+@pytest.mark.parametrize("path", [TOKEN, REFRESH, BLACKLIST])
+def test_a_json_body_nested_1000_deep_is_a_400_on_the_token_endpoints(net, path):
+    response = APIClient(raise_request_exception=False).post(
+        path, deep_json(1000), content_type="application/json"
+    )
+    error = assert_error(response, 400, "parse_error")
+    assert error["message"] == "The JSON body nests more than 32 levels deep."
+
+
+def test_the_parser_refuses_deep_bodies_on_every_endpoint(net, api):
+    response = api("anna").post("/api/v1/customers/", deep_json(33), content_type="application/json")
+    assert_error(response, 400, "parse_error")
+    # Deep, but within the limit, the body reaches the view (which wants an object).
+    assert (
+        api("anna").post("/api/v1/customers/", deep_json(32), content_type="application/json").status_code
+        == 400
+    )
+
+
+def test_the_nesting_depth_is_counted_without_recursion():
+    from core.api.parsers import nesting_depth
+
+    assert [nesting_depth(v) for v in (1, [], {"a": [1, {"b": 2}]}, [[[[]]]])] == [0, 1, 3, 4]
+
+
+def test_a_username_with_nul_is_a_400_field_error(net):
+    response = APIClient(raise_request_exception=False).post(
+        TOKEN, {"username": "anna\x00@example.nl", "password": PASSWORD}, format="json"
+    )
+    error = assert_error(response, 400, "invalid")
+    assert error["fields"] == {"username": ["Null characters are not allowed."]}
+    assert AccessAttempt.objects.count() == 0
+
+
+def test_a_username_longer_than_a_username_is_a_400_field_error(net):
+    response = APIClient(raise_request_exception=False).post(
+        TOKEN, {"username": "a" * 300, "password": PASSWORD}, format="json"
+    )
+    error = assert_error(response, 400, "invalid")
+    assert error["fields"] == {"username": ["Ensure this field has no more than 150 characters."]}
+
+
+@pytest.mark.parametrize("username", ["a" * 300, "anna\x00@example.nl", ["a"]])
+def test_axes_stores_any_attempted_username(net, rf, username):
+    from django.contrib.auth import authenticate
+
+    # Any login (the portal's, a future one) reaches axes with whatever was typed.
+    request = rf.post("/admin/login/")
+    assert authenticate(request, username=username, password="wrong") is None
+    stored = AccessAttempt.objects.get().username
+    assert "\x00" not in stored
+    assert len(stored) <= 255
+
+
+@pytest.mark.parametrize("username", ["a" * 300, "anna\x00@example.nl"])
+def test_the_admin_login_refuses_odd_usernames_with_a_form_error(net, client, username):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).post(
+        "/admin/login/", {"username": username, "password": "wrong"}
+    )
+    assert response.status_code == 200
+    assert b"errornote" in response.content or b"errorlist" in response.content
+
+
+def test_a_body_over_the_size_limit_is_a_413_in_the_error_format(net, api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"username": "anna@example.nl", "password": "' + "x" * 2000 + '"}'
+    anonymous = APIClient(raise_request_exception=False).post(TOKEN, body, content_type="application/json")
+    error = assert_error(anonymous, 413, "too_large")
+    assert error["message"] == "The request body is too large."
+    customers = api("anna").post(
+        "/api/v1/customers/", '{"first_name": "' + "x" * 2000 + '"}', content_type="application/json"
+    )
+    assert_error(customers, 413, "too_large")
+
+
+def test_failures_outside_drf_answer_json_under_api_and_html_elsewhere(rf):
+    from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+
+    from core.api.views import api_bad_request, api_server_error
+
+    assert api_bad_request(rf.post("/api/v1/orders/"), RequestDataTooBig()).status_code == 413
+    bad = api_bad_request(rf.post("/api/v1/orders/"), SuspiciousOperation())
+    assert (bad.status_code, bad["Content-Type"]) == (400, "application/json")
+    crash = api_server_error(rf.get("/api/v1/me/"))
+    assert (crash.status_code, crash["Content-Type"]) == (500, "application/json")
+    assert json.loads(crash.content)["error"]["code"] == "server_error"
+    assert api_server_error(rf.get("/admin/"))["Content-Type"].startswith("text/html")
+
+
+def test_inside_and_outside_drf_the_same_failure_answers_the_same_body(rf):
+    """One builder per error body (core.api.errors), used by the handler and by handler400."""
+    from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+
+    from core.api.errors import bad_request_error, exception_handler, too_large_error
+    from core.api.views import api_bad_request
+
+    for exc, (body, status) in (
+        (RequestDataTooBig(), too_large_error()),
+        (SuspiciousOperation(), bad_request_error()),
+    ):
+        outside = api_bad_request(rf.post("/api/v1/orders/"), exc)
+        inside = exception_handler(exc, {})
+        assert (outside.status_code, json.loads(outside.content)) == (status, body)
+        assert (inside.status_code, inside.data) == (status, body)
+    assert too_large_error() == (
+        {"error": {"code": "too_large", "message": "The request body is too large.", "fields": {}}},
+        413,
+    )
+    assert bad_request_error() == (
+        {"error": {"code": "bad_request", "message": "The request is not valid.", "fields": {}}},
+        400,
+    )
+
+
+def test_a_refresh_token_from_before_a_password_change_is_refused(net):
+    pair = login("anna@example.nl").json()
+    user = net.anna.user
+    user.set_password("Another-long-pass-2027")
+    user.save()
+    response = APIClient().post(REFRESH, {"refresh": pair["refresh"]}, format="json")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"

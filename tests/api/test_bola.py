@@ -87,7 +87,7 @@ OPS = [
         "write",
         "post",
         lambda n: f"/api/v1/orders/{_o(n).paid_order.pk}/returns/",
-        lambda n: {"lines": [{"line": _o(n).paid_order.lines.get().pk, "quantity": 1}]},
+        lambda n: {"lines": [{"order_line": _o(n).paid_order.lines.get().pk, "quantity": 1}]},
         owner_status=201,
     ),
     Op("order", "delete", "delete", lambda n: f"/api/v1/orders/{_o(n).pending_order.pk}/", owner_status=405),
@@ -265,9 +265,9 @@ def test_bodies_naming_someone_elses_objects_are_404(net, api):
 
 def test_search_never_reaches_outside_the_downline(net, api):
     root_hits = api("root").get("/api/v1/downline/?search=Ursula").json()
-    assert root_hits["count"] == 0
+    assert root_hits["results"] == []
     anna_hits = api("anna").get("/api/v1/downline/?search=Bakker").json()
-    assert anna_hits["count"] == 0
+    assert anna_hits["results"] == []
     anna_all = api("anna").get("/api/v1/downline/").json()
     assert [row["first_name"] for row in anna_all["results"]] == ["Anton", "Arie", "Aafke"]
     customers = api("anna").get("/api/v1/customers/?search=carla").json()
@@ -288,6 +288,7 @@ def test_downline_members_show_name_rank_and_depth_only(net, api):
         "external_id",
         "first_name",
         "last_name",
+        "referral_code",
         "rank",
         "title",
         "depth",

@@ -65,7 +65,7 @@ def test_without_a_key_every_post_creates(net, api):
     assert Order.objects.count() == before + 2
 
 
-@pytest.mark.parametrize("key", ["", " ", "x" * 256])
+@pytest.mark.parametrize("key", ["", " ", " key", "key ", "a key", "sleutel-é", "x" * 256])
 def test_a_malformed_key_is_400(net, api, key):
     response = post(api("anna"), "/api/v1/orders/", ORDER, key)
     assert response.status_code == 400
@@ -80,7 +80,7 @@ def test_every_money_relevant_create_replays(net, api):
         ("/api/v1/orders/", ORDER, Order),
         (
             f"/api/v1/orders/{owned.paid_order.pk}/returns/",
-            {"lines": [{"line": line.pk, "quantity": 1}]},
+            {"lines": [{"order_line": line.pk, "quantity": 1}]},
             Return,
         ),
         ("/api/v1/buyback-requests/", {"lines": [{"order_line": line.pk, "quantity": 1}]}, BuybackRequest),

@@ -205,7 +205,7 @@ def test_compare_page_shows_totals_plan_changes_and_each_distributors_why(s1, ad
     page = response.content.decode()
     assert "<code>$.unilevel.compression: not_eligible → none</code>" in page
     assert "<dt>Losers</dt><dd>2</dd>" in page
-    assert "<dt>Total paid</dt><dd>1097.50 → 1084.00 (-13.50)</dd>" in page
+    assert "<dt>Total paid</dt><dd>€\u00a01,097.50 → €\u00a01,084.00 (€\u00a0-13.50)</dd>" in page
     assert "lost 1 level-1 override source (−7.50)" in page
     assert page.index("Bram B (B)") < page.index("Anna A (A)")
     assert f"/admin/commissions/runs/{second.pk}/explain/?distributor=A" in page

@@ -55,11 +55,11 @@ def test_a_is_team_leader_with_the_leg_cap_applied_per_leg(s1_run):
     assert requirement_rows(rank3) == [
         ("Personal volume (PV)", "100", "600", True),
         ("Active frontline", "3", "3", True),
-        ("Qualifying GV", "1500", "2250", True),
+        ("Qualifying GV", "1,500", "2,250", True),
     ]
     assert (
         rank3.requirements[2].detail
-        == "PV 600 + B 750 (of 1575) + C 750 (of 875) + K 150; at most 750 from any one leg"
+        == "PV 600 + B 750 (of 1,575) + C 750 (of 875) + K 150; at most 750 from any one leg"
     )
 
 
@@ -70,8 +70,8 @@ def test_a_misses_manager_on_frontline_gv_and_a_rank_3_leg(s1_run):
     assert not e.ranks[3].met
     assert [(r.label, r.required_text, r.actual_text) for r in e.next_rank.missing] == [
         ("Active frontline", "4", "3"),
-        ("Qualifying GV", "4000", "3200"),
-        ("Legs with a rank ≥ 3", "1", "0"),
+        ("Qualifying GV", "4,000", "3,200"),
+        ("Legs with a rank ≥ 3 · Team Leader", "1", "0"),
     ]
     assert [(leg.external_id, leg.paid_as_rank, leg.highest_rank) for leg in e.legs] == [
         ("B", 2, 2),
@@ -81,6 +81,29 @@ def test_a_misses_manager_on_frontline_gv_and_a_rank_3_leg(s1_run):
     assert [check.met for check in e.ranks] == [True, True, True, False, False, False]
     assert paid_as_from_checks(list(e.ranks)) == 3
     assert e.notes == ()
+
+
+def test_texts_follow_the_readers_language_and_name_the_ranks(s1_run):
+    from django.utils import translation
+
+    with translation.override("nl"):
+        rank3 = explain("A", s1_run).ranks[2]
+        texts = [(r.required_text, r.actual_text) for r in rank3.requirements]
+    assert texts == [("100", "600"), ("3", "3"), ("1.500", "2.250")]
+    assert rank3.requirements[2].detail.startswith("PV 600 + B 750 ")
+    assert "1.575" in rank3.requirements[2].detail
+
+
+def test_a_rank_the_requirements_do_not_give_is_noted_with_both_names():
+    from commissions.models import DistributorPeriod
+
+    call_command("import_network", str(EXAMPLES / "s1"))
+    default_plan()
+    preview = close("2026-10", preview=True)  # a preview's rows may still change (a closed period's not)
+    DistributorPeriod.objects.filter(run=preview, distributor__external_id="A").update(paid_as_rank=2)
+    assert explain("A", preview).notes == (
+        "The run recorded rank 2 · Senior Consultant; the requirements above give 3 · Team Leader.",
+    )
 
 
 def test_b_is_senior_consultant_and_misses_team_leader_only_on_active_frontline(s1_run):
@@ -197,11 +220,14 @@ def test_explain_command_prints_the_rank_table_and_the_money(s1_run):
     out = io.StringIO()
     call_command("explain", "A", "2026-10", stdout=out)
     text = out.getvalue()
-    assert "Paid-as rank: 3 (Team Leader)" in text
-    assert "Qualifying GV: 2250 (needs 1500) — met; PV 600 + B 750 (of 1575) + C 750 (of 875) + K 150" in text
-    assert "Next rank 4 (Manager) is missing: Active frontline 3 of 4; Qualifying GV 3200 of 4000" in text
-    assert "Overrides" in text or "Override: 92.50" in text
-    assert "6.00  level 2  from Henk H (H)  4% of 150" in text
+    assert "Paid-as rank: 3 (Team Leader); title 3 · Team Leader" in text
+    assert (
+        "Qualifying GV: 2,250 (needs 1,500) — met; PV 600 + B 750 (of 1,575) + C 750 (of 875) + K 150" in text
+    )
+    assert "Next rank 4 (Manager) is missing: Active frontline 3 of 4; Qualifying GV 3,200 of 4,000" in text
+    assert "B            Bram B                   active   rank 2 · Senior Consultant  GV 1,575  " in text
+    assert "Override: €\u00a092.50" in text
+    assert "€\u00a06.00  level 2  from Henk H (H)  4% of 150" in text
 
 
 def test_explain_command_refuses_an_unknown_distributor_and_a_period_without_a_close(s1_run):
@@ -262,7 +288,9 @@ def test_differential_plan_shows_group_volumes_brackets_and_leg_differentials(tm
     assert bonus.total == Decimal("36.00")
     out = io.StringIO()
     call_command("explain", "X", "2026-10", "--preview", stdout=out)
-    assert "Group QV 1000, group CV 2000: bracket 6%" in out.getvalue()
+    assert "Group QV 1,000, group CV 2,000: bracket 6% (schedule: 200 QV → 3%, 600 QV → 6%, 1,200 QV" in (
+        out.getvalue()
+    )
 
 
 # --- the staff page -------------------------------------------------------------------------------
@@ -284,18 +312,19 @@ def test_explain_page_shows_the_rank_table_and_the_money_lines(s1_run, admin_cli
     assert response.status_code == 200
     page = response.content.decode()
     assert "Paid-as rank: <strong>3 – Team Leader</strong>" in page
-    assert "PV 600 + B 750 (of 1575) + C 750 (of 875) + K 150; at most 750 from any one leg" in page
-    assert "<td>Legs with a rank ≥ 3</td>" in page
-    assert "<h4>Override: 92.50</h4>" in page
+    assert "PV 600 + B 750 (of 1,575) + C 750 (of 875) + K 150; at most 750 from any one leg" in page
+    assert "<td>Legs with a rank ≥ 3 · Team Leader</td>" in page
+    assert "(title 3 · Team Leader)" in page
+    assert "<h4>Override: €\u00a092.50</h4>" in page
     assert "<td>Henk H (H)</td>" in page
-    assert "<h4>Personal commission: 200.00</h4>" in page
+    assert "<h4>Personal commission: €\u00a0200.00</h4>" in page
 
 
 @pytest.mark.urls("tests.commissions.test_explain")
 def test_explain_page_says_what_is_wrong_with_an_unknown_distributor(s1_run, admin_client):
     response = admin_client.get(reverse("commissions_explain", args=[s1_run.pk]), {"distributor": "Z"})
     assert response.status_code == 404
-    assert "There is no distributor with id &#x27;Z&#x27;." in response.content.decode()
+    assert "There is no distributor with the id or external id &#x27;Z&#x27;." in response.content.decode()
 
 
 @pytest.mark.urls("tests.commissions.test_explain")

@@ -163,3 +163,28 @@ def test_buyback_change_page_links_to_the_decision(staff_client, buyback):
     html = page.content.decode()
     assert reverse("admin:orders_buybackrequest_decide", args=[buyback.pk]) in html
     assert "67.50" in html  # the refund per unit on the line
+
+
+def test_the_compliance_pages_format_every_number_in_the_readers_language(staff_client, population):
+    staff_client.cookies["django_language"] = "nl"
+    html = staff_client.get(reverse("admin:compliance_income_disclosure") + "?year=2025").content.decode()
+    assert "4 (57,1%)" in html  # never "57.1%" beside "170,71"
+    assert '<td class="num">€\u00a0170,71</td>' in html  # mean gross payment
+    assert "<td>3 · Team Leader</td>" in html
+    printable = staff_client.get(reverse("admin:compliance_income_disclosure_print", args=[2025]))
+    assert "€\u00a01.000,00" in printable.content.decode()  # highest gross payment
+
+
+def test_the_report_page_formats_shares_volumes_and_thresholds(staff_client, db):
+    product = make_product("PAN")
+    xandra = make_distributor("Xandra")
+    march = dt.datetime(2025, 3, 5, 12, tzinfo=dt.UTC)
+    make_order(xandra, "inventory", march, [(product, 4)])
+    make_order(xandra, "customer", march, [(product, 1)], customer=make_customer(xandra))
+    report = compliance_report_compute(period_start=dt.date(2025, 3, 1))
+    staff_client.cookies["django_language"] = "nl"
+    html = staff_client.get(
+        reverse("admin:compliance_compliancereport_change", args=[report.pk])
+    ).content.decode()
+    assert '<td class="num">20,0%</td>' in html  # share sold to end customers
+    assert '<td class="num">50%</td>' in html  # a threshold, as a percentage

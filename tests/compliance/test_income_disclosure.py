@@ -13,9 +13,13 @@ Not participants: Henk (left in 2024), Ilse (joined in 2026). Ignored: a preview
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from compliance.selectors import income_disclosure
+from tests.compliance.factories import make_distributor, make_line, make_run
 
 D = Decimal
 
@@ -83,6 +87,10 @@ def test_notes_say_it_plainly(population):
     assert "1 who left during the year" in notes
     assert "4 of 7 participants (57.1%) earned anything" in notes
     assert "half of the participants earned EUR 20.00 or less" in notes
+    assert (
+        "The mean (EUR 170.71) is the total divided by the number of people. It is higher than the "
+        "median because a few people earned much more than most."
+    ) in notes
     assert "never annualised" in notes
     assert "the 4 month(s) of 2025 closed so far (2025-01, 2025-02, 2025-03, 2025-04)" in notes
 
@@ -94,3 +102,34 @@ def test_a_year_without_closes_still_lists_everybody(population):
     assert d.leavers == 1
     assert d.total_gross == D("77.00")
     assert d.months == ["2024-12"]
+
+
+def _mean_note(amounts: list[str]) -> str:
+    """The median/mean note of 2027 for one person per amount, earned in one closed month."""
+    run = make_run(dt.date(2027, 3, 1))
+    for n, amount in enumerate(amounts):
+        person = make_distributor(f"P{n}", enrolled_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        if amount != "0":
+            make_line(run, person, "personal", amount)
+    (note,) = [note for note in income_disclosure(year=2027).notes if note.startswith("The median")]
+    return note
+
+
+@pytest.mark.django_db
+def test_a_mean_below_the_median_is_not_blamed_on_high_earners():
+    # 0, 0, 100, 100, 100: median 100.00, mean 60.00.
+    assert _mean_note(["0", "0", "100.00", "100.00", "100.00"]) == (
+        "The median is the middle figure: half of the participants earned EUR 100.00 or less, half "
+        "earned more. The mean (EUR 60.00) is the total divided by the number of people. It is lower "
+        "than the median because some people earned much less than most."
+    )
+
+
+@pytest.mark.django_db
+def test_a_mean_equal_to_the_median_says_so():
+    # 0, 10, 20: median and mean 10.00.
+    assert _mean_note(["0", "10.00", "20.00"]) == (
+        "The median is the middle figure: half of the participants earned EUR 10.00 or less, half "
+        "earned more. The mean (EUR 10.00) is the total divided by the number of people. It is equal "
+        "to the median: the figures above and below the middle balance out."
+    )

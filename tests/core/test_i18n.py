@@ -9,9 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 
 from core.errors import ApplicationError
 from core.models import AuditEntry
@@ -26,6 +29,109 @@ def test_model_names_and_choice_labels_are_dutch():
         assert str(AuditEntry._meta.verbose_name_plural) == "auditregels"
         assert OrderStatus.PARTLY_RETURNED.label == "Gedeeltelijk geretourneerd"
     assert OrderStatus.PARTLY_RETURNED.label == "Partly returned"
+
+
+# --- every model, field and choice is named in Dutch -------------------------------------------
+
+PROJECT_APPS = ["core", "distributors", "orders", "commissions", "compliance"]
+
+# Labels that are rightly the same in Dutch, each for a reason; every other label must change.
+SAME_IN_DUTCH = {
+    "status": "the Dutch word is the same",
+    "product": "the Dutch word is the same",
+    "Open": "the Dutch word is the same",
+    "order": "Dutch business usage (the catalogue's 'orders', 'Orders en demonstraties')",
+    "orders": "Dutch business usage, as above",
+    "sponsor": "the term Dutch direct-selling companies use",
+    "frontline": "the term Dutch direct-selling companies use (the catalogue's 'Actieve frontline')",
+    "Override": "a term of the compensation plan, kept in Dutch like 'breakage' and 'frontline'",
+    "Unilevel": "the name of a plan type",
+    "SKU": "the article code, an abbreviation used in Dutch too",
+}
+
+
+def _labelled_models() -> list:
+    """Every model of the project apps, and every model the admin shows whose app ships a Dutch
+    catalogue (auth: Django's own); the others (Celery beat, axes, the token blacklist) have none."""
+    models = [model for label in PROJECT_APPS for model in apps.get_app_config(label).get_models()]
+    for model in admin.site._registry:
+        app_path = Path(apps.get_app_config(model._meta.app_label).path)
+        if model not in models and (app_path / "locale" / "nl" / "LC_MESSAGES" / "django.mo").exists():
+            models.append(model)
+    return models
+
+
+def _labels(model) -> list[tuple[str, object]]:
+    """(where, label) of a model's names, each field's name and each choice of a field."""
+    opts = model._meta
+    labels = [
+        (f"{opts.label} verbose_name", opts.original_attrs.get("verbose_name")),
+        (f"{opts.label} verbose_name_plural", opts.original_attrs.get("verbose_name_plural")),
+    ]
+    for field in opts.get_fields():
+        if field.auto_created:
+            continue  # reverse relations, and the implicit primary key Django names "ID"
+        labels.append((f"{opts.label}.{field.name}", field.verbose_name))
+        for value, label in field.flatchoices if getattr(field, "choices", None) else []:
+            labels.append((f"{opts.label}.{field.name}={value}", label))
+    return labels
+
+
+def _dutch_problem(label: object, catalogue: set[str], project: bool = True) -> str | None:
+    """Why `label` is not a Dutch name: not marked for translation, or still the English text."""
+    if not isinstance(label, Promise):
+        return "not marked for translation"
+    with translation.override("en"):
+        english = str(label)
+    with translation.override("nl"):
+        dutch = str(label)
+    # A word that is the same in Dutch must still be in the catalogue (third-party: in theirs).
+    same_on_purpose = english in SAME_IN_DUTCH and (english in catalogue or not project)
+    if dutch == english and not same_on_purpose:
+        return "not translated"
+    return None
+
+
+def test_every_model_field_and_choice_has_a_dutch_name():
+    models = _labelled_models()
+    assert {"auth.User", "auth.Group", "commissions.PayoutBatch", "orders.OrderLine"} <= {
+        m._meta.label for m in models
+    }
+    catalogue = {e["msgid"] for e in _po_entries(CATALOGUE / "django.po")}
+    problems = [
+        f"{where}: {label!r} {problem}"
+        for model in models
+        for where, label in _labels(model)
+        if (problem := _dutch_problem(label, catalogue, model._meta.app_label in PROJECT_APPS))
+    ]
+    # Mark with gettext_lazy (verbose_name=_(...), Meta.verbose_name_plural) and translate in django.po.
+    assert problems == []
+
+
+def test_the_check_catches_a_name_left_in_english():
+    from django.db import models
+    from django.utils.translation import gettext_lazy
+
+    catalogue = {e["msgid"] for e in _po_entries(CATALOGUE / "django.po")}
+    unnamed = models.CharField(max_length=5)
+    unnamed.set_attributes_from_name("colour_code")  # Django's default name: "colour code"
+    assert _dutch_problem(unnamed.verbose_name, catalogue) == "not marked for translation"
+    assert _dutch_problem(gettext_lazy("colour code"), catalogue) == "not translated"
+    assert _dutch_problem(gettext_lazy("status"), catalogue) is None  # the same word in Dutch
+    assert _dutch_problem(gettext_lazy("payout batch"), catalogue) is None
+
+
+@pytest.mark.django_db
+def test_the_admin_names_the_models_in_dutch(admin_client):
+    dutch = {"HTTP_ACCEPT_LANGUAGE": "nl"}
+    page = admin_client.get(reverse("admin:distributors_distributor_changelist"), **dutch).content.decode()
+    assert "Selecteer distributeur om te wijzigen" in page
+    assert "Verwijzingscode" in page or "Ingeschreven op" in page or "Distributeurs" in page
+    index = admin_client.get(reverse("admin:index"), **dutch).content.decode()
+    for name in ("Uitbetalingsbatches", "Afsluitruns", "Afrekeningen", "Boekingsregels", "Gastvrouwtegoeden"):
+        assert name in index
+    assert "Payout batchs" not in admin_client.get(reverse("admin:index")).content.decode()
+    assert "Payout batches" in admin_client.get(reverse("admin:index")).content.decode()
 
 
 def test_a_service_refuses_in_the_active_language():
@@ -91,7 +197,7 @@ def test_api_errors_are_in_the_language_the_client_asks_for(client):
 
 
 def _po_entries(path: Path) -> list[dict]:
-    """The entries of a .po file: flags, msgid, msgid_plural and msgstr / msgstr[n] (unquoted)."""
+    """The entries of a .po file: flags, msgctxt, msgid, msgid_plural and msgstr / msgstr[n] (unquoted)."""
     entries: list[dict] = []
     entry: dict = {"flags": set()}
     key = None
@@ -150,6 +256,9 @@ def test_the_compiled_catalogue_holds_what_the_po_says():
         if "msgid_plural" in e:
             forms = [compiled.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
             if forms != [e["msgstr[0]"], e["msgstr[1]"]]:
+                stale.append(e["msgid"])
+        elif "msgctxt" in e:
+            if compiled.pgettext(e["msgctxt"], e["msgid"]) != e["msgstr"]:
                 stale.append(e["msgid"])
         elif compiled.gettext(e["msgid"]) != e["msgstr"]:
             stale.append(e["msgid"])

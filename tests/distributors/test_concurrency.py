@@ -69,3 +69,63 @@ def test_twenty_concurrent_enrollments_and_moves_keep_the_tree_whole():
     assert {pk: links[pk] for pk in moves} == moves
     assert len(links) == 1 + 6 + 6 + 14
     assert_tree_ok()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("claim", ["enrollment", "profile"])
+def test_two_claims_of_one_address_queue_and_the_second_is_refused(claim):
+    """An enrolment or a change of address and a customer's registration of the same address:
+    the registration waits for the claim's commit and then refuses it (core.locks.email_claim_lock)."""
+    from core.errors import AddressUnavailable
+    from distributors.services import distributor_update_profile
+    from orders.models import Customer
+    from orders.services.customers import customer_register
+
+    staff = StaffFactory()
+    root = DistributorFactory(first_name="Root")
+    anna = DistributorFactory(sponsor=root, first_name="Anna", email="anna@example.nl")
+    claimed, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    refused: list[BaseException] = []
+
+    def first() -> None:
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                if claim == "enrollment":
+                    distributor_enroll(
+                        sponsor=root, first_name="Nina", last_name="N", email="nina@example.nl"
+                    )
+                else:
+                    distributor_update_profile(distributor=anna, actor=staff, email="nina@example.nl")
+                claimed.set()
+                release.wait(10)
+        except BaseException as exc:  # noqa: B036
+            errors.append(exc)
+        finally:
+            claimed.set()
+            connection.close()
+
+    def second() -> None:
+        try:
+            customer_register(distributor=root, first_name="Nina", email="NINA@example.nl")
+        except AddressUnavailable as exc:
+            refused.append(exc)
+        except BaseException as exc:  # noqa: B036
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert claimed.wait(10)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(1)
+    waited = b.is_alive()  # blocked on the claim of the same address
+    release.set()
+    a.join()
+    b.join()
+    assert (errors, waited, len(refused)) == ([], True, 1)
+    assert not Customer.objects.filter(email__iexact="nina@example.nl").exists()

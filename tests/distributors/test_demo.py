@@ -1,11 +1,15 @@
+import io
+
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.db import transaction
 
 from core.errors import Conflict
+from core.models import AuditEntry
 from distributors.demo import seed_network
-from distributors.models import Distributor
-from distributors.selectors import legs
+from distributors.models import Distributor, SponsorChange
+from distributors.selectors import legs, tree_check
 
 from .helpers import assert_tree_ok
 
@@ -61,3 +65,23 @@ def _empty_table():
     # Leaves first: sponsor links are PROTECT.
     for level in sorted(set(Distributor.objects.values_list("level", flat=True)), reverse=True):
         Distributor.objects.filter(level=level).delete()
+
+
+def test_the_demo_moves_its_newest_distributor_under_the_founder_with_a_reason(db):
+    out = io.StringIO()
+    call_command("seed_demo", size=40, months=3, stdout=out)
+    (change,) = SponsorChange.objects.select_related("distributor__sponsor", "old_sponsor", "new_sponsor")
+    moved = change.distributor
+    assert change.kind == SponsorChange.Kind.MOVE
+    assert change.new_sponsor.external_id == moved.sponsor.external_id == "D100000"
+    assert change.old_sponsor.external_id != "D100000"
+    # The newest distributor who was not in the founder's frontline yet.
+    assert (
+        not Distributor.objects.exclude(sponsor=moved.sponsor)
+        .filter(enrolled_at__gt=moved.enrolled_at)
+        .exists()
+    )
+    assert change.reason == "Demo: asked to join the founder's team"
+    assert f"Moved {moved.external_id} under D100000." in out.getvalue()
+    assert AuditEntry.objects.filter(action__contains="move").count() == 1
+    assert tree_check().ok

@@ -302,6 +302,26 @@ def test_the_erased_distributor_can_no_longer_log_in(world, rf):
         assert authenticate(rf.post("/admin/login/"), username=username, password=PASSWORD) is None
 
 
+def test_erasure_revokes_the_logins_tokens_through_the_accounts_service(world, monkeypatch):
+    """One token revocation (core.accounts.services.user_tokens_revoke), not a copy of it."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    import distributors.privacy
+
+    anna = terminated(world)
+    RefreshToken.for_user(anna.user)
+    RefreshToken.for_user(anna.user)
+    revoked = []
+    real = distributors.privacy.user_tokens_revoke
+    monkeypatch.setattr(
+        distributors.privacy, "user_tokens_revoke", lambda *, user: revoked.append(real(user=user))
+    )
+    distributor_erase(distributor=anna, actor=world["staff"], reason="GDPR request 12")
+    assert revoked == [2]
+    assert BlacklistedToken.objects.filter(token__user=anna.user).count() == 2
+
+
 def test_the_audit_entry_does_not_carry_the_old_name(world):
     anna = terminated(world)
     distributor_erase(distributor=anna, actor=world["staff"], reason="GDPR request 12")

@@ -1,6 +1,6 @@
 import pytest
 
-from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from core.errors import AddressUnavailable, ApplicationError, Conflict, NotFound, PermissionDenied
 from core.models import AuditEntry
 from distributors.models import Distributor, DistributorStatus, SponsorChange
 from distributors.services import (
@@ -9,6 +9,7 @@ from distributors.services import (
     distributor_move,
     distributor_set_status,
     distributor_terminate,
+    distributor_update_profile,
 )
 
 from .factories import DistributorFactory
@@ -86,6 +87,52 @@ def test_enroll_errors(network):
     assert exc.value.field == "password"
     assert Distributor.objects.count() == 7
     assert_tree_ok()
+
+
+UNAVAILABLE = "This e-mail address cannot be used here. Use another address, or ask the person to contact us."
+
+
+def test_enrolment_refuses_a_taken_address_without_saying_who_holds_it(network, django_user_model, caplog):
+    """privacy.md: a distributor's address and a login's address get one refusal; staff see why."""
+    django_user_model.objects.create_user("login@example.nl", "login@example.nl", "x")
+    sponsor = network["anna"]
+    sponsor_user = django_user_model.objects.create_user("anna-login")
+    base = dict(first_name="Ida", last_name="Bos")
+    answers = []
+    for email in (network["eva"].email.upper(), "login@example.nl"):
+        with pytest.raises(AddressUnavailable) as exc:
+            distributor_enroll(sponsor=sponsor, email=email, invite=True, actor=sponsor_user, **base)
+        answers.append((type(exc.value), exc.value.message, exc.value.field))
+    assert answers == [(AddressUnavailable, UNAVAILABLE, "email")] * 2
+    # Staff (the admin) keep the precise reason.
+    staff = django_user_model.objects.create_user("staff", is_staff=True)
+    with pytest.raises(AddressUnavailable, match="A distributor with this email address already exists."):
+        distributor_enroll(sponsor=sponsor, email=network["eva"].email, invite=True, actor=staff, **base)
+    with pytest.raises(AddressUnavailable, match="A login with this email address already exists."):
+        distributor_enroll(sponsor=sponsor, email="login@example.nl", invite=True, actor=staff, **base)
+    assert Distributor.objects.count() == 7
+    # Every refusal is logged with its reason and a fingerprint of the address, not the address.
+    refusals = [r.getMessage() for r in caplog.records if r.name == "backoffice.privacy"]
+    assert len(refusals) == 4
+    assert refusals[0].startswith(f"e-mail address refused: operation=enrollment actor={sponsor_user.pk} ")
+    assert "reason=distributor" in refusals[0] and "reason=login" in refusals[1]
+    assert not any("@" in message for message in refusals)
+
+
+def test_a_distributor_changes_only_their_own_contact_data(network, django_user_model):
+    user = django_user_model.objects.create_user("dirk@login.nl")
+    Distributor.objects.filter(pk=network["dirk"].pk).update(user=user)
+    dirk = Distributor.objects.get(pk=network["dirk"].pk)
+    changed = distributor_update_profile(distributor=dirk, actor=user, first_name="Dirk-Jan", phone="06 2")
+    assert (changed.first_name, changed.phone) == ("Dirk-Jan", "06 2")
+    with pytest.raises(ApplicationError, match="cannot be changed here: country"):
+        distributor_update_profile(distributor=dirk, actor=user, country="BE")
+    with pytest.raises(PermissionDenied):
+        distributor_update_profile(distributor=network["anna"], actor=user, first_name="Not me")
+    with pytest.raises(AddressUnavailable, match="cannot be used here"):
+        distributor_update_profile(
+            distributor=dirk, actor=user, password_checked=True, email=network["anna"].email
+        )
 
 
 def test_terminated_distributor_cannot_sponsor(network, staff):

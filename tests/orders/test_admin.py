@@ -215,3 +215,25 @@ def test_pay_and_cancel_actions_report_refusals(client_admin, consultant, custom
     assert order.status == OrderStatus.PAID
     response = client_admin.post(url, {"action": "pay", "_selected_action": [order.pk]}, follow=True)
     assert b"not pending" in response.content
+
+
+def test_the_order_page_formats_money_points_and_the_period_per_language(client_admin, consultant, customer):
+    product = ProductFactory(
+        sku="BIG-1",
+        retail_price=Decimal("1249.50"),
+        qv=Decimal("612.5"),
+        cv=Decimal("1000"),
+        vat_rate=Decimal("0.21"),
+    )
+    paid_at = dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)  # 1 November in Amsterdam
+    order = order_create(
+        distributor=consultant, purpose="customer", customer=customer, lines=[(product, 2)], paid_at=paid_at
+    )
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    page = client_admin.get(url).content.decode()
+    assert '<div class="readonly">€\u00a02,499.00</div>' in page  # total ex VAT
+    assert '<div class="readonly">2026-11</div>' in page  # the commission period, not its first day
+    assert "<p>612.5</p>" in page and "<p>21%</p>" in page  # QV per unit, VAT rate
+    assert "<label>Return:</label>" in page  # no unlabeled row holding the button
+    client_admin.cookies["django_language"] = "nl"
+    assert '<div class="readonly">€\u00a02.499,00</div>' in client_admin.get(url).content.decode()

@@ -1,15 +1,28 @@
-"""The demo sales are consistent with what the services would write."""
+"""The demo sales are consistent with what the services would write; its buy-backs are asked and
+decided through the buy-back service."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from core.periods import period_of
 from distributors.demo import seed_network
 from orders.demo import seed_sales
-from orders.models import Demonstration, HostCredit, Order, OrderLine, Product
+from orders.models import (
+    BuybackRequest,
+    BuybackStatus,
+    Demonstration,
+    HostCredit,
+    Order,
+    OrderLine,
+    Product,
+    Return,
+    ReturnKind,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +51,25 @@ def test_seed_sales_writes_six_months_of_consistent_orders():
     assert HostCredit.objects.exists()
     seed_sales(seed=3)  # a second run changes nothing
     assert Order.objects.count() == orders.count()
+
+
+def test_the_demo_has_an_approved_a_rejected_and_a_waiting_buyback_request():
+    out = io.StringIO()
+    call_command("seed_demo", size=40, months=3, stdout=out)
+    approved, rejected, waiting = BuybackRequest.objects.select_related("decided_by").order_by("id")
+    assert [approved.status, rejected.status, waiting.status] == [
+        BuybackStatus.APPROVED,
+        BuybackStatus.REJECTED,
+        BuybackStatus.REQUESTED,
+    ]
+    for request in (approved, rejected, waiting):
+        (line,) = request.lines.all()
+        assert line.quantity == 1
+        assert f"Buy-back request {request.pk} of {request.distributor}: " in out.getvalue()
+    # Approval refunds 90% of the net unit price, recorded as a return of kind buy-back.
+    (line,) = approved.lines.all()
+    assert line.approved_quantity == 1 and approved.refund_total == line.unit_refund > 0
+    assert Return.objects.filter(kind=ReturnKind.BUYBACK).count() == 1
+    assert approved.decided_by.username == "admin" and rejected.decided_by.username == "admin"
+    assert rejected.decision_reason == "Demo: the unit was opened and used"
+    assert waiting.decided_at is None

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import ApplicationError, Conflict
-from orders.models import DemonstrationStatus, HostCredit, OrderStatus
+from orders.models import Demonstration, DemonstrationStatus, HostCredit, OrderStatus
 from orders.rules import OrderRules, host_rewards
 from orders.selectors import demonstration_summary
 from orders.services import (
@@ -135,6 +135,31 @@ def test_a_demonstration_must_be_closed_within_30_days(consultant, host, product
     with pytest.raises(Conflict, match="within 30 days of being held"):
         demonstration_close(demonstration=demo)
     assert demonstration_close(demonstration=demo, at=demo.held_at + dt.timedelta(days=30)).status == "closed"
+
+
+@pytest.mark.parametrize(
+    ("language", "held", "deadline", "closed"),
+    [
+        ("en", "March 4, 2026", "April 3, 2026, 11:30 a.m.", "May 7, 2026"),
+        ("nl", "4 maart 2026", "3 april 2026 11:30", "7 mei 2026"),
+    ],
+)
+def test_window_messages_show_dates_in_the_readers_format(consultant, host, language, held, deadline, closed):
+    demo = demonstration_plan(
+        consultant=consultant, host=host, held_at=timezone.now() - dt.timedelta(days=2), place="Utrecht"
+    )
+    # Held 4 March 2026 09:30 UTC (10:30 in Amsterdam): closable until 3 April, 11:30 summer time.
+    Demonstration.objects.filter(pk=demo.pk).update(held_at=dt.datetime(2026, 3, 4, 9, 30, tzinfo=dt.UTC))
+    with translation.override(language), pytest.raises(Conflict) as too_late:
+        demonstration_close(demonstration=demo)
+    assert f" {held} " in too_late.value.message and f" {deadline}" in too_late.value.message
+    Demonstration.objects.filter(pk=demo.pk).update(
+        status=DemonstrationStatus.CLOSED, closed_at=dt.datetime(2026, 5, 6, 22, 30, tzinfo=dt.UTC)
+    )  # 6 May in UTC, 7 May 00:30 in Amsterdam: the company's day is shown
+    with translation.override(language), pytest.raises(Conflict) as again:
+        demonstration_close(demonstration=demo)
+    assert f" {closed}" in again.value.message
+    assert "2026-" not in too_late.value.message + again.value.message
 
 
 def test_a_demonstration_is_not_closed_before_it_is_held(consultant, host):
@@ -372,3 +397,80 @@ def test_an_order_at_a_demonstration_is_credited_to_its_consultant_when_nobody_i
 def test_an_order_without_distributor_or_demonstration_is_refused(host, product):
     with pytest.raises(ApplicationError, match="Name the distributor credited with the order"):
         order_create(purpose="customer", customer=host, lines=[(product, 1)])
+
+
+# --- The window a demonstration may be planned in: not before the open period, a year ahead at most.
+
+
+@pytest.mark.parametrize(
+    "held_at",
+    [
+        dt.datetime(9999, 12, 31, 20, 0, tzinfo=dt.UTC),  # saved, then answered 500 forever
+        dt.datetime(1, 1, 1, 12, 0, tzinfo=dt.UTC),
+        "a year and a day",
+        "before the month of 30 days ago",
+    ],
+)
+def test_a_demonstration_outside_the_window_is_refused_on_held_at(consultant, host, held_at):
+    now = timezone.now()
+    if held_at == "a year and a day":
+        held_at = now + dt.timedelta(days=366)
+    elif held_at == "before the month of 30 days ago":
+        start = timezone.localtime(now - dt.timedelta(days=30)).replace(
+            day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+        held_at = start - dt.timedelta(minutes=1)
+    with pytest.raises(ApplicationError) as refused:
+        demonstration_plan(consultant=consultant, host=host, held_at=held_at, place="Utrecht")
+    assert refused.value.field == "held_at"
+    assert "up to a year ahead" in refused.value.message
+    assert not consultant.demonstrations.exists()
+
+
+def test_a_demonstration_inside_the_window_is_planned(consultant, host):
+    now = timezone.now()
+    for held_at in (now - dt.timedelta(days=29), now + dt.timedelta(days=364)):
+        demonstration_plan(consultant=consultant, host=host, held_at=held_at, place="Utrecht")
+    assert consultant.demonstrations.count() == 2
+
+
+def test_a_demonstration_is_not_planned_in_a_closed_or_closing_period(consultant, host):
+    from commissions.models import Period
+    from core.periods import period_of, previous_period
+
+    now = timezone.now()
+    current = period_of(now)
+    Period.objects.create(start=previous_period(current), status="closing")
+    start_of_current = timezone.make_aware(dt.datetime(current.year, current.month, 1))
+    with pytest.raises(ApplicationError) as refused:
+        demonstration_plan(
+            consultant=consultant, host=host, held_at=start_of_current - dt.timedelta(minutes=1), place="x"
+        )
+    assert refused.value.field == "held_at"
+    demonstration_plan(consultant=consultant, host=host, held_at=start_of_current, place="x")
+    assert consultant.demonstrations.count() == 1
+
+
+def test_the_admin_refuses_a_demonstration_outside_the_window_on_its_form(
+    client, admin_user, consultant, host, settings
+):
+    from django.urls import reverse
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:orders_demonstration_add"),
+        {
+            "consultant": consultant.pk,
+            "host": host.pk,
+            "held_at_0": "9999-12-31",
+            "held_at_1": "20:00:00",
+            "place": "Utrecht",
+        },
+    )
+    assert response.status_code == 200
+    assert "up to a year ahead" in response.content.decode()
+    assert not consultant.demonstrations.exists()

@@ -16,7 +16,7 @@ from commissions.models import Period, PeriodStatus, Plan
 from distributors.models import Distributor
 from distributors.selectors import tree_check
 from distributors.tree import compute_numbering
-from orders.importing import ImportFailed, import_network
+from orders.importing import ImportFailed, files, import_network
 from orders.models import (
     Customer,
     Demonstration,
@@ -451,6 +451,43 @@ def test_malformed_numbers_and_dates(tmp_path):
             "orders.csv:2: purpose 'gift' is not one of customer, personal, inventory",
         ],
     )
+
+
+def test_timestamps_out_of_range(tmp_path):
+    """Years 1970..2999: 9999-12-31 would overflow the company time zone on every page showing it."""
+    directory = make_dir(
+        tmp_path,
+        distributors_csv=DISTRIBUTORS
+        + "A,,Anna,A,a@example.nl,9999-12-31T23:59:00Z,active,NL\n"
+        + "B,A,Bram,B,b@example.nl,1969-12-31T23:59:59Z,active,NL\n",
+        orders_csv=ORDERS
+        + "O1,A,c1,customer,9999-12-31T23:59:00-05:00,TM1,2,,\n"
+        + "O2,B,,personal,0001-01-01T00:00:00+01:00,TM1,1,,\n",
+    )
+    assert_rejected(
+        directory,
+        [
+            "distributors.csv:2: enrolled_at '9999-12-31T23:59:00Z' is out of range "
+            "(the year must be 1970 to 2999)",
+            "distributors.csv:3: enrolled_at '1969-12-31T23:59:59Z' is out of range "
+            "(the year must be 1970 to 2999)",
+            "orders.csv:2: paid_at '9999-12-31T23:59:00-05:00' is out of range "
+            "(the year must be 1970 to 2999)",
+            "orders.csv:3: paid_at '0001-01-01T00:00:00+01:00' is out of range "
+            "(the year must be 1970 to 2999)",
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("1970-01-01T00:00:00Z", dt.datetime(1970, 1, 1, tzinfo=dt.UTC)),
+        ("2999-12-31T23:59:59-12:00", dt.datetime(3000, 1, 1, 11, 59, 59, tzinfo=dt.UTC)),
+    ],
+)
+def test_the_first_and_last_year_are_accepted(text, utc):
+    assert files.moment(text, "paid_at") == utc
 
 
 def test_customer_order_without_a_customer(tmp_path):

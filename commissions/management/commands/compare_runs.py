@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.management.base import BaseCommand, CommandError
 
 from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, comparison_text, run_comparison
 from commissions.models import CloseRun, CloseRunStatus
 from commissions.services.compare import compare_plans
+from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError
 from core.periods import parse_period
 

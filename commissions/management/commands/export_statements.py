@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.management.base import BaseCommand, CommandError
 
 from commissions.selectors import EXPORT_COLUMNS, close_run_for_export, statement_export_rows
+from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError
 from core.periods import parse_period
 

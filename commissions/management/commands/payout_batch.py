@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.management.base import BaseCommand, CommandError
 
 from commissions.models import PayoutBatch
@@ -14,6 +12,7 @@ from commissions.services.payouts import (
     payout_batch_mark_paid,
     payout_batch_rows,
 )
+from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError
 from core.periods import parse_period
 

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, year: int, csv_file: str | None, **options):
-        import csv
+        from core import csv  # neutralises formula-like cells (CSV injection)
 
         if not 1900 < year < 3000:
             raise CommandError(f"{year} is not a year; write it as four digits, e.g. 2026.")

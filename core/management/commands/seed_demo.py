@@ -1,4 +1,5 @@
-"""Build a believable Dutch demo company: network, catalogue, six months of sales, closed periods."""
+"""Build a believable Dutch demo company: network, catalogue, six months of sales, closed periods
+with their payout batches (the newest still to pay), buy-back requests and a move in the tree."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from django.db import transaction
 
 from commissions.demo import seed_commissions
 from commissions.services.plans import plan_ensure_default
-from distributors.demo import demo_password, seed_network
+from distributors.demo import demo_password, seed_moves, seed_network
 from distributors.models import Distributor
-from orders.demo import seed_sales
+from orders.demo import seed_buybacks, seed_sales
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"
@@ -44,17 +45,20 @@ class Command(BaseCommand):
 
         plan_ensure_default()
         with transaction.atomic():
-            self._ensure_admin()
+            admin = self._ensure_admin()
             logins = seed_network(size=size, seed=seed, stdout=self.stdout)
         seed_sales(seed=seed, months=months, stdout=self.stdout)
-        seed_commissions(stdout=self.stdout)
+        seed_commissions(stdout=self.stdout, actor=admin)
+        # After the closes, in the open month: what staff do between closes.
+        seed_buybacks(actor=admin, stdout=self.stdout)
+        seed_moves(actor=admin, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Seeded {Distributor.objects.count()} distributors."))
         self._print_logins(logins)
 
-    def _ensure_admin(self) -> None:
+    def _ensure_admin(self):
         User = get_user_model()
-        if not User.objects.filter(username=ADMIN_USERNAME).exists():
-            User.objects.create_superuser(ADMIN_USERNAME, "admin@example.nl", ADMIN_PASSWORD)
+        admin = User.objects.filter(username=ADMIN_USERNAME).first()
+        return admin or User.objects.create_superuser(ADMIN_USERNAME, "admin@example.nl", ADMIN_PASSWORD)
 
     def _existing_logins(self, seed: int) -> list[tuple[str, str]]:
         # The demo passwords are derived from the seed and the referral code (distributors.demo).
