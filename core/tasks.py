@@ -12,6 +12,15 @@ from django.utils import timezone
 from core.models import IdempotencyKey
 
 IDEMPOTENCY_KEY_DAYS = 7
+# Every task that sends an e-mail: redelivered if its worker dies, retried while the mail server is
+# unreachable (each task makes its send idempotent or harmless to repeat).
+MAIL_TASK_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
 
 @shared_task(name="core.tasks.purge_idempotency_keys")
@@ -24,14 +33,10 @@ def purge_idempotency_keys(days: int = IDEMPOTENCY_KEY_DAYS) -> int:
 
 @shared_task(
     name="core.tasks.send_password_reset",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **MAIL_TASK_OPTIONS,
 )
 def send_password_reset(user_id: int, language: str | None) -> bool:
-    """ "Forgot your password?": e-mail the link; False if the login is gone or deactivated since."""
+    """E-mail the "Forgot your password?" link; False if the login is gone or deactivated."""
     from core.accounts.mail import password_reset_send
 
     user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()

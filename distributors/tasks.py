@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from smtplib import SMTPException
-
 from celery import shared_task
 from django.contrib.auth import get_user_model
+
+from core.tasks import MAIL_TASK_OPTIONS
 
 from .invitations import invitation_send
 
 
 @shared_task(
     name="distributors.tasks.send_invitation",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **MAIL_TASK_OPTIONS,
 )
 def send_invitation(distributor_id: int, invitation: str, language: str) -> bool:
     """Idempotent: a second delivery of the same invitation sends nothing."""
@@ -25,11 +21,7 @@ def send_invitation(distributor_id: int, invitation: str, language: str) -> bool
 
 @shared_task(
     name="distributors.tasks.send_email_changed_notice",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **MAIL_TASK_OPTIONS,
 )
 def send_email_changed_notice(user_id: int, old_email: str, language: str) -> bool:
     """Tell the old address of a login that its address changed; False if the login is gone."""

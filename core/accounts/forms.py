@@ -28,7 +28,7 @@ class AdminLoginForm(AdminAuthenticationForm):
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
-    """ "Forgot your password?": also for an invited login that never set a password.
+    """The "Forgot your password?" form: also for an invited login that never set a password.
 
     Django's form skips users without a usable password; an invitation leaves exactly that until
     the recruit sets one, and a recruit whose link expired must be able to get a new one. The

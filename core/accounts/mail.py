@@ -41,7 +41,7 @@ def account_mail_send(
 
 
 def password_reset_send(user: Any, language: str | None = None) -> None:
-    """ "Forgot your password?": a link to choose a new one, valid PASSWORD_RESET_TIMEOUT."""
+    """The "Forgot your password?" mail: a link to choose a new one, valid PASSWORD_RESET_TIMEOUT."""
     account_mail_send(
         user=user,
         template="password_reset",

@@ -20,7 +20,7 @@ class InvitationSetPasswordView(auth_views.PasswordResetConfirmView):
 
 
 class PasswordResetRequestView(auth_views.PasswordResetView):
-    """ "Forgot your password?": the same answer whether or not the address is known."""
+    """The "Forgot your password?" page: the same answer whether or not the address is known."""
 
     form_class = PasswordResetForm
     template_name = "account/password_reset_form.html"
