@@ -63,11 +63,15 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "mptt",
+    "django_htmx",
+    "template_partials",
     "core",
     "distributors",
     "orders",
     "commissions",
     "compliance",
+    # The distributor's pages (server-rendered, htmx): above the domain, like the API and the admin.
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # Unsafe methods run in one transaction, rolled back on an exception or a 5xx (core/middleware.py).
     "core.middleware.AtomicWriteRequestsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -104,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.navigation.navigation",
             ],
         },
     },
@@ -128,7 +134,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+# Distributors sign in to the portal; staff sign in at /admin/ (the admin has its own login page).
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:dashboard"
+LOGOUT_REDIRECT_URL = "portal:login"
 
 # E-mail (invitations, password resets): printed to the console unless a backend is configured,
 # e.g. EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, EMAIL_PORT...

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from commissions.admin_views import admin_urls as commissions_admin_urls
 from core.accounts.forms import AdminLoginForm
 from core.views import healthz
+from portal.views.account import home
 
 # A username longer than a username can be is a form error on the admin's login page.
 admin.site.login_form = AdminLoginForm
@@ -13,7 +13,9 @@ handler400 = "core.api.views.api_bad_request"
 handler500 = "core.api.views.api_server_error"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # A distributor to the portal, staff to the admin, anyone else to the portal's sign-in page.
+    path("", home, name="home"),
+    path("portal/", include("portal.urls")),
     path("healthz", healthz, name="healthz"),
     # Staff pages of the close (compare runs, explain a distributor) beside the model admin.
     path("admin/commissions/", include(commissions_admin_urls())),

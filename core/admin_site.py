@@ -6,9 +6,10 @@ Installed as `core.admin_site.BackofficeAdminConfig` in place of `django.contrib
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 # Apps in the order a back-office clerk works in them; any app not named here follows, by name.
@@ -55,6 +56,17 @@ class BackofficeAdminSite(admin.AdminSite):
     index_title = _("Back office")
     # The lists are wide (money columns); the index and the breadcrumbs are the navigation.
     enable_nav_sidebar = False
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """A distributor signed in to the portal who opens the admin is sent back to the portal,
+        not shown a staff login (a distributor typing their password here is told so by the form)."""
+        from core.api.permissions import actor_distributor
+
+        user = request.user
+        if user.is_authenticated and not user.is_staff and actor_distributor(user) is not None:
+            messages.info(request, _("The admin is for the company's staff. This is your portal."))
+            return redirect("portal:dashboard")
+        return super().login(request, extra_context)
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         apps = super().get_app_list(request, app_label)

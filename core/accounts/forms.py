@@ -12,7 +12,11 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 from django.core.cache import cache
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 
 class AdminLoginForm(AdminAuthenticationForm):
@@ -25,6 +29,27 @@ class AdminLoginForm(AdminAuthenticationForm):
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        """A distributor's right password here is not "not a staff account": it says where to go."""
+        from core.api.permissions import actor_distributor
+
+        if user.is_active and not user.is_staff and actor_distributor(user) is not None:
+            message = message_with_link(
+                self.error_messages["distributor"], "portal", reverse("portal:login"), _("distributor portal")
+            )
+            raise forms.ValidationError(message, code="distributor")
+        super().confirm_login_allowed(user)
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "distributor": _("This sign-in is for the company's staff. Distributors sign in to the %(portal)s."),
+    }
+
+
+def message_with_link(message: str, name: str, url: str, text: str) -> SafeString:
+    """A translated sentence with a link in place of `%(name)s`; the sentence itself is escaped."""
+    return mark_safe(conditional_escape(str(message)) % {name: format_html('<a href="{}">{}</a>', url, text)})
 
 
 class PasswordResetForm(DjangoPasswordResetForm):

@@ -1,0 +1,39 @@
+"""Forms of the portal's own account pages (the section forms live beside their views)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.accounts.forms import message_with_link
+from core.api.permissions import actor_distributor
+
+
+class PortalLoginForm(AuthenticationForm):
+    """A distributor's sign-in. A staff account without a distributor profile is sent to the admin
+    with a clear word, as a distributor at the admin's login is sent here (core/admin_site.py)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "staff_only": _("This is the distributors' portal. Staff sign in to the %(admin)s."),
+    }
+
+    def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        # A username longer than a username can be is a form error, never a lookup (as on the admin).
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
+        self.fields["username"].label = _("E-mail address or username")
+        self.fields["username"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if actor_distributor(user) is None:
+            message = message_with_link(
+                self.error_messages["staff_only"], "admin", reverse("admin:index"), _("admin")
+            )
+            raise forms.ValidationError(message, code="staff_only")

@@ -1,0 +1,14 @@
+"""Portal: customers (scaffold, replaced by the section's own views)."""
+
+from django.shortcuts import render
+from django.urls import path
+
+from portal.access import distributor_required
+
+
+@distributor_required
+def index(request):
+    return render(request, "portal/scaffold.html", {"title": "customers"})
+
+
+urlpatterns = [path("", index, name="customers")]
