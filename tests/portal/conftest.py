@@ -19,7 +19,7 @@ from tests.api.conftest import (  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def portal(net):
+def portal(net):  # noqa: F811
     """A test client signed in to the portal as the named member of the network (anna by default)."""
 
     def make(who: str = "anna") -> Client:
