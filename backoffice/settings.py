@@ -271,6 +271,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 # address never locks out everyone else there, and nobody can lock a user out from elsewhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A locked-out sign-in on a page gets the portal's translated page (the API keeps its JSON 429).
+AXES_LOCKOUT_CALLABLE = "portal.views.account.locked_out"
 # The attempted username as axes stores it: no NUL, at most its column's 255 characters.
 AXES_USERNAME_CALLABLE = "core.api.auth.axes_username"
 # No banner on every manage.py command.
@@ -349,6 +351,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=30, hour=3),
     },
+    # "open-month-preview": added at the end of this file when PREVIEW_EVERY_MINUTES is not 0.
 }
 
 # --- Compliance (compliance.md): warning thresholds of the period compliance report, and the
@@ -383,3 +386,15 @@ COMMISSION_CLOSE_STALE_CLAIM_SECONDS = env.int("COMMISSION_CLOSE_STALE_CLAIM_SEC
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # The dashboard's live standing of the open month (PV, GV, eligibility) is cached this long.
 STANDING_CACHE_SECONDS = env.int("STANDING_CACHE_SECONDS", default=300)
+
+# --- Preview schedule (commissions.previews; issue 15's projected earnings) -------------------
+# Every PREVIEW_EVERY_MINUTES Celery beat starts a preview close of the open month (unless a run of
+# it is under way; 0 turns the schedule off) and prunes old previews: only the newest
+# PREVIEW_RUNS_KEPT succeeded previews of each open period are kept (at least 1).
+PREVIEW_EVERY_MINUTES = env.int("PREVIEW_EVERY_MINUTES", default=15)
+PREVIEW_RUNS_KEPT = env.int("PREVIEW_RUNS_KEPT", default=3)
+if PREVIEW_EVERY_MINUTES > 0:
+    CELERY_BEAT_SCHEDULE["open-month-preview"] = {
+        "task": "commissions.tasks.scheduled_preview",
+        "schedule": timedelta(minutes=PREVIEW_EVERY_MINUTES),
+    }

@@ -16,6 +16,10 @@ urlpatterns = [
     # A distributor to the portal, staff to the admin, anyone else to the portal's sign-in page.
     path("", home, name="home"),
     path("portal/", include("portal.urls")),
+    # Public pages of the portal, no sign-in: a demonstration's host link (signed, expiring) and a
+    # distributor's referral link, where a visitor becomes their customer.
+    path("", include("portal.views.host")),
+    path("join/", include("portal.views.join")),
     path("healthz", healthz, name="healthz"),
     # Staff pages of the close (compare runs, explain a distributor) beside the model admin.
     path("admin/commissions/", include(commissions_admin_urls())),

@@ -51,6 +51,8 @@ def seed_commissions(*, stdout: TextIO | None = None, actor: Any = None) -> list
                 actor=actor,
             )
         runs.append(_run(month, preview=month == current, stdout=stdout))
+    if current not in months:  # no orders yet this month: the dashboard still has a preview to show
+        runs.append(_run(current, preview=True, stdout=stdout))
     seed_payouts(stdout=stdout, actor=actor)
     return runs
 

@@ -2,8 +2,12 @@
 each line of money come from?" (compliance item 7: keep evidence).
 
 Read-side only (selectors), from what the run wrote: the distributor's results row, the frontline's
-rows (`sponsor_id_in_period`: the tree as it was in the period), one recursive CTE for the highest
-rank in each leg, and the ledger lines. A handful of queries, never one per leg or per line.
+rows (`sponsor_id_in_period`: the tree as it was in the period) with the highest rank in each leg
+the close stored (a recursive CTE for runs before it did), and the ledger lines. A handful of
+queries, never one per leg or per line. A frontline longer than LEGS_READ is read in full only
+when asked (`all_legs`: the admin, `manage.py explain`); otherwise the rank checks use the sums the
+close stored over every leg (`DistributorPeriod.leg_summary`) and the legs are the LEGS_READ with
+the most GV (the API, the portal: `rank_progress`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from commissions.models import CloseRun, DistributorPeriod, LedgerKind, LedgerLine, Statement
+from commissions.models import (
+    CloseRun,
+    CloseRunKind,
+    CloseRunStatus,
+    DistributorPeriod,
+    LedgerKind,
+    LedgerLine,
+    Statement,
+)
 from commissions.plan_document import PlanDocument, parse_plan_document
 from core.errors import NotFound
 from core.money import ZERO
@@ -91,7 +103,9 @@ class RankCheck:
     met: bool  # every requirement of this rank is met (the ranks below are not considered)
     qualifying_gv: Decimal | None  # with the leg cap applied, when the rank caps legs
     cap_per_leg: Decimal | None
-    legs: tuple[LegContribution, ...]  # per leg: GV and what it contributes to this rank
+    # Per leg: GV and what it contributes to this rank; of a frontline longer than LEGS_READ read
+    # without `all_legs`, only the legs with the most GV (qualifying_gv still counts every leg).
+    legs: tuple[LegContribution, ...]
 
     @property
     def missing(self) -> tuple[Requirement, ...]:
@@ -218,6 +232,8 @@ class Explanation:
     differential: Differential | None = None
     notes: tuple[str, ...] = field(default=())
     rank_names: dict[int, str] = field(default_factory=dict)  # of the run's plan, for every reader
+    # Every frontline leg in the period; `legs` holds them all, or the LEGS_READ with the most GV.
+    leg_count: int = 0
 
     def rank_text(self, number: int) -> str:
         """A rank or title of this run with its name: `3 · Team Leader`."""
@@ -290,10 +306,18 @@ def leg_highest_ranks(run: CloseRun, distributor_id: int) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def _legs(run: CloseRun, distributor_id: int) -> list[Leg]:
-    from commissions.selectors import period_frontline
+def _legs(run: CloseRun, distributor_id: int, top: list[int] | None = None) -> list[Leg]:
+    """The frontline's legs in the run; `top`: only these (ids of the legs with the most GV)."""
+    from commissions.selectors import LEG_COLUMNS, period_frontline
 
-    frontline = period_frontline(run, distributor_id)
+    if top is not None:
+        frontline = list(
+            DistributorPeriod.objects.filter(run=run, distributor_id__in=top)
+            .order_by("distributor__external_id")
+            .values_list(*LEG_COLUMNS)
+        )
+    else:
+        frontline = period_frontline(run, distributor_id)
     # The close stores each leg's highest rank (subtree_max_rank); runs before it did are read
     # with the recursive query over the whole downline.
     stored = all(row[-1] is not None for row in frontline)
@@ -315,10 +339,18 @@ def plan_rank_names(plan: PlanDocument) -> dict[int, str]:
     return {rank.number: rank.name for rank in plan.ranks}
 
 
-def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) -> list[RankCheck]:
+def rank_checks(
+    plan: PlanDocument, result: DistributorPeriod, legs: list[Leg], *, summary: dict | None = None
+) -> list[RankCheck]:
     """Every rank of the plan, in order, with each requirement against the distributor's numbers
-    (the same tests the engine applies, §4)."""
+    (the same tests the engine applies, §4).
+
+    `summary`: `result.leg_summary` when `legs` are only some of the frontline (the ones with the
+    most GV): the qualifying GV and the qualified legs come from its sums over every leg, and the
+    requirements' details name the legs given and count the others.
+    """
     checks = []
+    total = result.frontline_count if summary is not None else None
     pv = result.pv
     names = plan_rank_names(plan)
     for index, rank in enumerate(plan.ranks):
@@ -349,7 +381,11 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
                     part = cap if leg.gv > cap else leg.gv
                     qualifying += part
                     contributions.append(LegContribution(leg, part, leg.gv > cap))
-                detail = f"PV {formatting.points(pv)} + {' + '.join(_leg_parts(contributions)) or '0'}"
+                if summary is not None:
+                    # PV + every leg up to the cap = GV - what the legs have above the cap.
+                    qualifying = result.gv - Decimal(summary["above"].get(str(rank.number), "0"))
+                parts = _leg_parts(contributions, total)
+                detail = f"PV {formatting.points(pv)} + {' + '.join(parts) or '0'}"
                 detail += "; " + _("at most %(cap)s from any one leg") % {"cap": formatting.points(cap)}
                 requirements.append(
                     Requirement(
@@ -362,6 +398,9 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
                 )
         if rank.qualified_legs:
             qualified = [leg for leg in legs if leg.highest_rank >= rank.leg_rank]
+            count = len(qualified)
+            if summary is not None:
+                count = int(summary["qualified"].get(str(rank.number), 0))
             detail = ", ".join(
                 _some(
                     qualified,
@@ -369,14 +408,15 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
                         _("%(leg)s (rank %(rank)s)")
                         % {"leg": leg.external_id, "rank": formatting.rank(leg.highest_rank, names)}
                     ),
+                    count,
                 )
             )
             requirements.append(
                 Requirement(
                     _("Legs with a rank ≥ %(rank)s") % {"rank": formatting.rank(rank.leg_rank, names)},
                     rank.qualified_legs,
-                    len(qualified),
-                    len(qualified) >= rank.qualified_legs,
+                    count,
+                    count >= rank.qualified_legs,
                     detail,
                 )
             )
@@ -398,21 +438,24 @@ def rank_checks(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) 
 DETAIL_LEGS = 20
 
 
-def _some(items: list, text: Callable[[Any], str]) -> list[str]:
-    """`text` of the first DETAIL_LEGS items, and how many more there are."""
+def _some(items: list, text: Callable[[Any], str], total: int | None = None) -> list[str]:
+    """`text` of the first DETAIL_LEGS items, and how many more there are (`total`: all of them,
+    when `items` are only some)."""
     parts = [text(item) for item in items[:DETAIL_LEGS]]
-    if len(items) > DETAIL_LEGS:
-        parts.append(_("%(count)s more") % {"count": len(items) - DETAIL_LEGS})
+    more = (len(items) if total is None else max(total, len(items))) - len(parts)
+    if more > 0:
+        parts.append(_("%(count)s more") % {"count": more})
     return parts
 
 
-def _leg_parts(contributions: list[LegContribution]) -> list[str]:
+def _leg_parts(contributions: list[LegContribution], total: int | None = None) -> list[str]:
     return _some(
         contributions,
         lambda c: (
             f"{c.leg.external_id} {formatting.points(c.contribution)}"
             + (" " + _("(of %(gv)s)") % {"gv": formatting.points(c.leg.gv)} if c.capped else "")
         ),
+        total,
     )
 
 
@@ -511,10 +554,13 @@ def _differential(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]
     )
 
 
-def explain_distributor(distributor, run: CloseRun, *, with_money: bool = True) -> Explanation:
+def explain_distributor(
+    distributor, run: CloseRun, *, with_money: bool = True, all_legs: bool = True
+) -> Explanation:
     """Why the distributor has their rank in `run`, requirement by requirement, and every line of
     money with its source, level, rate and base (`with_money=False`: no lines, for a reader that
-    pages through them itself)."""
+    pages through them itself; `all_legs=False`: of a frontline longer than LEGS_READ, only the
+    legs with the most GV, the rank checks summing every leg from what the close stored)."""
     result = DistributorPeriod.objects.filter(run=run, distributor=distributor).first()
     if result is None:
         raise NotFound(
@@ -526,7 +572,8 @@ def explain_distributor(distributor, run: CloseRun, *, with_money: bool = True) 
             field="distributor",
         )
     plan = parse_plan_document(run.plan.document)
-    legs = _legs(run, distributor.pk)
+    summary = None if all_legs else result.leg_summary
+    legs = _legs(run, distributor.pk, summary["top"] if summary is not None else None)
     period_end = period_bounds(run.period.start)[1]
 
     cap = plan.personal_consumption_cap_qv
@@ -571,7 +618,7 @@ def explain_distributor(distributor, run: CloseRun, *, with_money: bool = True) 
         ),
     )  # fmt: skip
 
-    checks = rank_checks(plan, result, legs) if not plan.is_differential else []
+    checks = rank_checks(plan, result, legs, summary=summary) if not plan.is_differential else []
     names = plan_rank_names(plan)
     paid_as = result.paid_as_rank
     next_rank = next((check for check in checks if check.number == paid_as + 1), None)
@@ -625,7 +672,32 @@ def explain_distributor(distributor, run: CloseRun, *, with_money: bool = True) 
         differential=_differential(plan, result, legs) if plan.is_differential else None,
         notes=tuple(notes),
         rank_names=names,
+        leg_count=result.frontline_count if summary is not None else len(legs),
     )
+
+
+def rank_progress(distributor, run: CloseRun | None = None) -> Explanation | None:
+    """The distributor's rank progress: the explanation (no money lines) of the newest final close
+    with results of theirs (None before their first), or of `run` (e.g. the open month's newest
+    preview; None when they have no results in it). What `GET /me/progress/` and the portal's
+    rank card show: the distributor's own row and at most LEGS_READ legs are read, however long
+    the frontline (`explain_distributor(..., all_legs=False)`)."""
+    if run is not None:
+        try:
+            return explain_distributor(distributor, run, with_money=False, all_legs=False)
+        except NotFound:  # not in that run (enrolled since)
+            return None
+    newest = (
+        DistributorPeriod.objects.filter(
+            distributor=distributor, run__kind=CloseRunKind.FINAL, run__status=CloseRunStatus.SUCCEEDED
+        )
+        .select_related("run__period", "run__plan")
+        .order_by("-run__period__start")
+        .first()
+    )
+    if newest is None:
+        return None
+    return explain_distributor(distributor, newest.run, with_money=False, all_legs=False)
 
 
 # --- text, for the command ---------------------------------------------------------------------

@@ -299,6 +299,10 @@ class DistributorPeriod(models.Model):
         _("highest rank in the downline"), null=True, blank=True
     )
     frontline_count = models.PositiveIntegerField(_("frontline"), null=True, blank=True)
+    # Only for a frontline longer than commissions.explain.LEGS_READ: what the rank checks sum over
+    # every leg (per rank: GV above the leg cap, legs qualified), and the ids of the legs with the
+    # most GV, so that a request reads those legs only (null: a shorter frontline, or runs before).
+    leg_summary = models.JSONField(_("leg summary"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("period result")
@@ -370,6 +374,8 @@ class LedgerLine(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     # Clawbacks: the period whose line is reversed, and that line.
     original_period = models.DateField(_("original period"), null=True, blank=True)
+    # Checked once per statement, not by a database FOREIGN KEY (migration 0021): pruning a preview
+    # deletes millions of lines, and a foreign key's check ran once for each of them.
     reversed_line = models.ForeignKey(
         "self",
         null=True,
@@ -377,6 +383,7 @@ class LedgerLine(models.Model):
         on_delete=models.PROTECT,
         related_name="reversals",
         db_index=False,
+        db_constraint=False,
         verbose_name=_("reversed line"),
     )
     adjustment = models.ForeignKey(
@@ -561,9 +568,14 @@ class Payout(models.Model):
     batch = models.ForeignKey(
         PayoutBatch, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("payout batch")
     )
-    # A statement is paid at most once, whatever happens to batches.
+    # A statement is paid at most once, whatever happens to batches. Checked once per statement, not
+    # by a database FOREIGN KEY (migration 0021): pruning a preview deletes a million statements.
     statement = models.OneToOneField(
-        Statement, on_delete=models.PROTECT, related_name="payout_record", verbose_name=_("statement")
+        Statement,
+        on_delete=models.PROTECT,
+        related_name="payout_record",
+        db_constraint=False,
+        verbose_name=_("statement"),
     )
     distributor = models.ForeignKey(
         "distributors.Distributor", on_delete=models.PROTECT, related_name="+", verbose_name=_("distributor")

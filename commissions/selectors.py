@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Case, Subquery, When
+from django.db.models import Case, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -269,3 +269,195 @@ def statement_export_rows(run: CloseRun) -> list[list[str]]:
 
 def _bool(value: bool) -> str:
     return "true" if value else "false"
+
+
+# --- A distributor's own statements and payouts (the portal's Statements pages) ---------------------
+
+
+def final_statements_of(distributor) -> QuerySet[Statement]:
+    """The distributor's statements of final closes, newest period first, each with its paid-as
+    rank and title in the period, what was earned in the period (`earned`: personal + override +
+    clawbacks + adjustments, the net without what was carried in) and its payout (if any) with the
+    payout's batch. A preview never reaches a distributor. The same rows as the API's statement list."""
+    from django.db.models import F, OuterRef
+
+    result = DistributorPeriod.objects.filter(run=OuterRef("run"), distributor=OuterRef("distributor"))
+    return (
+        Statement.objects.filter(
+            distributor=distributor, run__kind=CloseRunKind.FINAL, run__status=CloseRunStatus.SUCCEEDED
+        )
+        .annotate(
+            paid_as_rank=Subquery(result.values("paid_as_rank")[:1]),
+            title=Subquery(result.values("title")[:1]),
+            earned=F("personal") + F("override") + F("clawbacks") + F("adjustments"),
+        )
+        .select_related("period", "run", "payout_record__batch")
+        .order_by("-period__start")
+    )
+
+
+def final_statement_of(distributor, period: dt.date) -> Statement:
+    """The distributor's statement of the final close of `period`; NotFound when the period is not
+    closed or the distributor has none in it."""
+    statement = final_statements_of(distributor).filter(period__start=period).first()
+    if statement is None:
+        raise NotFound(
+            _("You have no statement in %(period)s.") % {"period": period_label(period)}, field="period"
+        )
+    return statement
+
+
+def payouts_of(distributor) -> QuerySet:
+    """The payouts made to the distributor, newest period first (as the API's payout list)."""
+    from commissions.models import Payout
+
+    return (
+        Payout.objects.filter(distributor=distributor)
+        .select_related("batch__period")
+        .order_by("-batch__period__start", "-id")
+    )
+
+
+# --- The portal's dashboard (h1): the close under way, last month's run
+
+
+def running_final_close() -> CloseRun | None:
+    """The final close under way (pending or running), if any: the portal shows its progress."""
+    return (
+        CloseRun.objects.filter(
+            kind=CloseRunKind.FINAL, status__in=(CloseRunStatus.PENDING, CloseRunStatus.RUNNING)
+        )
+        .select_related("period")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def last_final_run() -> CloseRun | None:
+    """The final run of the newest closed period (last month's figures, for the team radar)."""
+    return (
+        CloseRun.objects.filter(
+            kind=CloseRunKind.FINAL, status=CloseRunStatus.SUCCEEDED, period__status=PeriodStatus.CLOSED
+        )
+        .select_related("period", "plan")
+        .order_by("-period__start")
+        .first()
+    )
+
+
+# --- The portal's team pages (h2): downline members with their figures of a run (the preview)
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """A member of the downline (name, rank, tree numbers; `depth`, `downline_size` annotated) and
+    their row in the run the figures come from (PV, GV, active): None without a run or a row."""
+
+    member: object  # a distributors.models.Distributor
+    figures: DistributorPeriod | None
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    members: list[TeamMember]
+    total: int | None  # the whole downline's size, unfiltered lists only
+    next_after: int | None  # the lft the next page starts after; None on the last page
+
+
+def run_figures(run: CloseRun | None, distributor_ids) -> dict[int, DistributorPeriod]:
+    """Distributor id -> their row in `run`, one probe of the unique (distributor, run) index each."""
+    ids = list(distributor_ids)
+    if run is None or not ids:
+        return {}
+    rows = DistributorPeriod.objects.filter(run=run, distributor_id__in=ids).only(
+        "distributor_id", "pv", "gv", "active", "paid_as_rank"
+    )
+    return {row.distributor_id: row for row in rows}
+
+
+def _team_page(items: list, run: CloseRun | None, limit: int, total: int | None = None) -> TeamPage:
+    shown = items[:limit]
+    figures = run_figures(run, [member.pk for member in shown])
+    return TeamPage(
+        members=[TeamMember(member, figures.get(member.pk)) for member in shown],
+        total=total,
+        next_after=shown[-1].lft if len(items) > limit else None,
+    )
+
+
+def team_members(
+    distributor,
+    *,
+    run: CloseRun | None,
+    search: str = "",
+    rank: int | None = None,
+    active: bool | None = None,
+    new_this_month: bool = False,
+    after_lft: int | None = None,
+    limit: int = 50,
+) -> TeamPage:
+    """A keyset page of the downline in tree order (distributors.selectors.downline_filtered_page,
+    the API's search rule) with each member's figures in `run`. `active` filters on activity in
+    `run` (ignored without one); `new_this_month`: enrolled in the open period."""
+    from django.db.models import Exists, OuterRef
+
+    from core.periods import period_bounds, period_of
+    from distributors.selectors import downline_filtered_page
+
+    where = None
+    if active is not None and run is not None:
+        where = Exists(DistributorPeriod.objects.filter(run=run, distributor_id=OuterRef("pk"), active=True))
+        where = where if active else ~where
+    since = period_bounds(period_of(timezone.now()))[0] if new_this_month else None
+    page = downline_filtered_page(
+        distributor,
+        search=search,
+        rank=rank,
+        enrolled_since=since,
+        where=where,
+        after_lft=after_lft,
+        limit=limit + 1,
+    )
+    return _team_page(page.items, run, limit, page.total)
+
+
+def team_frontline(
+    distributor, member_id: int, *, run: CloseRun | None, after_lft: int | None = None, limit: int = 50
+) -> TeamPage | None:
+    """The frontline of `member_id` (the distributor or one of their downline) with figures in
+    `run`, by keyset pages; None when the member is not theirs."""
+    from distributors.selectors import frontline_page
+
+    page = frontline_page(distributor, member_id, after_lft=after_lft, limit=limit + 1)
+    return None if page is None else _team_page(page.items, run, limit)
+
+
+def team_member(distributor, member_id: int, *, run: CloseRun | None) -> TeamMember | None:
+    """One member of the distributor's downline (as the API's downline detail) with figures."""
+    from distributors.selectors import downline_member
+
+    member = downline_member(distributor, member_id)
+    if member is None:
+        return None
+    member.downline_size = (member.rght - member.lft - 1) // 2
+    return TeamMember(member, run_figures(run, [member.pk]).get(member.pk))
+
+
+def team_legs(distributor, *, run: CloseRun | None, limit: int = 100) -> tuple[list[TeamMember], int]:
+    """The biggest `limit` legs (as distributors.selectors.legs: frontline by downline size, from
+    the nested set) with their head's figures in `run` (a leg's GV is its head's), and how many
+    legs there are. The limit is in the query and the count is a count query: a leader's frontline
+    can be thousands long, only `limit` rows are read."""
+    from django.db.models import ExpressionWrapper, F, IntegerField
+
+    from distributors.models import Distributor
+
+    frontline = Distributor.objects.filter(sponsor_id=distributor.pk)
+    shown = list(
+        frontline.annotate(
+            downline_size=ExpressionWrapper((F("rght") - F("lft") - 1) / 2, output_field=IntegerField())
+        ).order_by("-downline_size", "id")[:limit]
+    )
+    count = len(shown) if len(shown) < limit else frontline.count()
+    figures = run_figures(run, [head.pk for head in shown])
+    return [TeamMember(head, figures.get(head.pk)) for head in shown], count

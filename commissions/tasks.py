@@ -61,3 +61,13 @@ def scheduled_monthly_close(today: str | None = None) -> int | None:
         logger.warning("Scheduled close of %s not started: %s", period, exc)
         return None
     return run.pk
+
+
+@shared_task(name="commissions.tasks.scheduled_preview", acks_late=True, reject_on_worker_lost=True)
+def scheduled_preview() -> int | None:
+    """Celery beat, every PREVIEW_EVERY_MINUTES: a preview of the open month (unless a run of it is
+    under way) for the dashboards' projected earnings, and old previews pruned."""
+    from commissions.previews import preview_schedule
+
+    run = preview_schedule()
+    return run.pk if run is not None else None

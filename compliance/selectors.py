@@ -577,7 +577,9 @@ class ComplianceStatus:
     rewardable_own_qv: Decimal
     non_rewardable_qv: Decimal
     own_cv_share: Decimal  # share of own CV that is rewardable: min(1, cap / PPC)
-    sentences: list[str]
+    sentences: list[str]  # customer_sentences, then cap_sentences
+    customer_sentences: list[str] = field(default_factory=list)  # the customer requirement's
+    cap_sentences: list[str] = field(default_factory=list)  # the consumption cap's
 
 
 def _dec(value: Any) -> Decimal:
@@ -638,7 +640,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
         customers.append(CustomerStatusLine(pk, name, counts, why, round_cents(paid), qv))
     count = sum(1 for c in customers if c.counts)
 
-    sentences = []
+    sentences = []  # the customer requirement's; the cap's follow in cap_sentences
     if requirement is None:
         has_requirement, min_pcv, min_customers, met, missing = False, None, None, True, ""
         sentences.append(_("The plan has no customer requirement."))
@@ -682,13 +684,14 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
     else:
         rewardable, excess = cap, ppc - cap
         share = (cap / ppc).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    cap_sentences = []
     if cap is None:
-        sentences.append(
+        cap_sentences.append(
             _("Your own purchases (%(ppc)s QV) count in full: the plan has no cap.")
             % {"ppc": points_str(ppc)}
         )
     else:
-        sentences.append(
+        cap_sentences.append(
             _(
                 "Own purchases count for at most %(cap)s QV a month, so that rewards come from customers, "
                 "not from buying for yourself. This month you bought %(ppc)s QV for yourself."
@@ -696,7 +699,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
             % {"cap": points_str(cap), "ppc": points_str(ppc)}
         )
         if excess > 0:
-            sentences.append(
+            cap_sentences.append(
                 _(
                     "%(excess)s QV is above the cap and earns nothing: no rank, no override, no activity. "
                     "Of your own purchases' CV, %(share)s is rewardable."
@@ -704,7 +707,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
                 % {"excess": points_str(excess), "share": percent(share)}
             )
         else:
-            sentences.append(_("All of it counts."))
+            cap_sentences.append(_("All of it counts."))
 
     return ComplianceStatus(
         distributor_id=distributor.pk,
@@ -722,5 +725,41 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
         rewardable_own_qv=rewardable,
         non_rewardable_qv=excess,
         own_cv_share=share,
-        sentences=sentences,
+        sentences=sentences + cap_sentences,
+        customer_sentences=sentences,
+        cap_sentences=cap_sentences,
     )
+
+
+# --- The income disclosure statement for distributors (the portal) ------------------------------
+
+# A year's statement reads every participant's ledger: at a million distributors it takes seconds,
+# and it changes only when a close of that year finishes. Cached per year, language (the notes are
+# sentences) and the year's set of final closes, so a new close is seen at once.
+DISCLOSURE_CACHE_SECONDS = 24 * 3600
+
+
+def income_disclosure_years() -> list[int]:
+    """The calendar years with at least one final close, newest first."""
+    starts = _year_runs_all().values_list("period__start", flat=True).distinct()
+    return sorted({start.year for start in starts}, reverse=True)
+
+
+def _year_runs_all() -> QuerySet:
+    from commissions.models import CloseRun, CloseRunKind, CloseRunStatus
+
+    return CloseRun.objects.filter(kind=CloseRunKind.FINAL, status=CloseRunStatus.SUCCEEDED)
+
+
+def income_disclosure_published(*, year: int) -> IncomeDisclosure:
+    """`income_disclosure(year=year)`, cached until a final close of the year changes it."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    runs = ",".join(str(pk) for pk in _year_runs(year).order_by("pk").values_list("pk", flat=True))
+    key = f"income-disclosure:{year}:{get_language()}:{runs}"
+    disclosure = cache.get(key)
+    if disclosure is None:
+        disclosure = income_disclosure(year=year)
+        cache.set(key, disclosure, DISCLOSURE_CACHE_SECONDS)
+    return disclosure

@@ -25,8 +25,13 @@ from core.errors import ApplicationError
 
 from .forms import DistributorAddForm, DistributorChangeForm, MoveForm, ReasonForm
 from .invitations import distributor_invitation_resend
-from .models import Distributor, DistributorStatus, SponsorChange
-from .privacy import distributor_erase, distributor_personal_data, personal_data_download
+from .models import Distributor, DistributorStatus, ErasureRequest, ErasureRequestStatus, SponsorChange
+from .privacy import (
+    distributor_erase,
+    distributor_personal_data,
+    erasure_request_handle,
+    personal_data_download,
+)
 from .selectors import downline
 from .services import (
     distributor_enroll,
@@ -433,3 +438,68 @@ class SponsorChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(admin.ModelAdmin):
+    """Erasure requests from the portal: staff terminate and erase the distributor (their admin's
+    actions), then mark the request done here, or decline it with a reason the distributor sees."""
+
+    list_display = ["__str__", "requested_at", "distributor", "distributor_status", "status", "handled_at"]
+    list_select_related = ["distributor", "handled_by"]
+    list_filter = ["status"]
+    search_fields = ["=distributor__external_id", "distributor__last_name"]
+    raw_id_fields = ["distributor"]
+    date_hierarchy = "requested_at"
+    readonly_fields = ["distributor", "status", "requested_at", "handled_at", "handled_by", "note"]
+    actions = ["mark_done_action", "decline_action"]
+
+    @admin.display(description=_("distributor's status"))
+    def distributor_status(self, obj: ErasureRequest) -> str:
+        return obj.distributor.get_status_display()
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _handle(self, request, queryset, status: str, note: str) -> None:
+        done = 0
+        for erasure in queryset.order_by("pk")[:MAX_ACTION_ROWS]:
+            try:
+                erasure_request_handle(request=erasure, actor=request.user, status=status, note=note)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{erasure}: {exc}", messages.ERROR)
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d request handled.", "%(count)d requests handled.", done) % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Mark as done (personal data erased)"), permissions=["change"])
+    def mark_done_action(self, request, queryset):
+        self._handle(request, queryset, ErasureRequestStatus.DONE, "")
+
+    @admin.action(description=_("Decline…"), permissions=["change"])
+    def decline_action(self, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._handle(request, queryset, ErasureRequestStatus.DECLINED, form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Decline erasure requests"),
+            "intro": _("Decline these requests; the distributor sees your reason:"),
+            "form": form,
+            "distributors": list(queryset.select_related("distributor").order_by("pk")[:20]),
+            "more": max(queryset.count() - 20, 0),
+            "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)[:MAX_ACTION_ROWS]),
+            "action": "decline_action",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submit_label": _("Decline"),
+        }
+        return render(request, "admin/distributors/action_form.html", context)

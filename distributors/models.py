@@ -154,3 +154,52 @@ class SponsorChange(models.Model):
             "distributor": self.distributor_id,
             "date": f"{self.changed_at:%Y-%m-%d}",
         }
+
+
+class ErasureRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
+    DECLINED = "declined", _("Declined")
+
+
+class ErasureRequest(models.Model):
+    """A distributor asks for their personal data to be erased (GDPR art. 17, compliance.md item 8).
+
+    The distributor only asks; staff decide in the admin (terminate, then erase with
+    `distributors.privacy.distributor_erase`, or decline with a reason). One pending request per
+    distributor, kept by the database.
+    """
+
+    distributor = models.ForeignKey(
+        Distributor, on_delete=models.PROTECT, related_name="erasure_requests", verbose_name=_("distributor")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ErasureRequestStatus.choices, default=ErasureRequestStatus.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    note = models.TextField(_("note"), blank=True, help_text=_("Why it was declined, or what was done."))
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distributor"],
+                condition=models.Q(status="pending"),
+                name="one_pending_erasure_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        # No name: this text stays in the audit trail after the person is erased.
+        return gettext("Erasure request #%(id)s") % {"id": self.pk}

@@ -490,3 +490,64 @@ def personal_data_download(data: dict[str, Any], name: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="personal-data-{safe}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Erasure requests: the distributor asks, staff decide ---------------------------------------
+
+
+def erasure_requests_of(distributor: Distributor) -> models.QuerySet:
+    """The distributor's erasure requests, newest first (the portal's "My data" page)."""
+    from .models import ErasureRequest
+
+    return ErasureRequest.objects.filter(distributor=distributor).order_by("-requested_at", "-id")
+
+
+@transaction.atomic
+def erasure_request_create(*, distributor: Distributor, actor: Any) -> Any:
+    """Record that the distributor asks for their personal data to be erased; staff see it in the
+    admin and act on it (terminate, then `distributor_erase`). A second request while one is
+    pending is refused (the database keeps one pending per distributor)."""
+    from .models import ErasureRequest, ErasureRequestStatus
+
+    is_self = distributor.user_id is not None and getattr(actor, "pk", None) == distributor.user_id
+    if not (is_self or actor_is_staff(actor)):
+        raise PermissionDenied(_("Only the distributor or a staff member may ask for an erasure."))
+    # The row lock makes two requests at once queue; the second sees the first and is refused.
+    Distributor.objects.select_for_update(no_key=True).filter(pk=distributor.pk).values("pk").first()
+    if ErasureRequest.objects.filter(distributor=distributor, status=ErasureRequestStatus.PENDING).exists():
+        raise Conflict(
+            _("Your erasure request is already waiting for the company; there is no need to ask again."),
+            field="confirm",
+        )
+    request = ErasureRequest.objects.create(distributor=distributor)
+    data = {"distributor": distributor.pk}
+    audit_record(actor=actor, action="distributor.erasure_request", target=request, data=data)
+    return request
+
+
+@transaction.atomic
+def erasure_request_handle(*, request: Any, actor: Any, status: str, note: str = "") -> Any:
+    """Staff close a pending request: `done` (the data was erased) or `declined` (with a note)."""
+    from .models import ErasureRequest, ErasureRequestStatus
+
+    if not actor_is_staff(actor):
+        raise PermissionDenied(_("Only staff handle erasure requests."))
+    if status not in (ErasureRequestStatus.DONE, ErasureRequestStatus.DECLINED):
+        raise ApplicationError(_("An erasure request is handled as done or declined."), field="status")
+    note = (note or "").strip()
+    if status == ErasureRequestStatus.DECLINED and not note:
+        raise ApplicationError(_("Give the reason for declining; the distributor sees it."), field="note")
+    locked = ErasureRequest.objects.select_for_update(no_key=True).filter(pk=request.pk).first()
+    if locked is None:
+        raise NotFound(_("The erasure request does not exist."), field="request")
+    if locked.status != ErasureRequestStatus.PENDING:
+        raise Conflict(
+            _("%(request)s is already %(status)s.")
+            % {"request": locked, "status": locked.get_status_display().lower()},
+            field="request",
+        )
+    locked.status, locked.note = status, note
+    locked.handled_at, locked.handled_by = timezone.now(), actor
+    locked.save(update_fields=["status", "note", "handled_at", "handled_by"])
+    audit_record(actor=actor, action=f"distributor.erasure_request_{status}", target=locked, reason=note)
+    return locked

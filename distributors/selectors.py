@@ -342,3 +342,78 @@ def distributor_by_reference(reference: str) -> Distributor | None:
             field="distributor",
         )
     return found[0] if found else None
+
+
+# --- The portal's team pages: the downline list with filters, and one member's frontline
+
+
+def _downline_size() -> ExpressionWrapper:
+    # Everyone below a node, from its interval: no count query (a node without any has rght = lft + 1).
+    return ExpressionWrapper((F("rght") - F("lft") - 1) / 2, output_field=IntegerField())
+
+
+def downline_filtered_page(
+    distributor: Distributor | int,
+    *,
+    search: str = "",
+    rank: int | None = None,
+    enrolled_since=None,
+    where=None,
+    after_lft: int | None = None,
+    limit: int = 50,
+) -> DownlinePage:
+    """downline_page with the portal's filters: paid-as rank, enrolled since a moment, and a
+    condition of the caller's domain (`where`: an expression on the distributor, such as "active
+    in a close run"). The same search rule (what the upline is shown, never e-mail), the same
+    keyset on lft; each item also carries `downline_size`. `total` only without any filter."""
+    if rank is None and enrolled_since is None and where is None:
+        page = downline_page(distributor, search=search, after_lft=after_lft, limit=limit)
+        for member in page.items:
+            member.downline_size = (member.rght - member.lft - 1) // 2
+        return page
+    qs = _downline_qs(distributor).annotate(
+        depth=F("level") - _own(distributor, "level"), downline_size=_downline_size()
+    )
+    for word in search.split():
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(external_id__iexact=word)
+            | Q(referral_code__iexact=word)
+        )
+    if rank is not None:
+        qs = qs.filter(rank=rank)
+    if enrolled_since is not None:
+        qs = qs.filter(enrolled_at__gte=enrolled_since)
+    if where is not None:
+        qs = qs.filter(where)
+    if after_lft is not None:
+        qs = qs.filter(lft__gt=after_lft)
+    return DownlinePage(items=list(qs.order_by("lft")[: max(0, int(limit))]), total=None)
+
+
+def frontline_page(
+    distributor: Distributor | int, member_id: int, *, after_lft: int | None = None, limit: int = 50
+) -> DownlinePage | None:
+    """The frontline of `member_id` (the distributor or anyone below them) in tree order, each
+    with `depth` below the distributor and `downline_size`; None when the member is not theirs.
+    Two queries at most (is it mine, then one seek of the sponsor index), whatever the tree's size."""
+    pk = distributor if isinstance(distributor, int) else distributor.pk
+    if member_id != pk and not is_in_downline(pk, member_id):
+        return None
+    qs = (
+        Distributor.objects.filter(sponsor_id=member_id)
+        .annotate(depth=F("level") - _own(pk, "level"), downline_size=_downline_size())
+        .order_by("lft")
+    )
+    if after_lft is not None:
+        qs = qs.filter(lft__gt=after_lft)
+    return DownlinePage(items=list(qs[: max(0, int(limit))]), total=None)
+
+
+def distributor_for_referral(code: str) -> Distributor | None:
+    """The distributor whose referral code this is (as typed: case and spaces do not matter)."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 16:
+        return None
+    return Distributor.objects.filter(referral_code=code).first()

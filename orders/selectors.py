@@ -21,6 +21,7 @@ from orders.models import (
     OrderLine,
     OrderStatus,
     Product,
+    Return,
     ReturnLine,
 )
 from orders.rules import OrderRules, current_rules, host_rewards
@@ -207,4 +208,224 @@ def demonstration_summary(
             with_totals(Order.objects.filter(demonstration=demonstration).select_related("customer"))
         ),
         voucher=voucher,
+    )
+
+
+# --- The portal's order pages (appended for them; the API and the admin may use them too).
+
+
+def line_vat(amount: Decimal, vat_rate: Decimal) -> Decimal:
+    """The VAT on a line's amount paid (ex VAT), rounded to the cent per line."""
+    from core.money import round_cents
+
+    return round_cents(Decimal(amount) * Decimal(vat_rate))
+
+
+def order_vat(detail: OrderDetail) -> Decimal:
+    """The VAT of an order as stored: per line, on the price paid, as order_quote reckons it."""
+    return sum((line_vat(d.line.amount, d.line.vat_rate) for d in detail.lines), ZERO)
+
+
+def product_search(*, search: str = "", limit: int = 20) -> list[Product]:
+    """Products for sale whose SKU or name contains `search`, by SKU; the first `limit`."""
+    products = products_for_sale()
+    search = (search or "").strip()
+    if search:
+        products = products.filter(Q(sku__icontains=search) | Q(name__icontains=search))
+    return list(products[:limit])
+
+
+def host_credits_redeemable(
+    *, distributor: Distributor, at: dt.datetime | None = None
+) -> QuerySet[HostCredit]:
+    """Vouchers of the distributor's hosts that are neither redeemed nor expired, oldest expiry first."""
+    from django.utils import timezone
+
+    return (
+        HostCredit.objects.filter(
+            host__distributor=distributor,
+            redeemed_order__isnull=True,
+            expires_at__gt=at or timezone.now(),
+        )
+        .select_related("host")
+        .order_by("expires_at", "id")
+    )
+
+
+def order_returns(order: Order) -> list[Return]:
+    """An order's returns and cancellation refunds, oldest first, with their lines."""
+    return list(order.returns.order_by("refunded_at", "id").prefetch_related("lines"))
+
+
+# --- The portal's dashboard (h1)
+
+
+def planned_demonstrations_of(*, consultant: Distributor) -> QuerySet[Demonstration]:
+    """The consultant's demonstrations still planned (to hold or to close), soonest first."""
+    from orders.models import DemonstrationStatus
+
+    return (
+        Demonstration.objects.filter(consultant=consultant, status=DemonstrationStatus.PLANNED)
+        .select_related("host")
+        .order_by("held_at", "id")
+    )
+
+
+# --- The portal's demonstrations and the host link (h4)
+
+
+def demonstrations_of_distributor(
+    *, distributor: Distributor, planned: bool | None = None
+) -> QuerySet[Demonstration]:
+    """A consultant's demonstrations with `guest_count` and `order_count` (orders not cancelled).
+
+    planned=True: still planned (to hold or to close), soonest first; planned=False: closed or
+    cancelled, newest first; None: all, newest first.
+    """
+    from django.db.models import Count, IntegerField
+
+    from orders.models import DemonstrationStatus
+
+    demonstrations = Demonstration.objects.filter(consultant=distributor).select_related("host")
+    if planned is True:
+        demonstrations = demonstrations.filter(status=DemonstrationStatus.PLANNED).order_by("held_at", "id")
+    elif planned is False:
+        demonstrations = demonstrations.exclude(status=DemonstrationStatus.PLANNED).order_by(
+            "-held_at", "-id"
+        )
+    else:
+        demonstrations = demonstrations.order_by("-held_at", "-id")
+    guests = (
+        DemonstrationGuest.objects.filter(demonstration=OuterRef("pk"))
+        .values("demonstration")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    orders = (
+        Order.objects.filter(demonstration=OuterRef("pk"))
+        .exclude(status=OrderStatus.CANCELLED)
+        .values("demonstration")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return demonstrations.annotate(
+        guest_count=Coalesce(Subquery(guests, output_field=IntegerField()), Value(0)),
+        order_count=Coalesce(Subquery(orders, output_field=IntegerField()), Value(0)),
+    )
+
+
+@dataclass(frozen=True)
+class HostRewardTier:
+    min_qps: Decimal
+    rate: Decimal
+    reached: bool
+
+
+@dataclass(frozen=True)
+class HostRewardProgress:
+    """Where a QPS stands on the plan's host reward tiers (spec §7): what it earns now, the next
+    tier and what it would earn there, and the QPS that brings one more half-price item."""
+
+    qps: Decimal
+    host_credit: Decimal
+    half_price_items: int
+    rate: Decimal | None  # of the highest tier reached; None below the lowest
+    tiers: tuple[HostRewardTier, ...]
+    next_tier: HostRewardTier | None  # None at the top tier
+    missing_for_next_tier: Decimal | None
+    credit_at_next_tier: Decimal | None
+    next_item_at: Decimal | None  # None once the most half-price items are reached
+    missing_for_next_item: Decimal | None
+
+
+def host_reward_progress(qps: Decimal, rules: OrderRules | None = None) -> HostRewardProgress:
+    """S3 tiers (200: 10%, 500: 15%, 1000: 20%; an item per 250, at most 4): QPS 350 -> 10%,
+    € 35.00 and 1 item now; next tier 500 (150 missing, € 75.00 there); next item at 500."""
+    rules = rules or current_rules()
+    credit, items = host_rewards(qps, rules)
+    tiers = tuple(HostRewardTier(min_qps=m, rate=r, reached=qps >= m) for m, r in rules.host_reward_tiers)
+    reached = [tier for tier in tiers if tier.reached]
+    upcoming = [tier for tier in tiers if not tier.reached]
+    next_tier = upcoming[0] if upcoming else None
+    next_item_at = None
+    if rules.half_price_item_per > 0 and items < rules.half_price_items_max:
+        candidate = (items + 1) * rules.half_price_item_per
+        if tiers and candidate < tiers[0].min_qps:  # items come with a tier only
+            candidate = tiers[0].min_qps
+        if host_rewards(candidate, rules)[1] > items:
+            next_item_at = candidate
+    return HostRewardProgress(
+        qps=qps,
+        host_credit=credit,
+        half_price_items=items,
+        rate=reached[-1].rate if reached else None,
+        tiers=tiers,
+        next_tier=next_tier,
+        missing_for_next_tier=next_tier.min_qps - qps if next_tier else None,
+        credit_at_next_tier=host_rewards(next_tier.min_qps, rules)[0] if next_tier else None,
+        next_item_at=next_item_at,
+        missing_for_next_item=next_item_at - qps if next_item_at is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class DemonstrationLive:
+    """A demonstration as its page shows it while orders come in: the summary (as the API's
+    detail), the host rewards progress and the counts the host link shows instead of names."""
+
+    summary: DemonstrationSummary
+    rewards: HostRewardProgress
+    guest_count: int
+    order_count: int  # not cancelled
+
+
+def demonstration_live(*, demonstration: Demonstration, rules: OrderRules | None = None) -> DemonstrationLive:
+    rules = rules or current_rules()
+    summary = demonstration_summary(demonstration=demonstration, rules=rules)
+    return DemonstrationLive(
+        summary=summary,
+        rewards=host_reward_progress(summary.qps, rules),
+        guest_count=len(summary.guests),
+        order_count=sum(1 for order in summary.orders if order.status != OrderStatus.CANCELLED),
+    )
+
+
+def demonstration_for_host_link(*, demonstration_id: int) -> DemonstrationLive | None:
+    """The demonstration a verified host link names, with its live figures (None if gone)."""
+    demonstration = (
+        Demonstration.objects.select_related("consultant", "host").filter(pk=demonstration_id).first()
+    )
+    return demonstration_live(demonstration=demonstration) if demonstration is not None else None
+
+
+# --- The portal's order page (f1): what can be done with an order now
+
+
+@dataclass(frozen=True)
+class OrderActions:
+    """What order_pay and order_cancel would accept now: pay a pending order (a demonstration
+    order only once), cancel a pending one, or a paid one within its cooling-off window."""
+
+    can_pay: bool
+    can_cancel: bool
+    cancel_until: dt.datetime | None  # the end of the cooling-off window; None until it starts
+
+
+def order_actions(order: Order, now: dt.datetime | None = None) -> OrderActions:
+    from django.utils import timezone
+
+    from orders.services.orders import cooling_off_deadline  # the services import this module
+
+    now = now or timezone.now()
+    deadline = cooling_off_deadline(order)
+    pending = order.status == OrderStatus.PENDING
+    return OrderActions(
+        can_pay=pending and not (order.demonstration_id and order.paid_at),
+        can_cancel=pending
+        or (
+            order.status in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
+            and deadline is not None
+            and now <= deadline
+        ),
+        cancel_until=deadline,
     )

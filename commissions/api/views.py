@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commissions.explain import explain_distributor
+from commissions.explain import explain_distributor, rank_progress
 from commissions.models import (
     CloseRunKind,
     CloseRunStatus,
@@ -30,7 +30,9 @@ from commissions.models import (
     PeriodStatus,
     Statement,
 )
+from commissions.previews import newest_preview
 from commissions.selectors import close_run_for_export, rank_names, rank_names_by_plan, statement_lines
+from commissions.services.legs import LEGS_READ
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.pagination import (
@@ -47,7 +49,7 @@ from core.api.pagination import (
     paginated,
 )
 from core.api.permissions import IsDistributor, actor
-from core.api.serializers import RankSerializer, period_or_404, rank_data
+from core.api.serializers import QueryInputSerializer, RankSerializer, period_or_404, rank_data
 from core.errors import NotFound
 from core.periods import period_bounds, period_label, period_of
 
@@ -265,8 +267,9 @@ class MoneyLineSerializer(serializers.Serializer):
 
 StatementLinePage = cursor_paginated(MoneyLineSerializer, "StatementLinePage", count_help="Null: uncounted.")
 
-# The legs shown with a rank decision: a leader's frontline can be thousands long.
-LEGS_SHOWN = 100
+# The legs shown with a rank decision: a leader's frontline can be thousands long. Of a longer
+# frontline only these are read (the close stored the sums over every leg: commissions.explain).
+LEGS_SHOWN = LEGS_READ
 
 
 class ExplanationSerializer(serializers.Serializer):
@@ -302,7 +305,7 @@ class ExplanationSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
 
     def get_leg_count(self, explanation) -> int:
-        return len(explanation.legs)
+        return explanation.leg_count
 
     @extend_schema_field(LegSerializer(many=True))
     def get_legs(self, explanation) -> list:
@@ -345,9 +348,13 @@ def _my_statement(me, period_text: str) -> Statement:
 
 def _explanation(me, run) -> dict | None:
     try:
-        explanation = explain_distributor(me, run, with_money=False)
+        explanation = explain_distributor(me, run, with_money=False, all_legs=False)
     except NotFound:  # a statement without results: a balance carried through the period
         return None
+    return _explanation_data(explanation)
+
+
+def _explanation_data(explanation) -> dict:
     # Ranks named by the run's own plan, as the explanation's texts are.
     return ExplanationSerializer(explanation, context={"rank_names": explanation.rank_names}).data
 
@@ -423,24 +430,45 @@ class StatementLineListApi(DistributorApi):
 
 
 class ProgressApi(DistributorApi):
+    class FilterSerializer(QueryInputSerializer):
+        class Meta:
+            ref_name = "ProgressFilter"
+
+        month = serializers.ChoiceField(choices=["closed", "open"], required=False, default="closed")
+
     @extend_schema(
         tags=["me"],
         operation_id="me_progress",
-        summary="My rank progress as of the last closed period: rank, volumes, eligibility, what is missing",
+        summary="My rank progress: rank, volumes, eligibility, what is missing",
         description=(
-            f"{PERMISSION_NOTE} The `explanation` of my newest statement with results in a final "
-            "close; 404 before the first close."
+            f"{PERMISSION_NOTE} `month=closed` (the default): the `explanation` of my newest "
+            "statement with results in a final close; 404 before the first close. `month=open`: "
+            "the open month so far, from its newest preview close (the portal's rank report card; "
+            "`period` says which month, and GET /me/ says when the preview ran); 404 while the "
+            "open month has no preview with me in it."
         ),
-        parameters=[IF_NONE_MATCH],
-        responses={200: ExplanationSerializer, 304: None, **error_responses(401, 403, 404, 429)},
+        parameters=[
+            OpenApiParameter(
+                "month", {"type": "string", "enum": ["closed", "open"]}, description="Which month."
+            ),
+            IF_NONE_MATCH,
+        ],
+        responses={200: ExplanationSerializer, 304: None, **error_responses(400, 401, 403, 404, 429)},
     )
     def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
         me = actor(request)
-        latest = _my_final_statements(me).filter(paid_as_rank__isnull=False).first()
-        data = _explanation(me, latest.run) if latest is not None else None
-        if data is None:
-            raise NotFound(_("No closed period has results of yours yet."))
-        return etag_response(request, data)
+        if filters.validated_data["month"] == "open":
+            preview = newest_preview()
+            explanation = rank_progress(me, preview) if preview is not None else None
+            if explanation is None:
+                raise NotFound(_("The open month has no preview with results of yours yet."))
+        else:
+            explanation = rank_progress(me)
+            if explanation is None:
+                raise NotFound(_("No closed period has results of yours yet."))
+        return etag_response(request, _explanation_data(explanation))
 
 
 # --- Payouts

@@ -74,6 +74,7 @@ from . import aggregation
 from .adjustments import adjustment_lines
 from .aggregation import period_inputs
 from .clawbacks import clawback_lines
+from .legs import leg_summaries
 from .periods import period_get_or_create
 from .rows import LINE_COLUMNS, RESULT_COLUMNS, STATEMENT_COLUMNS, LineRow, StatementRow
 
@@ -625,7 +626,10 @@ class ComputedClose:
         computed = self.result.distributors
         # Each result keeps its frontline's size in the period (rank progress reads the legs
         # through it, commissions.selectors.period_frontline): one count in C over the sponsors.
-        frontline_of = Counter(map(operator.itemgetter(1), inputs)).get
+        frontline_sizes = Counter(map(operator.itemgetter(1), inputs))
+        frontline_of = frontline_sizes.get
+        # A frontline longer than a request reads: the sums its rank checks need (services.legs).
+        summary_of = leg_summaries(self.plan, inputs, computed, frontline_sizes).get
         left, right = bisect.bisect_left, bisect.bisect_right
         placed = 0
         for start, end in ranges:
@@ -664,7 +668,7 @@ class ComputedClose:
                  best_rank, group_qv, group_cv) = computed[id_]
                 add((id_, sponsor_id, pcv, ppc, pv, gv, customer_cv, own_cv, paid, customers, share,
                      rewardable, active, met, eligible, rank, title, frontline, group_qv, group_cv,
-                     best_rank, frontline_of(id_, 0)))
+                     best_rank, frontline_of(id_, 0), summary_of(id_)))
                 # fmt: on
             statements = build_statements(
                 distributors=everyone[left(everyone, start) : right(everyone, end)],
@@ -1052,7 +1056,11 @@ def write_chunk_rows(run: CloseRun, number: int, payload: ChunkPayload) -> None:
         ("lines", LedgerLine, LINE_COLUMNS),
         ("statements", Statement, STATEMENT_COLUMNS),
     ):
-        _insert(model._meta.db_table, ("run_id", "period_id", *columns), payload.texts[table], payload.null)
+        text = payload.texts[table]
+        # A payload stored by an earlier version (a close in flight across an upgrade) lacks the
+        # columns added since, which are the last ones: write the columns it has.
+        fields = text[: text.find("\n")].count("\t") + 1 - 2 if text else len(columns)
+        _insert(model._meta.db_table, ("run_id", "period_id", *columns[:fields]), text, payload.null)
 
 
 _COPY_PIECE = 8 << 20  # characters written to the COPY stream at a time

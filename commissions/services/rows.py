@@ -45,7 +45,7 @@ RESULT_COLUMNS = (
     "distributor_id", "sponsor_id_in_period", "pcv", "ppc", "pv", "gv", "customer_cv", "own_cv",
     "customer_paid", "customer_count", "own_cv_share", "rewardable_cv", "active",
     "customer_requirement_met", "override_eligible", "paid_as_rank", "title", "active_frontline",
-    "group_qv", "group_cv", "subtree_max_rank", "frontline_count",
+    "group_qv", "group_cv", "subtree_max_rank", "frontline_count", "leg_summary",
 )  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """The caller's own personal data as a JSON download (GDPR access, compliance.md item 8).
 
 There is no id in the URL: the export is always of the distributor behind the token. Erasure is
-not here on purpose: it is an admin decision after termination (the admin site's action).
+not here on purpose: a distributor asks for it in the portal (My data), and staff decide in the
+admin, after termination.
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ class PersonalDataApi(DistributorApi):
         description=(
             f"{PERMISSION_NOTE} Always my own data: there is no id to ask for another person's. "
             "Amounts are decimal strings, times ISO 8601. Answers as a download "
-            "(`Content-Disposition: attachment`). Erasure is not self-service: it is an admin "
-            "decision after termination (ask the company); the records the law requires are "
-            "kept 7 years, pseudonymised (docs/privacy.md)."
+            "(`Content-Disposition: attachment`). Erasure is not self-service: the distributor "
+            "asks for it in the portal (My data) and staff decide after termination; the records "
+            "the law requires are kept 7 years, pseudonymised (docs/privacy.md)."
         ),
         responses={200: OutputSerializer, **error_responses(401, 403, 429)},
     )

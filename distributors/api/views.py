@@ -10,7 +10,7 @@ from dataclasses import asdict
 from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,6 +60,21 @@ class CurrentStandingSerializer(serializers.Serializer):
     customer_requirement_met = serializers.BooleanField()
     override_eligible = serializers.BooleanField()
     missing = serializers.ListField(child=serializers.CharField(), help_text="What is missing, in sentences.")
+    # GV and the rank so far come from the newest preview of the month (commissions.standing).
+    gv_source = serializers.ChoiceField(
+        choices=["preview", "live"],
+        help_text="`preview`: `gv` and `paid_as_rank` are the newest preview close's, as of `gv_as_of`; "
+        "`live`: no preview of the month yet, `gv` summed now and no rank so far.",
+    )
+    gv_as_of = serializers.DateTimeField(help_text="When `gv` and `paid_as_rank` were computed.")
+    paid_as_rank = serializers.SerializerMethodField(
+        help_text="The paid-as rank the month would pay as of `gv_as_of`; null without a preview."
+    )
+
+    @extend_schema_field(RankSerializer(allow_null=True))
+    def get_paid_as_rank(self, standing) -> dict | None:
+        number = standing["paid_as_rank"]
+        return None if number is None else rank_data(number, {number: standing["paid_as_rank_name"]})
 
 
 class MeApi(DistributorApi):

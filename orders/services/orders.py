@@ -41,7 +41,7 @@ from orders.models import (
     line_too_large,
 )
 from orders.rules import current_rules
-from orders.selectors import returned_quantities
+from orders.selectors import line_vat, returned_quantities
 
 from .common import (
     ensure_not_future,
@@ -212,37 +212,80 @@ def _check_voucher(voucher: HostCredit, customer: Customer | None, at: dt.dateti
     return voucher
 
 
-@transaction.atomic
-def order_create(
+@dataclass(frozen=True)
+class QuotedLine:
+    """A line as order_create will store it: price paid, VAT rate and volumes per unit."""
+
+    product: Product
+    quantity: int
+    unit_list_price: Decimal
+    unit_price: Decimal  # paid per unit, ex VAT (after half-price and host credit)
+    vat_rate: Decimal
+    unit_qv: Decimal
+    unit_cv: Decimal
+    half_price: bool
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def vat(self) -> Decimal:
+        return line_vat(self.amount, self.vat_rate)
+
+    @property
+    def qv(self) -> Decimal:
+        return self.unit_qv * self.quantity
+
+    @property
+    def cv(self) -> Decimal:
+        return self.unit_cv * self.quantity
+
+
+@dataclass(frozen=True)
+class OrderQuote:
+    """What an order would be, priced as order_create prices it, before anything is written."""
+
+    lines: list[QuotedLine]
+    host_credit_redeemed: Decimal
+    voucher: HostCredit | None = None
+
+    @property
+    def total(self) -> Decimal:
+        """Paid, ex VAT."""
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def vat(self) -> Decimal:
+        return sum((line.vat for line in self.lines), ZERO)
+
+    @property
+    def total_with_vat(self) -> Decimal:
+        return self.total + self.vat
+
+    @property
+    def total_qv(self) -> Decimal:
+        return sum((line.qv for line in self.lines), ZERO)
+
+    @property
+    def total_cv(self) -> Decimal:
+        return sum((line.cv for line in self.lines), ZERO)
+
+
+def order_quote(
     *,
-    distributor: Distributor | None = None,
+    distributor: Distributor,
     purpose: str,
     lines: Any,
     customer: Customer | None = None,
     demonstration: Demonstration | None = None,
-    paid_at: dt.datetime | None = None,
     host_credit: HostCredit | None = None,
     half_price_lines: Any = None,
-    currency: str | None = None,
-    external_id: str | None = None,
-    actor: Any = None,
-) -> Order:
-    """Record an order; lines copy list price, price paid, QV and CV as of now.
-
-    Customer orders are at retail price, a distributor's own (personal, inventory) at wholesale.
-    With `paid_at` an ordinary order is recorded paid and counts in the period of paid_at (a
-    closed period is refused); a demonstration order stays pending until the close. A host redeems
-    her host credit with `host_credit=` and picks her half-price items with `half_price_lines=`
-    ([(product, quantity)], at most the voucher's number of items). An order at a demonstration is
-    credited to its consultant when no distributor is named.
-    """
-    from django.conf import settings
-
-    now = timezone.now()
-    if distributor is None and demonstration is not None:
-        distributor = demonstration.consultant
-    if distributor is None:
-        raise ApplicationError(_("Name the distributor credited with the order."), field="distributor")
+    at: dt.datetime | None = None,
+) -> OrderQuote:
+    """Check and price an order without writing anything: the refusals and the numbers of
+    order_create (which calls this), for live totals while an order is being typed."""
+    now = at or timezone.now()
     if purpose not in OrderPurpose.values:
         raise ApplicationError(
             _("Unknown purpose '%(purpose)s': customer, personal or inventory.") % {"purpose": purpose},
@@ -272,7 +315,6 @@ def order_create(
         )
 
     if demonstration is not None:
-        demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
         if demonstration.status != DemonstrationStatus.PLANNED:
             raise Conflict(
                 _("The demonstration is %(status)s; it takes no more orders.")
@@ -331,6 +373,71 @@ def order_create(
                 field="half_price_lines",
             )
 
+    priced = _price_lines(inputs, products, purpose, half_price)
+    total = sum((line.unit_price * line.quantity for line in priced), ZERO)
+    credit_used = min(voucher.amount, total) if voucher else ZERO
+    quoted = [
+        QuotedLine(
+            product=line.product,
+            quantity=quantity,
+            unit_list_price=line.unit_list_price,
+            unit_price=unit_price,
+            vat_rate=line.product.vat_rate,
+            unit_qv=_scaled(line.unit_qv, unit_price, line.unit_price),
+            unit_cv=_scaled(line.unit_cv, unit_price, line.unit_price),
+            half_price=line.half_price,
+        )
+        for line, quantity, unit_price in _spread_credit(priced, credit_used)
+    ]
+    return OrderQuote(lines=quoted, host_credit_redeemed=credit_used, voucher=voucher)
+
+
+@transaction.atomic
+def order_create(
+    *,
+    distributor: Distributor | None = None,
+    purpose: str,
+    lines: Any,
+    customer: Customer | None = None,
+    demonstration: Demonstration | None = None,
+    paid_at: dt.datetime | None = None,
+    host_credit: HostCredit | None = None,
+    half_price_lines: Any = None,
+    currency: str | None = None,
+    external_id: str | None = None,
+    actor: Any = None,
+) -> Order:
+    """Record an order; lines copy list price, price paid, QV and CV as of now.
+
+    Customer orders are at retail price, a distributor's own (personal, inventory) at wholesale.
+    With `paid_at` an ordinary order is recorded paid and counts in the period of paid_at (a
+    closed period is refused); a demonstration order stays pending until the close. A host redeems
+    her host credit with `host_credit=` and picks her half-price items with `half_price_lines=`
+    ([(product, quantity)], at most the voucher's number of items). An order at a demonstration is
+    credited to its consultant when no distributor is named. The checks and the pricing are
+    order_quote's.
+    """
+    from django.conf import settings
+
+    now = timezone.now()
+    if distributor is None and demonstration is not None:
+        distributor = demonstration.consultant
+    if distributor is None:
+        raise ApplicationError(_("Name the distributor credited with the order."), field="distributor")
+    if demonstration is not None:
+        demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
+    quote = order_quote(
+        distributor=distributor,
+        purpose=purpose,
+        lines=lines,
+        customer=customer,
+        demonstration=demonstration,
+        host_credit=host_credit,
+        half_price_lines=half_price_lines,
+        at=now,
+    )
+    voucher = quote.voucher
+
     status = OrderStatus.PENDING
     commission_date = commission_period = None
     if paid_at is not None:
@@ -339,10 +446,6 @@ def order_create(
             commission_period = ensure_period_open(paid_at, field="paid_at", what=_("The payment date"))
             commission_date = paid_at
             status = OrderStatus.PAID
-
-    priced = _price_lines(inputs, products, purpose, half_price)
-    total = sum((line.unit_price * line.quantity for line in priced), ZERO)
-    credit_used = min(voucher.amount, total) if voucher else ZERO
 
     order = Order.objects.create(
         number=temporary_order_number(),
@@ -356,35 +459,32 @@ def order_create(
         paid_at=paid_at,
         commission_date=commission_date,
         commission_period=commission_period,
-        host_credit_redeemed=credit_used,
+        host_credit_redeemed=quote.host_credit_redeemed,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     order.number = order_number(order.pk)
     order.save(update_fields=["number"])
 
-    rows = []
-    for line, quantity, unit_price in _spread_credit(priced, credit_used):
-        product = line.product
-        rows.append(
-            OrderLine(
-                order=order,
-                product=product,
-                sku=product.sku,
-                quantity=quantity,
-                unit_list_price=line.unit_list_price,
-                unit_price=unit_price,
-                vat_rate=product.vat_rate,
-                unit_qv=_scaled(line.unit_qv, unit_price, line.unit_price),
-                unit_cv=_scaled(line.unit_cv, unit_price, line.unit_price),
-                commissionable=product.commissionable,
-                half_price=line.half_price,
-                excluded_from_buyback=product.is_seasonal
-                or product.is_discontinued
-                or product.is_promotional,
-                buyback_eligible=product.buyback_eligible,
-            )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            sku=line.product.sku,
+            quantity=line.quantity,
+            unit_list_price=line.unit_list_price,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            unit_qv=line.unit_qv,
+            unit_cv=line.unit_cv,
+            commissionable=line.product.commissionable,
+            half_price=line.half_price,
+            excluded_from_buyback=line.product.is_seasonal
+            or line.product.is_discontinued
+            or line.product.is_promotional,
+            buyback_eligible=line.product.buyback_eligible,
         )
-    OrderLine.objects.bulk_create(rows)
+        for line in quote.lines
+    )
 
     if voucher is not None:
         # The conditional update is the guard: of two orders racing for one voucher, one wins.

@@ -6,6 +6,9 @@ the language is switched by Django's set_language view (/i18n/setlang/), from ev
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
@@ -46,6 +49,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password has been changed."))
         return response
+
+
+def locked_out(request: HttpRequest, original_response: HttpResponse | None = None, credentials=None):
+    """django-axes' answer to a sign-in while locked out (AXES_LOCKOUT_CALLABLE): the API answers
+    in its own JSON error format (core.api.auth), every page in the portal's layout and language."""
+    if original_response is not None and request.path.startswith("/api/"):
+        return original_response
+    minutes = max(1, math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    return render(request, "portal/locked_out.html", context, status=429)
 
 
 def no_profile(request: HttpRequest) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
+from django.utils import timezone
 
 from commissions.admin_views import admin_urls
 from commissions.explain import explain_distributor, leg_highest_ranks, paid_as_from_checks
@@ -334,3 +335,81 @@ def test_explain_page_is_for_staff_only(s1_run, client, django_user_model):
     user = django_user_model.objects.create_user("clerk", password="x", is_staff=True)
     client.force_login(user)
     assert client.get(url, {"distributor": "A"}).status_code == 403  # staff without the view permission
+
+
+# --- A frontline longer than a request reads (commissions.services.legs.LEGS_READ) ---------------
+
+
+@pytest.fixture
+def s1_run_two_legs_read(monkeypatch):
+    """S1 closed as if a request read only 2 legs: A (3 legs) gets a stored leg summary."""
+    from commissions.services import legs
+
+    monkeypatch.setattr(legs, "LEGS_READ", 2)
+    call_command("import_network", str(EXAMPLES / "s1"))
+    default_plan()
+    run = close("2026-10")
+    assert run.status == "succeeded", run.error
+    return run
+
+
+def test_the_close_stores_the_rank_checks_sums_for_a_long_frontline_only(s1_run_two_legs_read):
+    from commissions.models import DistributorPeriod
+
+    ids = dict(Distributor.objects.values_list("external_id", "id"))
+    summaries = dict(
+        DistributorPeriod.objects.filter(run=s1_run_two_legs_read, leg_summary__isnull=False).values_list(
+            "distributor_id", "leg_summary"
+        )
+    )
+    long = DistributorPeriod.objects.filter(run=s1_run_two_legs_read, frontline_count__gt=2)
+    assert set(summaries) == set(long.values_list("distributor_id", flat=True)) >= {ids["A"]}
+    # Legs B 1,575, C 875, K 150 GV; caps 750 (rank 3), 2,000 (4), 4,000 (5), 10,000 (6).
+    assert summaries[ids["A"]] == {
+        "above": {"3": "950.0000", "4": "0", "5": "0", "6": "0"},
+        "qualified": {"4": 0, "5": 0, "6": 0},
+        "top": [ids["B"], ids["C"]],
+    }
+
+
+def test_without_all_legs_the_checks_are_the_same_from_the_stored_sums_and_the_biggest_legs(
+    s1_run_two_legs_read,
+):
+    from commissions.explain import rank_progress
+
+    a = Distributor.objects.get(external_id="A")
+    full = explain_distributor(a, s1_run_two_legs_read, with_money=False)
+    with CaptureQueriesContext(connection) as queries:
+        short = explain_distributor(a, s1_run_two_legs_read, with_money=False, all_legs=False)
+    assert len(queries) <= 8
+
+    assert (len(full.legs), full.leg_count) == (3, 3)
+    assert [leg.external_id for leg in short.legs] == ["B", "C"] and short.leg_count == 3
+    assert [(c.number, c.met, c.qualifying_gv) for c in short.ranks] == [
+        (c.number, c.met, c.qualifying_gv) for c in full.ranks
+    ]
+    assert [requirement_rows(c) for c in short.ranks] == [requirement_rows(c) for c in full.ranks]
+    assert short.ranks[2].qualifying_gv == Decimal("2250")
+    assert [c.leg.external_id for c in short.ranks[2].legs] == ["B", "C"]
+    assert (
+        short.ranks[2].requirements[2].detail
+        == "PV 600 + B 750 (of 1,575) + C 750 (of 875) + 1 more; at most 750 from any one leg"
+    )
+    assert short.paid_as_rank == full.paid_as_rank == 3 and not short.notes
+
+    progress = rank_progress(a)
+    assert progress is not None and progress.run_id == s1_run_two_legs_read.pk
+    assert [leg.external_id for leg in progress.legs] == ["B", "C"] and progress.leg_count == 3
+    assert rank_progress(a, s1_run_two_legs_read).ranks == progress.ranks
+
+
+def test_rank_progress_is_none_before_the_first_close_and_for_a_run_without_me(s1_run):
+    from commissions.explain import rank_progress
+    from distributors.models import Distributor as D
+
+    newcomer = D.objects.create(
+        external_id="NEW", first_name="New", last_name="Comer", email="new@example.nl",
+        referral_code="RNEW0001", sponsor=D.objects.get(external_id="A"), enrolled_at=timezone.now(),
+    )  # fmt: skip
+    assert rank_progress(newcomer) is None
+    assert rank_progress(newcomer, s1_run) is None

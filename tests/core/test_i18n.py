@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import ast
 import gettext
+import os
+import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -263,3 +267,28 @@ def test_the_compiled_catalogue_holds_what_the_po_says():
         elif compiled.gettext(e["msgid"]) != e["msgstr"]:
             stale.append(e["msgid"])
     assert stale == [], "run `manage.py compilemessages --ignore=.venv` and commit django.mo"
+
+
+# The README's command for the catalogue ("Translations"): what it would extract from the code today.
+MAKEMESSAGES = ["makemessages", "-l", "nl", "--ignore=.venv", "--ignore=bench", "--ignore=tests"]
+COPY_IGNORED = shutil.ignore_patterns(
+    ".git", ".venv", "staticfiles", "test-artifacts", "node_modules", "*.sqlite3", "__pycache__"
+)
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed")
+def test_every_string_of_the_code_and_templates_is_in_the_dutch_catalogue(tmp_path):
+    """Every translatable string of the project (the portal, the admin, the API, e-mails) has its
+    Dutch entry: makemessages over a copy of the project adds nothing to the catalogue."""
+    copy = tmp_path / "project"
+    shutil.copytree(settings.BASE_DIR, copy, ignore=COPY_IGNORED)
+    subprocess.run(
+        [sys.executable, "manage.py", *MAKEMESSAGES],
+        cwd=copy, env={**os.environ, "DEBUG": "1"}, check=True, capture_output=True,
+    )  # fmt: skip
+
+    def keys(path: Path) -> set[tuple[str, str]]:
+        return {(e.get("msgctxt", ""), e["msgid"]) for e in _po_entries(path)[1:]}
+
+    missing = keys(copy / "locale" / "nl" / "LC_MESSAGES" / "django.po") - keys(CATALOGUE / "django.po")
+    assert sorted(missing) == []

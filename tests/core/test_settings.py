@@ -38,7 +38,9 @@ def deployment_env(**variables: str) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("SECURE_") and name not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS")
+        if not name.startswith("SECURE_")
+        # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests' own (tests/portal/browser), never a deployment's.
+        and name not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env["DJANGO_SETTINGS_MODULE"] = "backoffice.settings"
     env["SECRET_KEY"] = ""

@@ -67,3 +67,23 @@ def test_sign_out_is_post_only(portal):
     assert client.get("/portal/logout/").status_code == 405
     assert client.post("/portal/logout/").status_code == 302
     assert client.get("/portal/")["Location"].startswith("/portal/login/")
+
+
+def test_a_locked_out_sign_in_gets_the_portals_page_in_the_readers_language(net, settings):
+    client = Client(HTTP_ACCEPT_LANGUAGE="nl")
+    wrong = {"username": net.anna.user.username, "password": "wrong"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/portal/login/", wrong)
+    response = client.post("/portal/login/", {"username": net.anna.user.username, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "portal/locked_out.html" in [template.name for template in response.templates]
+    assert '<html lang="nl">' in response.content.decode()
+
+
+def test_the_api_keeps_its_json_answer_when_locked_out(net, settings):
+    client = Client()
+    wrong = {"username": net.anna.user.username, "password": "wrong"}
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post("/api/v1/auth/token/", wrong, content_type="application/json")
+    assert response.status_code == 429
+    assert response.json()["error"]["code"]

@@ -71,7 +71,8 @@ class Command(BaseCommand):
 
     def _print_logins(self, logins: list[tuple[str, str]]) -> None:
         self.stdout.write("")
-        self.stdout.write("Back office: http://127.0.0.1:8000/admin/")
-        self.stdout.write(f"  admin login:        {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
+        self.stdout.write("Distributor portal: http://127.0.0.1:8000/ (lands on the distributor's dashboard)")
         for username, password in logins:
             self.stdout.write(f"  distributor login:  {username} / {password}")
+        self.stdout.write("Back office (staff): http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"  admin login:        {ADMIN_USERNAME} / {ADMIN_PASSWORD}")

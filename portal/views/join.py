@@ -1,0 +1,112 @@
+"""The public page a distributor's referral link opens: /join/<code>/ (mounted in backoffice/urls.py).
+
+A visitor leaves their name and e-mail address (and their consent to be contacted) and becomes
+that distributor's customer through orders.services.customer_register, the same service the API
+and the admin use. Whatever the service answers about the address (free, already a customer,
+a distributor's), the visitor sees the same thank-you page: the page never tells whether an
+address is known. Limited per visitor's address (a small throttle in the shared cache), CSRF
+enforced as on every form.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_safe
+from rest_framework.throttling import SimpleRateThrottle
+
+from core.errors import ApplicationError, Conflict
+from distributors.models import DistributorStatus
+from distributors.selectors import distributor_for_referral
+from orders.services.customers import customer_register
+
+logger = logging.getLogger(__name__)
+
+
+class JoinThrottle(SimpleRateThrottle):
+    """Per visitor's IP address, sign-ups only.
+
+    The key is REMOTE_ADDR, never X-Forwarded-For: DRF's get_ident (without NUM_PROXIES) takes the
+    whole header, which the visitor writes, so every sign-up could bring a new key. A deployment
+    behind a proxy or load balancer sets REMOTE_ADDR to the visitor's address in the proxy's
+    configuration (e.g. uWSGI/gunicorn forwarded-allow-ips with a trusted proxy, or the web
+    server's real-IP module), not here.
+    """
+
+    scope = "join"
+    rate = "10/hour"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.META.get("REMOTE_ADDR", "")}
+
+
+class JoinForm(forms.Form):
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
+    consent = forms.BooleanField(
+        label=gettext_lazy("I agree that this distributor contacts me about their products and offers."),
+        error_messages={"required": gettext_lazy("Tick this box to sign up.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["email"].widget.attrs.update(
+            {"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
+        )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    distributor = distributor_for_referral(code)
+    if distributor is None or distributor.status == DistributorStatus.TERMINATED:
+        raise Http404(_("This referral link is not valid."))
+    form = JoinForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        throttle = JoinThrottle()
+        if not throttle.allow_request(request, None):
+            form.is_valid()
+            form.add_error(None, _("Too many sign-ups from here in a short time. Try again later."))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                customer_register(
+                    distributor=distributor,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                )
+            except ApplicationError as error:
+                if isinstance(error, Conflict) or error.field == "email":
+                    # Already someone's customer, a distributor's address, the distributor's own:
+                    # the same thank-you as a new sign-up, so the page cannot be asked whose
+                    # address it is (docs/privacy.md).
+                    logger.info("join: an address already held, code=%s", distributor.referral_code)
+                else:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+            if not form.errors:
+                return redirect("join-thanks", code=distributor.referral_code)
+    context = {"form": form, "distributor_name": distributor.first_name, "code": distributor.referral_code}
+    return render(request, "portal/join.html", context)
+
+
+@require_safe
+def thanks(request: HttpRequest, code: str) -> HttpResponse:
+    distributor = distributor_for_referral(code)
+    if distributor is None:
+        raise Http404(_("This referral link is not valid."))
+    return render(request, "portal/join_thanks.html", {"distributor_name": distributor.first_name})
+
+
+urlpatterns = [
+    path("<str:code>/", join, name="join"),
+    path("<str:code>/thanks/", thanks, name="join-thanks"),
+]
