@@ -307,18 +307,7 @@ def final_statement_of(distributor, period: dt.date) -> Statement:
     return statement
 
 
-def payouts_of(distributor) -> QuerySet:
-    """The payouts made to the distributor, newest period first (as the API's payout list)."""
-    from commissions.models import Payout
-
-    return (
-        Payout.objects.filter(distributor=distributor)
-        .select_related("batch__period")
-        .order_by("-batch__period__start", "-id")
-    )
-
-
-# --- The portal's dashboard (h1): the close under way, last month's run
+# --- The portal's dashboard: the close under way, last month's run
 
 
 def running_final_close() -> CloseRun | None:
@@ -345,7 +334,7 @@ def last_final_run() -> CloseRun | None:
     )
 
 
-# --- The portal's team pages (h2): downline members with their figures of a run (the preview)
+# --- The portal's team pages: downline members with their figures of a run (the preview)
 
 
 @dataclass(frozen=True)

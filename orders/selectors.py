@@ -257,21 +257,7 @@ def order_returns(order: Order) -> list[Return]:
     return list(order.returns.order_by("refunded_at", "id").prefetch_related("lines"))
 
 
-# --- The portal's dashboard (h1)
-
-
-def planned_demonstrations_of(*, consultant: Distributor) -> QuerySet[Demonstration]:
-    """The consultant's demonstrations still planned (to hold or to close), soonest first."""
-    from orders.models import DemonstrationStatus
-
-    return (
-        Demonstration.objects.filter(consultant=consultant, status=DemonstrationStatus.PLANNED)
-        .select_related("host")
-        .order_by("held_at", "id")
-    )
-
-
-# --- The portal's demonstrations and the host link (h4)
+# --- The portal's demonstrations and the host link
 
 
 def demonstrations_of_distributor(

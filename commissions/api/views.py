@@ -9,7 +9,6 @@ pages, and its rank decision); every rank and title is `{"number", "name"}`.
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +20,6 @@ from rest_framework.views import APIView
 
 from commissions.explain import explain_distributor, rank_progress
 from commissions.models import (
-    CloseRunKind,
-    CloseRunStatus,
-    DistributorPeriod,
     Payout,
     PayoutBatchStatus,
     Period,
@@ -31,7 +27,13 @@ from commissions.models import (
     Statement,
 )
 from commissions.previews import newest_preview
-from commissions.selectors import close_run_for_export, rank_names, rank_names_by_plan, statement_lines
+from commissions.selectors import (
+    close_run_for_export,
+    final_statements_of,
+    rank_names,
+    rank_names_by_plan,
+    statement_lines,
+)
 from commissions.services.legs import LEGS_READ
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
@@ -160,22 +162,6 @@ def _statement_item(statement: Statement, names: dict[int, str]) -> dict:
     }  # fmt: skip
 
 
-def _my_final_statements(me):
-    # A preview never reaches a distributor: only the final close's statements are theirs.
-    result = DistributorPeriod.objects.filter(run=OuterRef("run"), distributor=OuterRef("distributor"))
-    return (
-        Statement.objects.filter(
-            distributor=me, run__kind=CloseRunKind.FINAL, run__status=CloseRunStatus.SUCCEEDED
-        )
-        .annotate(
-            paid_as_rank=Subquery(result.values("paid_as_rank")[:1]),
-            title=Subquery(result.values("title")[:1]),
-        )
-        .select_related("period", "run")
-        .order_by("-period__start")
-    )
-
-
 def _statement_items(statements: list[Statement]) -> list:
     """A page of statements, each rank named by its run's plan: one query for the page's plans."""
     by_plan = rank_names_by_plan(s.run.plan_id for s in statements)
@@ -198,7 +184,7 @@ class StatementListApi(DistributorApi):
     )
     def get(self, request: Request) -> Response:
         page = page_request(request)
-        statements = _my_final_statements(actor(request))
+        statements = final_statements_of(actor(request))
         return paged_response(
             request,
             items=list(statements[page.offset : page.offset + page.page_size]),
@@ -340,7 +326,7 @@ def _closed_run(period_text: str):
 
 def _my_statement(me, period_text: str) -> Statement:
     run = _closed_run(period_text)
-    statement = _my_final_statements(me).filter(run=run).first()
+    statement = final_statements_of(me).filter(run=run).first()
     if statement is None:
         raise NotFound(_("You have no statement in %(period)s.") % {"period": period_label(run.period.start)})
     return statement

@@ -34,7 +34,7 @@ from compliance.selectors import distributor_compliance_status
 from core.periods import period_of
 from orders.buyback_selectors import buyback_request_view, buyback_requests_of
 from orders.models import BuybackStatus
-from orders.selectors import orders_of_distributor, planned_demonstrations_of
+from orders.selectors import demonstrations_of_distributor, orders_of_distributor
 from portal.access import distributor_required
 from portal.charts import Bar, earnings_bar_chart
 
@@ -135,7 +135,9 @@ def index(request):
         "has_downline": has_downline,
         "radar_listed": RADAR_LISTED,
         "chart": _earnings_chart(me),
-        "demonstrations": list(planned_demonstrations_of(consultant=me)[:DEMONSTRATIONS_LISTED]),
+        "demonstrations": list(
+            demonstrations_of_distributor(distributor=me, planned=True)[:DEMONSTRATIONS_LISTED]
+        ),
         "orders": list(orders_of_distributor(distributor=me)[:LISTED]),
         "buybacks": [
             buyback_request_view(r)
