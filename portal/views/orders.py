@@ -142,9 +142,12 @@ def _render_new(
 @distributor_required
 def create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        initial: dict[str, Any] = {"purpose": request.GET.get("purpose") or OrderPurpose.CUSTOMER}
-        if request.GET.get("customer"):
-            initial["customer"] = request.GET["customer"]
+        # A consistent start: a customer order when a customer is chosen, else an order of my own.
+        customer = request.GET.get("customer")
+        default = OrderPurpose.CUSTOMER if customer else OrderPurpose.PERSONAL
+        initial: dict[str, Any] = {"purpose": request.GET.get("purpose") or default}
+        if customer:
+            initial["customer"] = customer
         form = OrderForm(initial=initial, **_choices(request))
         formset = OrderLineFormSet(initial=[empty_line()], prefix=LINES_PREFIX)
         return _render_new(request, form, formset)

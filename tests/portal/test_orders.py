@@ -509,3 +509,11 @@ def test_the_history_and_an_orders_page_take_a_fixed_number_of_queries(portal, n
         count(f"/portal/orders/{paid.pk}/"),
         count("/portal/customers/"),
     ) == before
+
+
+def test_a_new_order_starts_consistent_own_without_a_customer_customer_with_one(portal, net):
+    client = portal("anna")
+    assert client.get("/portal/orders/new/").context["form"]["purpose"].value() == "personal"
+    carla = net.owned["anna"].host
+    form = client.get(f"/portal/orders/new/?customer={carla.pk}").context["form"]
+    assert (form["purpose"].value(), str(form["customer"].value())) == ("customer", str(carla.pk))
