@@ -12,6 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from core.accounts.forms import message_with_link
 from core.api.permissions import actor_distributor
+from core.errors import ApplicationError
+
+
+def add_service_error(
+    form: forms.Form, error: ApplicationError, *, fields: dict[str, str] | None = None
+) -> None:
+    """A service's refusal on the field it names (`fields` maps a service's field name to the
+    form's where they differ), else on the form as a whole: nothing typed is lost."""
+    name = (fields or {}).get(error.field or "", error.field)
+    form.add_error(name if name in form.fields else None, error.message)
 
 
 class PortalLoginForm(AuthenticationForm):

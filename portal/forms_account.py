@@ -1,7 +1,7 @@
 """Forms of the portal's Buy-back and My data pages: they parse input; the services decide.
 
 A refusal of a service (`core.errors.ApplicationError`) goes back onto the form with
-`add_service_error`, on the field it names (or on the form), so nothing typed is lost.
+`portal.forms.add_service_error`, on the field it names (or on the form), so nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -11,17 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApplicationError
-
 PASSWORD_MAX_LENGTH = 4096
-
-
-def add_service_error(
-    form: forms.Form, error: ApplicationError, *, fields: dict[str, str] | None = None
-) -> None:
-    """The service's message on the field it names (renamed by `fields`), else on the whole form."""
-    name = (fields or {}).get(error.field or "", error.field)
-    form.add_error(name if name in form.fields else None, error.message)
 
 
 class BuybackRequestForm(forms.Form):

@@ -25,14 +25,9 @@ from distributors.models import Distributor
 from orders import selectors, services
 from orders.models import MAX_LINE_QUANTITY, Customer, Demonstration, OrderPurpose
 from orders.services.demonstrations import demonstration_window
+from portal.forms import add_service_error
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-def apply_refusal(form: forms.Form, error: ApplicationError, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's refusal on the field it names (or above the form when it names none of ours)."""
-    field = (aliases or {}).get(error.field or "", error.field)
-    form.add_error(field if field in form.fields else None, error.message)
 
 
 class NewCustomerFields(forms.Form):
@@ -147,7 +142,7 @@ class DemonstrationPlanForm(NewCustomerFields):
                     actor=actor,
                 )
         except ApplicationError as error:
-            apply_refusal(self, error)
+            add_service_error(self, error)
             return None
 
 
@@ -194,7 +189,7 @@ class GuestAddForm(NewCustomerFields):
                 )
                 return customer
         except ApplicationError as error:
-            apply_refusal(self, error)
+            add_service_error(self, error)
             return None
 
 
@@ -352,7 +347,7 @@ class TableOrderForm(forms.Form):
                     actor=actor,
                 )
         except ApplicationError as error:
-            apply_refusal(self, error, aliases={"customer": "guest"})
+            add_service_error(self, error, fields={"customer": "guest"})
             return None
 
 

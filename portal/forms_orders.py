@@ -23,15 +23,6 @@ LINES_PREFIX = "lines"
 MAX_LINES = 200  # as the API's order form
 
 
-def show_refusal(form: forms.Form, error: ApplicationError, *, fields: dict[str, str] | None = None) -> None:
-    """A service's refusal as an error on the field it names (or on the form as a whole).
-
-    `fields` maps a service's field name to the form's where they differ.
-    """
-    name = (fields or {}).get(error.field or "", error.field)
-    form.add_error(name if name in form.fields else None, error.message)
-
-
 # --- Customers
 
 

@@ -17,7 +17,8 @@ from orders import buyback_selectors
 from orders.models import BuybackStatus
 from orders.services import buyback as buyback_services
 from portal.access import distributor_required
-from portal.forms_account import BuybackRequestForm, WithdrawForm, add_service_error
+from portal.forms import add_service_error
+from portal.forms_account import BuybackRequestForm, WithdrawForm
 
 REQUESTS_PER_PAGE = 20
 STATUS_BADGES = {

@@ -16,7 +16,8 @@ from core.errors import ApplicationError
 from orders import selectors, services
 from orders.models import Customer
 from portal.access import distributor_required
-from portal.forms_orders import CustomerForm, CustomerSearchForm, show_refusal
+from portal.forms import add_service_error
+from portal.forms_orders import CustomerForm, CustomerSearchForm
 
 PAGE_SIZE = 25
 
@@ -65,7 +66,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     **values,
                 )
             except ApplicationError as error:
-                show_refusal(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("%(customer)s is now your customer.") % {"customer": customer})
                 return redirect("portal:customer", customer_id=customer.pk)
@@ -89,7 +90,7 @@ def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         try:
             services.customer_update(customer=customer, actor=request.user, **changes)
         except ApplicationError as error:
-            show_refusal(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Your changes are saved."))
             return redirect("portal:customer", customer_id=customer.pk)

@@ -25,13 +25,13 @@ from core.errors import ApplicationError
 from orders import selectors, services
 from orders.models import Demonstration, DemonstrationStatus
 from portal.access import distributor_required
+from portal.forms import add_service_error
 from portal.forms_demonstrations import (
     CancelForm,
     DemonstrationPlanForm,
     GuestAddForm,
     ProductSearchForm,
     TableOrderForm,
-    apply_refusal,
 )
 from portal.host_links import host_link_expires, host_link_token
 from portal.links import public_url
@@ -229,7 +229,7 @@ def _confirm(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 )
             return redirect("portal:demonstration", pk=pk)
         except ApplicationError as error:
-            apply_refusal(form, error)
+            add_service_error(form, error)
     return render(
         request,
         "portal/demonstration_confirm.html",

@@ -25,6 +25,7 @@ from core.errors import ApplicationError, Conflict
 from distributors.models import DistributorStatus
 from distributors.selectors import distributor_for_referral
 from orders.services.customers import customer_register
+from portal.forms import add_service_error
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                     # address it is (docs/privacy.md).
                     logger.info("join: an address already held, code=%s", distributor.referral_code)
                 else:
-                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                    add_service_error(form, error)
             if not form.errors:
                 return redirect("join-thanks", code=distributor.referral_code)
     context = {"form": form, "distributor_name": distributor.first_name, "code": distributor.referral_code}

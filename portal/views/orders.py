@@ -25,6 +25,7 @@ from orders import selectors, services
 from orders.models import Order, OrderPurpose
 from orders.services.orders import order_quote
 from portal.access import distributor_required
+from portal.forms import add_service_error
 from portal.forms_orders import (
     LINES_PREFIX,
     MAX_LINES,
@@ -36,7 +37,6 @@ from portal.forms_orders import (
     ReturnForm,
     empty_line,
     line_rows,
-    show_refusal,
     with_lines,
 )
 
@@ -201,7 +201,7 @@ def create(request: HttpRequest) -> HttpResponse:
             if error.field in LINE_FIELDS:
                 lines_error = error.message
             else:
-                show_refusal(form, error)
+                add_service_error(form, error)
         else:
             messages.success(request, _("Order %(number)s is taken.") % {"number": order.number})
             url = reverse("portal:order", kwargs={"order_id": order.pk})
@@ -288,7 +288,7 @@ def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
         try:
             services.order_cancel(order=order, actor=request.user, reason=form.cleaned_data["reason"])
         except ApplicationError as error:
-            show_refusal(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
             return redirect("portal:order", order_id=order_id)
@@ -307,7 +307,7 @@ def return_units(request: HttpRequest, order_id: int) -> HttpResponse:
                 order=order, lines=form.chosen(), reason=form.cleaned_data["reason"], actor=request.user
             )
         except ApplicationError as error:
-            show_refusal(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The return is recorded and refunded."))
             return redirect("portal:order", order_id=order_id)

@@ -23,7 +23,8 @@ from distributors.privacy import (
     personal_data_download,
 )
 from portal.access import distributor_required
-from portal.forms_account import ErasureRequestForm, ProfileForm, add_service_error
+from portal.forms import add_service_error
+from portal.forms_account import ErasureRequestForm, ProfileForm
 
 
 def _initial(me) -> dict:

@@ -34,6 +34,7 @@ from core.errors import ApplicationError
 from core.templatetags.formatting import rank as rank_label
 from distributors import services
 from portal.access import distributor_required
+from portal.forms import add_service_error
 from portal.links import public_url
 from portal.qr import qr_svg
 
@@ -72,11 +73,6 @@ def referral_url(code: str) -> str:
     """The public page where my referral code registers a customer (portal/views/join.py), on the
     address people reach this site at (portal.links.public_url: PUBLIC_URL), never the request's Host."""
     return public_url(reverse("join", kwargs={"code": code}))
-
-
-def _refusal_on_form(form: forms.Form, error: ApplicationError) -> None:
-    """A service's refusal as the form's error on the field it names (the form's own otherwise)."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 # --- Overview: legs, my referral link
@@ -302,7 +298,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except ApplicationError as error:
-                _refusal_on_form(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(
                     request,
