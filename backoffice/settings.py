@@ -186,6 +186,13 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a task that was taken but not acknowledged (acks late) to another worker only after
+# the visibility timeout: it must be longer than any task (the default hour is close to a large
+# close's compute and would run it twice). A worker that dies is covered by the close's watchdog
+# (COMMISSION_CLOSE_WATCHDOG_SECONDS), which re-queues its work, not by this timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=6 * 3600)
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
@@ -352,6 +359,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3),
     },
     # "open-month-preview": added at the end of this file when PREVIEW_EVERY_MINUTES is not 0.
+    # "close-watchdog": added below COMMISSION_CLOSE_WATCHDOG_SECONDS.
 }
 
 # --- Compliance (compliance.md): warning thresholds of the period compliance report, and the
@@ -379,6 +387,14 @@ COOLING_OFF_DAYS_BY_COUNTRY = env.dict("COOLING_OFF_DAYS_BY_COUNTRY", cast={"val
 # taken over by another (a killed worker).
 COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = env.int("COMMISSION_CLOSE_CHUNK_DISTRIBUTORS", default=25000)
 COMMISSION_CLOSE_STALE_CLAIM_SECONDS = env.int("COMMISSION_CLOSE_STALE_CLAIM_SECONDS", default=120)
+# On PostgreSQL a dead worker's chunk is taken over sooner: once its row lock is gone and its claim
+# is this old (the instant between a claim and its writer's lock).
+COMMISSION_CLOSE_CLAIM_GRACE_SECONDS = env.int("COMMISSION_CLOSE_CLAIM_GRACE_SECONDS", default=10)
+# The close's watchdog (commissions.services.recovery), run by Celery beat this often: a run that has
+# not moved for COMMISSION_CLOSE_STALL_SECONDS is stalled (an ERROR in the log, "close run ... stalled"),
+# and what a dead worker held is queued again, or the run finalized when its chunks are all written.
+COMMISSION_CLOSE_WATCHDOG_SECONDS = env.int("COMMISSION_CLOSE_WATCHDOG_SECONDS", default=60)
+COMMISSION_CLOSE_STALL_SECONDS = env.int("COMMISSION_CLOSE_STALL_SECONDS", default=180)
 # Cache: in-process by default; CACHE_URL=redis://redis:6379/1 shares it between web workers. The API
 # throttles (API_USER_THROTTLE, API_ANON_THROTTLE) count in this cache: in-process, each gunicorn worker
 # counts on its own (3 workers let 3x the rate through), so a deployment with several workers sets
@@ -393,6 +409,10 @@ STANDING_CACHE_SECONDS = env.int("STANDING_CACHE_SECONDS", default=300)
 # PREVIEW_RUNS_KEPT succeeded previews of each open period are kept (at least 1).
 PREVIEW_EVERY_MINUTES = env.int("PREVIEW_EVERY_MINUTES", default=15)
 PREVIEW_RUNS_KEPT = env.int("PREVIEW_RUNS_KEPT", default=3)
+CELERY_BEAT_SCHEDULE["close-watchdog"] = {
+    "task": "commissions.tasks.close_watchdog",
+    "schedule": timedelta(seconds=max(1, COMMISSION_CLOSE_WATCHDOG_SECONDS)),
+}
 if PREVIEW_EVERY_MINUTES > 0:
     CELERY_BEAT_SCHEDULE["open-month-preview"] = {
         "task": "commissions.tasks.scheduled_preview",

@@ -114,6 +114,11 @@ def instrument() -> None:
     _timed(close, "_tree_problems", "tree check (SQL, in the database during the engine)")
     _timed(aggregation, "order_volumes", "volume sums and paying customers (SQL, streamed into Python)")
     _timed(aggregation, "period_distributors", "distributors read (alongside the aggregation)")
+    _timed(
+        aggregation,
+        "frozen_period_distributors",
+        "final close: distributors frozen and read back (alongside the aggregation)",
+    )
     _timed(aggregation, "period_tree", "period tree and engine structure (alongside the aggregation)")
     _timed(close, "period_inputs", "inputs (period sponsors, engine input rows)")
     _timed(engine, "compute_period", "engine")
@@ -136,7 +141,7 @@ def instrument() -> None:
     _timed(close, "write_ranks_and_titles", "ranks and titles (own connection, during the engine)")
     _timed(close, "_update_ranks_and_titles", "rank/title update by finalize (resumed computes only)")
     _timed(close, "close_run_finalize", "finalize (all calls)")
-    _timed(compliance, "compliance_report_for_run", "compliance report")
+    _timed(compliance, "compliance_report_compute", "compliance report (in finalize's transaction)")
 
 
 def reset(period) -> None:
@@ -149,7 +154,8 @@ def reset(period) -> None:
         # itself is protected by a row trigger, which `replica` mode skips for this transaction.
         cursor.execute(
             "TRUNCATE commissions_ledgerline, commissions_statement, commissions_distributorperiod, "
-            "commissions_closechunk, commissions_closerun, compliance_compliancereport CASCADE"
+            "commissions_closechunk, commissions_closeinput, commissions_closerun, "
+            "compliance_compliancereport CASCADE"
         )
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("DELETE FROM commissions_period")

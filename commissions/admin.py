@@ -17,7 +17,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,8 @@ from .models import (
     Adjustment,
     CloseChunk,
     CloseRun,
+    CloseRunKind,
+    CloseRunStatus,
     DistributorPeriod,
     LedgerLine,
     Payout,
@@ -45,6 +49,7 @@ from .models import (
 from .selectors import close_run_progress, rank_names
 from .services.adjustments import adjustment_create
 from .services.close import close_start
+from .services.discard import close_run_discard
 from .services.payouts import (
     PAYOUT_CSV_COLUMNS,
     payout_batch_create,
@@ -288,12 +293,12 @@ class CloseRunAdmin(ReadOnlyAdmin):
     list_select_related = ["period", "plan"]
     readonly_fields = [
         "period", "plan", "kind", "status", "phase", "progress", "eta", "chunks_total", "chunks_done",
-        "started_by", "created_at", "started_at", "compute_duration", "finished_at", "error", "period_report",
-        "explain_and_compare",
+        "started_by", "created_at", "started_at", "compute_duration", "finished_at", "error", "notice",
+        "discard_reason", "period_report", "explain_and_compare",
     ]  # fmt: skip
     fields = readonly_fields
     inlines = [CloseChunkInline]
-    actions = ["resume"]
+    actions = ["resume", "discard"]
 
     compute_duration = column(CloseRun, "compute_seconds", duration, description=_("compute time"))
 
@@ -358,12 +363,112 @@ class CloseRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("ETA"))
     def eta(self, obj: CloseRun) -> str:
-        return duration(close_run_progress(obj).eta_seconds)
+        progress = close_run_progress(obj)
+        if progress.stalled_since is not None:
+            # No rising ETA for a run nobody works on: since when it waits (the watchdog acts on it).
+            return _("waiting for a worker since %(time)s") % {
+                "time": date_format(timezone.localtime(progress.stalled_since), "SHORT_DATETIME_FORMAT")
+            }
+        return duration(progress.eta_seconds)
 
     @admin.action(description=_("Resume the selected final closes"))
     def resume(self, request: HttpRequest, queryset: QuerySet[CloseRun]) -> None:
-        periods = Period.objects.filter(runs__in=queryset.filter(kind="final")).distinct()
+        # A discarded run is over: resuming its period would start a new close, which the period's
+        # own page does after a confirmation.
+        finals = queryset.filter(kind=CloseRunKind.FINAL).exclude(status=CloseRunStatus.DISCARDED)
+        periods = Period.objects.filter(runs__in=finals).distinct()
         _start(self, request, periods, preview=False)
+
+    # --- discard a final close that has not succeeded: a confirmation page with a reason --------
+
+    def has_discard_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The run admin is read-only (has_change_permission is False); discarding is the one change.
+        return request.user.has_perm("commissions.change_closerun")
+
+    @staticmethod
+    def discardable(run: CloseRun) -> bool:
+        return run.kind == CloseRunKind.FINAL and run.status not in (
+            CloseRunStatus.SUCCEEDED,
+            CloseRunStatus.DISCARDED,
+        )
+
+    @admin.action(description=_("Discard the selected final close…"), permissions=["discard"])
+    def discard(self, request: HttpRequest, queryset: QuerySet[CloseRun]) -> HttpResponse | None:
+        runs = list(queryset[:2])
+        if len(runs) != 1 or not self.discardable(runs[0]):
+            self.message_user(
+                request,
+                _("Select one final close that has not succeeded to discard it."),
+                messages.ERROR,
+            )
+            return None
+        return HttpResponseRedirect(reverse("admin:commissions_closerun_discard", args=[runs[0].pk]))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/discard/", view(self.discard_view), name="commissions_closerun_discard"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_discard": self.has_discard_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def discard_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """GET: what discarding does, and a form asking why; POST: discard through the service."""
+        if not self.has_discard_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(CloseRun.objects.select_related("period", "plan"), pk=pk)
+        back = HttpResponseRedirect(reverse("admin:commissions_closerun_change", args=[run.pk]))
+        if not self.discardable(run):
+            self.message_user(
+                request,
+                _("%(run)s is %(status)s: only a final close that has not succeeded can be discarded.")
+                % {"run": run, "status": run.get_status_display().lower()},
+                messages.ERROR,
+            )
+            return back
+        form = DiscardCloseForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                run = close_run_discard(
+                    period=run.period.start,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    run_id=run.pk,
+                )
+            except ApplicationError as exc:
+                if exc.field != "reason":
+                    self.message_user(request, str(exc), messages.ERROR)
+                    return back
+                form.add_error("reason", str(exc))
+            else:
+                self.message_user(
+                    request,
+                    _("%(run)s is discarded and %(period)s is open again; start its close again when ready.")
+                    % {"run": run, "period": run.period},
+                    messages.SUCCESS,
+                )
+                self.message_user(request, run.notice, messages.INFO)
+                return back
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": run,
+            "form": form,
+            "title": _("Discard %(run)s?") % {"run": run},
+        }
+        return render(request, "admin/commissions/closerun/confirm_discard.html", context)
+
+
+class DiscardCloseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text=_("Why the close cannot finish; recorded in the audit log with your name."),
+    )
 
 
 @admin.register(DistributorPeriod)

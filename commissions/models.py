@@ -104,6 +104,9 @@ class CloseRunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    # A final run an operator gave up on (commissions.services.discard): its rows are gone and
+    # its period is open again; the row stays as the record of what happened.
+    DISCARDED = "discarded", _("Discarded")
 
 
 class ClosePhase(models.TextChoices):
@@ -156,14 +159,25 @@ class CloseRun(models.Model):
     # A final run's ranks and titles are on the distributors: set in the transaction that wrote
     # them (during the compute, ADR 0007); finalize writes them when it is not set.
     ranks_written = models.BooleanField(_("ranks written"), default=False, editable=False)
+    # The last time the run moved forward (compute started, a chunk stored or written, finalize):
+    # the watchdog (commissions.services.recovery) takes a run that has not moved for longer than
+    # its bound for one whose worker died.
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    recoveries = models.PositiveIntegerField(_("recoveries"), default=0)
+    # What the watchdog or a resume last did for the run, for the run's page and close_period.
+    notice = models.TextField(_("notice"), blank=True)
+    discard_reason = models.TextField(_("reason for discarding"), blank=True)
 
     class Meta:
         verbose_name = _("close run")
         verbose_name_plural = _("close runs")
         ordering = ["-created_at", "-id"]
         constraints = [
+            # One final run per period; a discarded one no longer counts.
             models.UniqueConstraint(
-                fields=["period"], condition=models.Q(kind="final"), name="closerun_one_final_per_period"
+                fields=["period"],
+                condition=models.Q(kind="final") & ~models.Q(status="discarded"),
+                name="closerun_one_final_per_period",
             ),
             models.CheckConstraint(
                 condition=models.Q(chunks_done__lte=models.F("chunks_total")),
@@ -247,6 +261,41 @@ class CloseChunk(models.Model):
 # (migration 0014; a B-tree on SQLite).
 
 
+class CloseInput(models.Model):
+    """What a final close computes from, about each distributor, fixed when its compute first starts:
+    the sponsor, status and title then, and whether they belong to the period. A compute resumed
+    after a crash reads these rows instead of the live tables, so it computes exactly what the first
+    one did whatever staff changed meanwhile (a move, a termination, a rank written by the run
+    itself); an operator who discards the run gets the ranks and titles back from here.
+
+    Written in one INSERT ... SELECT (commissions.services.aggregation.freeze_period_distributors);
+    no id column and no foreign keys: a million rows a month, read by run only.
+    """
+
+    pk = models.CompositePrimaryKey("run_id", "distributor_id")
+    run = models.ForeignKey(
+        CloseRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False,
+        verbose_name=_("close run"),
+    )  # fmt: skip
+    distributor_id = models.BigIntegerField(_("distributor"))
+    sponsor_id = models.BigIntegerField(_("sponsor"), null=True)
+    status = models.CharField(_("status"), max_length=16)
+    rank = models.PositiveSmallIntegerField(_("paid-as rank"))
+    title = models.PositiveSmallIntegerField(_("title (highest rank)"))
+    enrolled_in_time = models.BooleanField(_("in the period"))
+    terminated_later = models.BooleanField(_("terminated after the period"))
+
+    class Meta:
+        verbose_name = _("close input")
+        verbose_name_plural = _("close inputs")
+
+    def __str__(self) -> str:
+        return gettext("input of distributor %(distributor)s to run %(run)s") % {
+            "distributor": self.distributor_id,
+            "run": self.run_id,
+        }
+
+
 class DistributorPeriod(models.Model):
     """A distributor's volumes, activity, eligibility and rank in one run of a period."""
 
@@ -328,8 +377,8 @@ class LedgerKind(models.TextChoices):
 class LedgerLine(models.Model):
     """One rounded amount with everything needed to explain it (spec §9 granularity).
 
-    Append-only (a trigger refuses UPDATE, and DELETE except of a preview's rows); `key` makes a
-    re-run chunk unable to write a line twice.
+    Append-only (a trigger refuses UPDATE, and DELETE except of a preview's or a discarded run's
+    rows); `key` makes a re-run chunk unable to write a line twice.
     """
 
     # No database FK on run and period: the close COPYs millions of rows carrying the same two ids and

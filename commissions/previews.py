@@ -131,7 +131,7 @@ def previews_prune(*, keep: int | None = None) -> int:
 
 def _preview_delete(run_id: int) -> int:
     prunable = CloseRun.objects.filter(pk=run_id, kind=CloseRunKind.PREVIEW).exclude(status__in=UNDER_WAY)
-    if not prunable.exists():  # never a final run's rows: only the ledger has a trigger against it
+    if not prunable.exists():  # never a final run's rows (triggers refuse them too, since 0023)
         return 0
     # Rows first (the ledger's trigger accepts deleting lines of preview runs only, checked once
     # per statement: commissions 0019), the run row last.

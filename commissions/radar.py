@@ -28,10 +28,14 @@ CLOSE_SHARE = Decimal("0.75")  # "close to the next rank": at least 75% of each 
 # The first two levels below the leader, frontline first, at most %(limit)s of them, with their
 # rows in the preview (n) and in last month's final run (p). LIMIT without a sort: the union
 # yields the frontline before the second level and stops once the bound is reached.
+# `ORDER BY id + 0`, not `ORDER BY id`: with a plain id order PostgreSQL walks the primary key
+# from the smallest id and filters on the sponsor until it has %(limit)s of them, which for the
+# root of a million (5,388 legs, ids spread over the whole table) reads 79,000 rows (40 ms). The
+# expression makes it read the frontline through the sponsor index and sort it (6 ms there).
 _SCOPE_SQL = """
 WITH level1 AS (
     SELECT id, external_id, first_name, last_name FROM {distributors}
-    WHERE sponsor_id = %(leader)s ORDER BY id LIMIT %(limit)s
+    WHERE sponsor_id = %(leader)s ORDER BY id + 0 LIMIT %(limit)s
 ),
 scope AS (
     SELECT * FROM (

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case, QuerySet, Subquery, When
 from django.utils import timezone
@@ -31,6 +32,7 @@ from commissions.plan_document import (
     parse_plan_document,
 )
 from core.errors import NotFound
+from core.locks import advisory_lock_held
 from core.money import ZERO, money_str, points_str
 from core.periods import period_label
 from core.sql import row_converter
@@ -148,6 +150,33 @@ def statement_lines(
     ]
 
 
+STALL_SECONDS = 180
+
+
+def stall_seconds() -> int:
+    """How long a run under way may go without progress before it counts as stalled."""
+    return int(getattr(settings, "COMMISSION_CLOSE_STALL_SECONDS", STALL_SECONDS))
+
+
+def stalled_since(run: CloseRun, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When a run under way last moved, if that is longer ago than the stall bound; else None."""
+    if run.status not in (CloseRunStatus.PENDING, CloseRunStatus.RUNNING):
+        return None
+    moved = run.progress_at or run.created_at
+    if moved is None:  # not saved yet
+        return None
+    now = now or timezone.now()
+    if (now - moved).total_seconds() <= stall_seconds():
+        return None
+    # A compute marks no progress until its end (the run row is the writers' to update meanwhile):
+    # a long one is alive while its worker holds the run's compute lock.
+    if run.phase in (ClosePhase.QUEUED, ClosePhase.COMPUTE) and advisory_lock_held(
+        f"commission-close-run:{run.pk}"
+    ):
+        return None
+    return moved
+
+
 @dataclass(frozen=True)
 class RunProgress:
     percent: int
@@ -156,11 +185,27 @@ class RunProgress:
     chunks_done: int
     chunks_total: int
     status: str
+    # When the run last moved, if longer ago than the stall bound (a dead or missing worker): then
+    # there is no ETA, and the watchdog recovers the run (commissions.services.recovery).
+    stalled_since: dt.datetime | None = None
+    notice: str = ""  # what the watchdog or a resume last did
+
+    def describe(self) -> str:
+        """One line for an operator: percentage, phase, chunks, and the ETA or why there is none."""
+        line = f"{self.percent:3d}%  {self.phase}  chunks {self.chunks_done}/{self.chunks_total}"
+        if self.stalled_since is not None:
+            waiting = _("waiting for a worker since %(time)s") % {
+                "time": timezone.localtime(self.stalled_since).strftime("%H:%M:%S")
+            }
+            line += f"  {waiting}"
+        elif self.eta_seconds is not None:
+            line += f"  ETA {self.eta_seconds:.0f}s"
+        return line
 
 
 def close_run_progress(run: CloseRun, *, now: dt.datetime | None = None) -> RunProgress:
     """Percentage, phase and ETA: compute counts as the first 10%, chunks as the next 85% (some are
-    written during the compute already)."""
+    written during the compute already). A stalled run has no ETA: it says since when it waits."""
     now = now or timezone.now()
     eta = None
     if run.status == CloseRunStatus.SUCCEEDED:
@@ -179,7 +224,11 @@ def close_run_progress(run: CloseRun, *, now: dt.datetime | None = None) -> RunP
         percent = 5 + (int(85 * run.chunks_done / run.chunks_total) if run.chunks_total else 0)
     else:
         percent = 0
-    return RunProgress(percent, run.get_phase_display(), eta, run.chunks_done, run.chunks_total, run.status)
+    stalled = stalled_since(run, now=now)
+    return RunProgress(
+        percent, run.get_phase_display(), None if stalled else eta, run.chunks_done, run.chunks_total,
+        run.status, stalled, run.notice,
+    )  # fmt: skip
 
 
 def close_run_for_export(*, period: dt.date, preview: bool = False) -> CloseRun:

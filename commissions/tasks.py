@@ -37,9 +37,19 @@ def close_run(self, run_id: int) -> None:
 def close_chunk(self, chunk_id: int) -> str:
     outcome = close_service.close_chunk_write(chunk_id=chunk_id, worker=close_service.worker_name())
     if outcome == close_service.CHUNK_BUSY and not self.request.is_eager:
-        # Claimed by a worker that may have died: come back once that claim has gone stale.
-        raise self.retry(countdown=close_service.stale_claim_seconds() + 5, max_retries=20)
+        # Claimed by a worker that may have died: come back once a dead claim can be taken over
+        # (the watchdog queues the chunk again should this task give up).
+        raise self.retry(countdown=close_service.claim_takeover_seconds() + 5, max_retries=20)
     return outcome
+
+
+@shared_task(name="commissions.tasks.close_watchdog", acks_late=True, reject_on_worker_lost=True)
+def close_watchdog() -> list[int]:
+    """Celery beat, every COMMISSION_CLOSE_WATCHDOG_SECONDS: recover close runs whose worker died
+    (commissions.services.recovery)."""
+    from commissions.services.recovery import close_watchdog as watchdog
+
+    return watchdog()
 
 
 @shared_task(name="commissions.tasks.scheduled_monthly_close", acks_late=True, reject_on_worker_lost=True)

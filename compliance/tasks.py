@@ -1,8 +1,8 @@
-"""Celery task of compliance: the report of a close run, computed once the run has succeeded.
+"""Celery task of compliance: the report of a close run, computed again.
 
-The close schedules it after its finalize commits:
-    transaction.on_commit(lambda: compliance.tasks.compliance_report_for_run.delay(run.pk))
-Idempotent (one report per run, recomputed in place); with no broker it runs in-process.
+The close writes every run's report itself, in the transaction that marks it succeeded
+(compliance.receivers); this task recomputes it in place (thresholds changed, a report of an
+earlier version). Idempotent (one report per run); with no broker it runs in-process.
 """
 
 from __future__ import annotations

@@ -26,6 +26,21 @@ def lock_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+def advisory_lock_held(name: str) -> bool:
+    """Whether some session holds the named lock now (PostgreSQL's lock table; takes nothing).
+    Always False on SQLite, which has no such locks."""
+    if connection.vendor != "postgresql":
+        return False
+    key = lock_key(name)  # one bigint key: classid is its high half, objid its low half, objsubid 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid::bigint = %s AND objid::bigint = %s AND objsubid = 1)",
+            [key >> 32, key & 0xFFFFFFFF],
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def advisory_xact_lock(name: str) -> None:
     """Block until this transaction holds the named lock; released at commit or rollback."""
     if not transaction.get_connection().in_atomic_block:

@@ -214,7 +214,10 @@ class CustomerAdmin(ServiceAdmin):
     search_fields = ("first_name", "last_name", "email", "external_id", "distributor__external_id")
     list_select_related = ("distributor", "household_of")
     raw_id_fields = ("distributor", "household_of")
-    readonly_fields = ("distributor", "external_id", "created_at", "updated_at")
+    readonly_fields = (
+        "distributor", "external_id", "contact_consent_at", "contact_consent_text",
+        "created_at", "updated_at",
+    )  # fmt: skip
     fields = (
         "distributor",
         "first_name",
@@ -224,6 +227,8 @@ class CustomerAdmin(ServiceAdmin):
         "kind",
         "household_of",
         "external_id",
+        "contact_consent_at",
+        "contact_consent_text",
         "created_at",
         "updated_at",
     )

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -200,7 +200,12 @@ def buyback_requests_of(*, distributor: Distributor) -> QuerySet[BuybackRequest]
     return (
         BuybackRequest.objects.filter(distributor=distributor)
         .select_related("decided_by")
-        .prefetch_related("lines__order_line__order")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=BuybackLine.objects.select_related("order_line__order", "order_line__product"),
+            )
+        )
         .order_by("-created_at", "-id")
     )
 
@@ -247,6 +252,7 @@ def buyback_request_view(request: BuybackRequest) -> BuybackRequestView:
                 "order_line_id": line.order_line_id,
                 "order_number": line.order_line.order.number,
                 "sku": line.order_line.sku,
+                "product_name": line.order_line.product.name,
                 "quantity": line.quantity,
                 "approved_quantity": line.approved_quantity,
                 "unit_refund": line.unit_refund,

@@ -87,6 +87,10 @@ class Customer(TimeStampedModel):
         related_name="+",
         verbose_name=_("household of"),
     )
+    # Consent to be contacted by the distributor (the referral page's tick box, GDPR art. 7: the
+    # controller must be able to show it): when, and the words the customer agreed to.
+    contact_consent_at = models.DateTimeField(_("consented to contact at"), null=True, blank=True)
+    contact_consent_text = models.TextField(_("consent given to"), blank=True)
 
     class Meta:
         verbose_name = _("customer")

@@ -117,6 +117,8 @@ def customer_personal_data(customer: Customer) -> dict[str, Any]:
             "phone": me.phone,
             "kind": me.kind,
             "household_of": me.household_of_id,
+            "contact_consent_at": plain(me.contact_consent_at),
+            "contact_consent_text": me.contact_consent_text,
             "created_at": plain(me.created_at),
             "updated_at": plain(me.updated_at),
         },
@@ -137,10 +139,14 @@ def _own_distributor_id(actor: Any) -> int | None:
     return profile.pk if profile is not None else None
 
 
-def _pseudonym(pk: int) -> dict[str, str]:
+def _pseudonym(pk: int) -> dict[str, str | None]:
     # The e-mail is emptied, not replaced: registration matches customers by e-mail, and an
     # erased customer who comes back is a new customer.
-    return {"first_name": ERASED_FIRST_NAME, "last_name": f"#{pk}", "email": "", "phone": ""}
+    # The consent to be contacted goes too: with no address left, erasure withdraws it.
+    return {
+        "first_name": ERASED_FIRST_NAME, "last_name": f"#{pk}", "email": "", "phone": "",
+        "contact_consent_at": None, "contact_consent_text": "",
+    }  # fmt: skip
 
 
 @transaction.atomic

@@ -139,7 +139,7 @@ def order_detail(*, order_id: int, distributor: Distributor | None = None) -> Or
             returned=returned.get(line.pk, 0),
             returnable=(line.quantity - returned.get(line.pk, 0)) if returnable_status else 0,
         )
-        for line in order.lines.all()
+        for line in order.lines.select_related("product")
     ]
     refunded = order.returns.aggregate(s=Sum("refund_amount"))["s"] or ZERO
     return OrderDetail(

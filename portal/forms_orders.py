@@ -223,7 +223,8 @@ class ReturnForm(forms.Form):
                 continue
             name = f"line_{detail.line.pk}"
             self.fields[name] = forms.IntegerField(
-                label=_("Return of %(sku)s") % {"sku": detail.line.sku},
+                label=_("Return of %(product)s (%(sku)s)")
+                % {"product": detail.line.product.name, "sku": detail.line.sku},
                 min_value=0,
                 max_value=detail.returnable,
                 required=False,

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from commissions.models import Adjustment, PeriodStatus
+from commissions.models import Adjustment
 from core.errors import ApplicationError
 from core.money import round_cents
 from core.services import audit_record
@@ -36,11 +36,8 @@ def adjustment_create(
         raise ApplicationError(_("An adjustment of 0.00 changes nothing."), field="amount")
     if not reason.strip():
         raise ApplicationError(_("Say why: an adjustment needs a reason."), field="reason")
+    # Share-locks the period's row: a final close cannot start before this adjustment commits.
     period_row = period_ensure_open(start=period, what=_("This adjustment cannot be entered"))
-    # Lock the period row so a final close cannot start between the check and the insert.
-    period_row = type(period_row).objects.select_for_update(no_key=True).get(pk=period_row.pk)
-    if period_row.status != PeriodStatus.OPEN:
-        period_ensure_open(start=period, what=_("This adjustment cannot be entered"))
     adjustment = Adjustment.objects.create(
         period=period_row,
         distributor=distributor,

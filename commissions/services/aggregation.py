@@ -283,19 +283,48 @@ def _period_sponsors(
     return sponsors
 
 
+def _distributors_in(period: dt.date, *fields: str) -> Any:
+    from distributors.models import Distributor
+
+    start, end = period_bounds(period)
+    return Distributor.objects.annotate(
+        enrolled_in_time=Q(enrolled_at__lt=end)
+        & (Q(terminated_at__isnull=True) | Q(terminated_at__gte=start)),
+        # Not NULL for the never terminated: the frozen input's column is NOT NULL.
+        terminated_later=Q(terminated_at__isnull=False) & Q(terminated_at__gte=end),
+    ).values_list(*fields)
+
+
+_TREE_FIELDS = ("sponsor_id", "status", "title", "enrolled_in_time", "terminated_later")
+
+
 def period_distributors(period: dt.date) -> list[DistributorRow]:
     """(id, sponsor id, status, title, enrolled in time, terminated later) of every distributor:
     who existed in the period, and who was terminated only after it, decided in SQL (no datetimes
     to load)."""
-    from distributors.models import Distributor
+    return list(_distributors_in(period, "id", *_TREE_FIELDS).iterator(chunk_size=50_000))
 
-    start, end = period_bounds(period)
-    query = Distributor.objects.annotate(
-        enrolled_in_time=Q(enrolled_at__lt=end)
-        & (Q(terminated_at__isnull=True) | Q(terminated_at__gte=start)),
-        terminated_later=Q(terminated_at__gte=end),
-    ).values_list("id", "sponsor_id", "status", "title", "enrolled_in_time", "terminated_later")
-    return list(query.iterator(chunk_size=50_000))
+
+def frozen_period_distributors(run_id: int, period: dt.date) -> list[DistributorRow]:
+    """period_distributors as a final close first read them: fixed for the run (CloseInput) the
+    first time, read back from there every time after (a compute resumed after a crash), so staff
+    who move, terminate or re-rank distributors meanwhile change nothing the close computes.
+
+    One INSERT ... SELECT from the live table (the ORM's own query, so both databases get its
+    datetimes right), in its own transaction: it is there whole or not at all."""
+    from commissions.models import CloseInput
+
+    frozen = CloseInput.objects.filter(run_id=run_id)
+    if not frozen.exists():
+        fields = ("sponsor_id", "status", "rank", "title", "enrolled_in_time", "terminated_later")
+        select, params = _distributors_in(period, "id", *fields).query.sql_with_params()
+        columns = ", ".join(("run_id", "distributor_id", *fields))
+        insert = f"INSERT INTO {CloseInput._meta.db_table} ({columns}) SELECT %s, q.* FROM ({select}) AS q"
+        with transaction.atomic(), connection.cursor() as cursor:
+            if not frozen.exists():  # the caller holds the run's compute lock: no one else writes it
+                cursor.execute(insert, [run_id, *params])
+    rows = frozen.order_by("distributor_id").values_list("distributor_id", *_TREE_FIELDS)
+    return list(rows.iterator(chunk_size=50_000))
 
 
 def period_tree(distributors: list[DistributorRow], *, with_orders: Iterable[int] = ()) -> PeriodTree:

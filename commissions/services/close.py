@@ -64,7 +64,9 @@ from commissions.models import (
     Plan,
     Statement,
 )
+from commissions.signals import close_run_succeeded
 from core.errors import ApplicationError, Conflict
+from core.faults import fault_point
 from core.locks import advisory_xact_lock, try_advisory_session_lock
 from core.money import ZERO, money_str, round_cents
 from core.periods import next_period, period_bounds, period_label, previous_period
@@ -85,7 +87,12 @@ logger = logging.getLogger(__name__)
 
 CHUNK_DISTRIBUTORS = 25_000  # default rows of distributors per chunk (settings can override)
 STALE_CLAIM_SECONDS = 120  # a running chunk whose claim is older may be taken over
+# A running chunk whose row nobody locks lost its writer (PostgreSQL; see close_chunk_claim): taken
+# over once its claim is this old, the moment between a claim's commit and its writer's lock.
+CLAIM_GRACE_SECONDS = 10
 IN_PROCESS_WRITERS = 2  # chunks written at once without a broker (settings can override)
+# A run in one of these states is over: no task, retry or late delivery moves it again.
+FINISHED = (CloseRunStatus.SUCCEEDED, CloseRunStatus.DISCARDED)
 
 
 # Rows per chunk from which the first and last chunks are cut smaller (see chunk_ranges).
@@ -102,6 +109,15 @@ def _chunk_size() -> int:
 
 def stale_claim_seconds() -> int:
     return int(getattr(settings, "COMMISSION_CLOSE_STALE_CLAIM_SECONDS", STALE_CLAIM_SECONDS))
+
+
+def claim_grace_seconds() -> int:
+    return int(getattr(settings, "COMMISSION_CLOSE_CLAIM_GRACE_SECONDS", CLAIM_GRACE_SECONDS))
+
+
+def claim_takeover_seconds() -> int:
+    """How old a dead claim must be before it is taken over (see close_chunk_claim)."""
+    return claim_grace_seconds() if connection.vendor == "postgresql" else stale_claim_seconds()
 
 
 def worker_name() -> str:
@@ -185,7 +201,11 @@ def close_start(
         _schedule_advance(run)
         return run
 
-    existing = CloseRun.objects.filter(period=period_row, kind=CloseRunKind.FINAL).first()
+    existing = (
+        CloseRun.objects.filter(period=period_row, kind=CloseRunKind.FINAL)
+        .exclude(status=CloseRunStatus.DISCARDED)
+        .first()
+    )
     if existing is not None:
         if plan is not None and _resolve_plan(plan).pk != existing.plan_id:
             raise Conflict(
@@ -195,8 +215,9 @@ def close_start(
             )
         # Resume a failed run, or join one under way: both only dispatch what is not done yet.
         CloseRun.objects.filter(pk=existing.pk, status=CloseRunStatus.FAILED).update(
-            status=CloseRunStatus.RUNNING, error=""
-        )
+            status=CloseRunStatus.RUNNING, error="", progress_at=timezone.now(),
+            notice=f"Resumed after a failure at {timezone.now():%Y-%m-%d %H:%M:%S %Z}.",
+        )  # fmt: skip
         CloseChunk.objects.filter(run=existing, status=CloseChunkStatus.FAILED).update(
             status=CloseChunkStatus.PENDING, error=""
         )
@@ -248,10 +269,29 @@ def close_start(
 
 
 def _schedule_advance(run: CloseRun) -> None:
+    run_id = run.pk
+    transaction.on_commit(lambda: _send_advance(run_id))
+
+
+def _send_advance(run_id: int) -> None:
+    """Queue the run's next step. The run is committed already: with the broker unreachable it is
+    not lost (the watchdog queues it once the broker is back), so say that instead of failing."""
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+
     from commissions import tasks
 
-    run_id = run.pk
-    transaction.on_commit(lambda: tasks.close_run.delay(run_id))
+    try:
+        tasks.close_run.delay(run_id)
+    except BrokerUnreachable as exc:
+        logger.error(
+            "close run %s saved but not queued (the broker is unreachable: %s); the watchdog queues "
+            "it once the broker is back",
+            run_id, exc,
+        )  # fmt: skip
+        CloseRun.objects.filter(pk=run_id).update(
+            notice="Saved but not queued: the broker was unreachable. The watchdog queues it once the "
+            "broker is back."
+        )
 
 
 # --- advance: compute once, then dispatch chunks ------------------------------------------------
@@ -267,7 +307,7 @@ def close_run_advance(*, run_id: int, inline: bool = False) -> None:
     from commissions import tasks
 
     run = CloseRun.objects.get(pk=run_id)
-    if run.status == CloseRunStatus.SUCCEEDED:
+    if run.status in FINISHED:
         return
     here = inline or _tasks_run_eagerly()
     dispatched: set[int] = set()
@@ -295,17 +335,53 @@ def close_run_advance(*, run_id: int, inline: bool = False) -> None:
         close_run_finalize(run_id=run_id)
         return
     if here:
+        _write_here(run_id, pending)
+        close_run_finalize(run_id=run_id)
+        return
+    for chunk_id in pending:
+        if chunk_id not in dispatched:  # a second task for a chunk being written would only wait
+            tasks.close_chunk.delay(chunk_id)
+
+
+def _unwritten(run_id: int) -> list[int]:
+    return list(
+        CloseChunk.objects.filter(run_id=run_id)
+        .exclude(status=CloseChunkStatus.DONE)
+        .order_by("number")
+        .values_list("id", flat=True)
+    )
+
+
+def _write_here(run_id: int, pending: list[int]) -> None:
+    """Write the run's chunks in this process (no broker, or `inline`) until every one is done.
+
+    A chunk claimed by another process is left to it while it writes; once its claim is dead
+    (its writer's row lock gone, or the claim stale) it is taken over here. So a rerun right after
+    a crash finishes instead of waiting for ever on the dead process's claim; a chunk that makes no
+    progress for longer than the stale limit is an error that says which chunk and who holds it.
+    """
+    patience = stale_claim_seconds() + claim_grace_seconds() + 5
+    deadline = time.monotonic() + patience
+    while pending:
         writers = _writers_here(len(pending))
         if writers > 1:
             _write_chunks_on_threads(pending, writers)
         else:
             for chunk_id in pending:
                 close_chunk_write(chunk_id=chunk_id)
-        close_run_finalize(run_id=run_id)
-        return
-    for chunk_id in pending:
-        if chunk_id not in dispatched:  # a second task for a chunk being written would only wait
-            tasks.close_chunk.delay(chunk_id)
+        left = _unwritten(run_id)
+        if len(left) < len(pending):
+            deadline = time.monotonic() + patience  # progress: another writer may be finishing
+        elif time.monotonic() > deadline:
+            chunk = CloseChunk.objects.get(pk=left[0])
+            raise ApplicationError(
+                f"Chunk {chunk.number} of {chunk.run} is claimed by {chunk.claimed_by or 'nobody'} since "
+                f"{chunk.claimed_at:%H:%M:%S} and has not been written; if that process is gone, run the "
+                "close again (its claim is taken over), else wait for it."
+            )
+        pending = left
+        if pending:
+            time.sleep(1)
 
 
 def _compute_or_fail(run_id: int, *, stored: Callable[[int], None] | None) -> bool:
@@ -400,7 +476,7 @@ def _on_own_connection(function: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _fail_run(run_id: int, exc: BaseException) -> None:
     message = f"{type(exc).__name__}: {exc}"[:4000]
-    CloseRun.objects.filter(pk=run_id).exclude(status=CloseRunStatus.SUCCEEDED).update(
+    CloseRun.objects.filter(pk=run_id).exclude(status__in=FINISHED).update(
         status=CloseRunStatus.FAILED, error=message
     )
 
@@ -435,10 +511,11 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
             return False
         computing = (ClosePhase.QUEUED, ClosePhase.COMPUTE)
         run = CloseRun.objects.select_related("period", "plan").get(pk=run_id)
-        if run.phase not in computing or run.status == CloseRunStatus.SUCCEEDED:
+        if run.phase not in computing or run.status in FINISHED:
             return True
+        now = timezone.now()
         CloseRun.objects.filter(pk=run_id).update(
-            status=CloseRunStatus.RUNNING, phase=ClosePhase.COMPUTE, started_at=timezone.now(), error=""
+            status=CloseRunStatus.RUNNING, phase=ClosePhase.COMPUTE, started_at=now, error="", progress_at=now
         )
         started = time.monotonic()
         stored_before = dict(CloseChunk.objects.filter(run_id=run_id).values_list("number", "digest"))
@@ -454,17 +531,18 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
             ranges = computed.chunk_ranges(_chunk_size())
             count = len(ranges)
             if stored_before and run.chunks_total != count:
-                raise _inputs_changed(run)
+                raise _inputs_changed(run, None, None)
             CloseRun.objects.filter(pk=run_id).update(chunks_total=count)  # chunks are counted from now on
             # Build, encode and store one chunk at a time: the first is written while the next are built.
             for number, (distributors, part) in enumerate(zip(ranges, computed.parts(ranges), strict=True)):
                 payload, digest = encode_payload(run, part, distributors=distributors)
                 if number in stored_before:
                     if stored_before[number] != digest:
-                        raise _inputs_changed(run)
+                        raise _inputs_changed(run, number, payload)
                     continue
                 with transaction.atomic():
                     chunk = _store_chunk(run, number, part, payload, digest)
+                fault_point("close.compute.stored")
                 del part, payload
                 if stored is not None:
                     stored(chunk.pk)
@@ -472,8 +550,9 @@ def _compute_phase(run_id: int, *, stored: Callable[[int], None] | None = None) 
         summary = computed.summary()
         del computed
         CloseRun.objects.filter(pk=run_id).update(
-            phase=ClosePhase.WRITE, compute_seconds=time.monotonic() - started, summary=summary
-        )
+            phase=ClosePhase.WRITE, compute_seconds=time.monotonic() - started, summary=summary,
+            progress_at=timezone.now(),
+        )  # fmt: skip
     return True
 
 
@@ -544,13 +623,41 @@ def write_ranks_and_titles(
         cursor.execute("DROP TABLE close_ranks")  # inside an outer transaction, the commit is later
 
 
-def _inputs_changed(run: CloseRun) -> ApplicationError:
+def _inputs_changed(run: CloseRun, number: int | None, payload: bytes | None) -> ApplicationError:
+    where = (
+        f"chunk {number}{_first_difference(run, number, payload)}"
+        if number is not None and payload is not None
+        else "the number of chunks"
+    )
     return ApplicationError(
         f"The close of {run.period} was computed again after an interruption and the result differs "
-        "from the chunks stored the first time (orders, returns or distributors changed in between). "
-        + ("Start a new preview." if run.kind == CloseRunKind.PREVIEW else "Contact support: the final "
-           "close cannot be finished from two different computations.")
+        f"from the chunks stored the first time ({where}): orders, returns or distributors changed in "
+        "between. "
+        + ("Start a new preview." if run.kind == CloseRunKind.PREVIEW else "A final close computes from "
+           "inputs fixed at its start, so this should not happen: discard the run "
+           f"(manage.py discard_close {period_label(run.period.start)} --reason ...) and close again.")
     )  # fmt: skip
+
+
+def _first_difference(run: CloseRun, number: int, payload: bytes) -> str:
+    """', first at distributor N (table)': where a chunk computed again differs from the one stored,
+    when the stored one is still there to compare (a written chunk's payload is cleared)."""
+    chunk = CloseChunk.objects.filter(run=run, number=number).defer("payload").first()
+    try:
+        stored = decode_payload(_stored_payload(chunk), run) if chunk is not None else None
+    except ApplicationError:
+        stored = None
+    if stored is None:
+        return ""
+    computed = decode_payload(payload, run)
+    for table in PAYLOAD_TABLES:
+        pairs = itertools.zip_longest(stored.texts[table].splitlines(), computed.texts[table].splitlines())
+        for before, now in pairs:
+            if before != now:
+                line = before or now or ""
+                distributor = line.split("\t")[2] if line.count("\t") >= 2 else "?"
+                return f", first at distributor {distributor} ({table})"
+    return ""
 
 
 class ComputedClose:
@@ -730,7 +837,11 @@ def _tree_problems() -> list[str]:
     return [] if report.ok else report.problems
 
 
-def _period_tree(period: dt.date) -> aggregation.PeriodTree:
+def _period_tree(run: CloseRun) -> aggregation.PeriodTree:
+    """The period's tree; a final run's as fixed at its first compute (see CloseInput)."""
+    period = run.period.start
+    if run.kind == CloseRunKind.FINAL:
+        return aggregation.period_tree(aggregation.frozen_period_distributors(run.pk, period))
     return aggregation.period_tree(aggregation.period_distributors(period))
 
 
@@ -755,7 +866,7 @@ def compute_close(
             # meanwhile, on a connection of its own, and build the period's tree from them. The
             # tree check is all SQL: it runs in the database while this process computes the
             # engine, which needs neither.
-            read = pool.submit(_on_own_connection, _period_tree, period)
+            read = pool.submit(_on_own_connection, _period_tree, run)
             volumes = aggregation.order_volumes(period)
             tree = read.result()
             checked = pool.submit(_on_own_connection, _tree_problems)
@@ -773,8 +884,9 @@ def compute_close(
             ranked(*ranks)  # type: ignore[misc]
 
         try:
-            inputs = period_inputs(period, volumes=volumes, tree=tree)
+            inputs = period_inputs(period, volumes=volumes, tree=tree or _period_tree(run))
             del volumes, tree
+            fault_point("close.compute.started")
             result = compute_period(
                 plan, inputs.inputs, ranked=ranks_checked if ranked else None, shape=inputs.shape
             )
@@ -942,29 +1054,81 @@ CHUNK_WRITTEN, CHUNK_ALREADY_DONE, CHUNK_BUSY = "written", "done", "busy"
 
 
 def close_chunk_claim(*, chunk_id: int, worker: str) -> bool:
-    """Claim the chunk with one conditional UPDATE (after healthchecks' sendalerts): it must be
-    pending or failed, or running under a claim older than the stale limit (a killed worker)."""
+    """Claim the chunk with a conditional UPDATE (after healthchecks' sendalerts): it must be pending
+    or failed, or running under a dead claim, which is then taken over.
+
+    A claim is dead when its writer is gone. On PostgreSQL a live writer holds its chunk's row lock
+    for the whole write (close_chunk_write), so a running chunk whose row can be locked (SKIP
+    LOCKED) lost its writer: it is taken over once the claim is older than the grace that covers
+    the instant between a claim's commit and its writer's lock, not after the stale limit. A claim
+    by a process of this host that no longer exists is dead too (the in-process close on SQLite).
+    Past the stale limit any running claim is taken over on SQLite, where nothing else tells.
+    """
     now = timezone.now()
-    stale = now - dt.timedelta(seconds=stale_claim_seconds())
-    claimable = Q(status__in=[CloseChunkStatus.PENDING, CloseChunkStatus.FAILED]) | Q(
-        status=CloseChunkStatus.RUNNING, claimed_at__lt=stale
-    )
-    claimed = CloseChunk.objects.filter(claimable, pk=chunk_id).update(
-        status=CloseChunkStatus.RUNNING,
-        claimed_by=worker[:200],
-        claimed_at=now,
-        attempts=F("attempts") + 1,
-        error="",
-    )
-    return claimed == 1
+    claimable = Q(status__in=[CloseChunkStatus.PENDING, CloseChunkStatus.FAILED])
+    on_postgresql = connection.vendor == "postgresql"
+    dead = now - dt.timedelta(seconds=claim_takeover_seconds())
+    claimable |= Q(status=CloseChunkStatus.RUNNING, claimed_at__lt=dead)
+    with transaction.atomic():
+        # No ordering: CloseChunk's default orders by its run, a join whose row would be locked too.
+        chunks = CloseChunk.objects.filter(pk=chunk_id).order_by()
+        if on_postgresql:
+            chunks = chunks.select_for_update(skip_locked=True, of=("self",))
+        found = chunks.values_list("status", "claimed_by", "claimed_at").first()
+        if found is None:
+            return False
+        status, claimed_by, claimed_at = found
+        running = status == CloseChunkStatus.RUNNING
+        if running and not (claimed_at is not None and claimed_at < dead) and not _process_gone(claimed_by):
+            return False
+        if not chunks.filter(claimable | Q(status=CloseChunkStatus.RUNNING, claimed_by=claimed_by)).update(
+            status=CloseChunkStatus.RUNNING,
+            claimed_by=worker[:200],
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            error="",
+        ):
+            return False
+        if running:
+            chunk = CloseChunk.objects.defer("payload").select_related("run__period").get(pk=chunk_id)
+            notice = (
+                f"Chunk {chunk.number} taken over at {now:%H:%M:%S} from {claimed_by}, "
+                f"a dead worker (claimed at {claimed_at:%H:%M:%S})."
+            )
+            logger.warning("Close run %s of %s: %s", chunk.run_id, chunk.run.period, notice)
+            CloseRun.objects.filter(pk=chunk.run_id).update(
+                notice=notice, recoveries=F("recoveries") + 1, progress_at=now
+            )
+    return True
+
+
+def _process_gone(claimed_by: str) -> bool:
+    """Whether the claim names a process of this host that no longer runs ("host:pid")."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
     """Write one chunk's rows; returns written, done (nothing to do) or busy (claimed elsewhere)."""
     worker = worker or worker_name()
     if not close_chunk_claim(chunk_id=chunk_id, worker=worker):
-        status = CloseChunk.objects.filter(pk=chunk_id).values_list("status", flat=True).first()
-        return CHUNK_ALREADY_DONE if status in (None, CloseChunkStatus.DONE) else CHUNK_BUSY
+        found = CloseChunk.objects.filter(pk=chunk_id).values_list("status", "run_id").first()
+        if found is None:
+            return CHUNK_ALREADY_DONE
+        if found[0] == CloseChunkStatus.DONE:
+            # Delivered again after its worker died between this chunk and finalize: finish the run.
+            close_run_finalize(run_id=found[1])
+            return CHUNK_ALREADY_DONE
+        return CHUNK_BUSY
+    fault_point("close.chunk.claimed")
     try:
         with transaction.atomic():
             # The row lock keeps a stale-claim takeover waiting while this worker is alive and writing.
@@ -991,19 +1155,22 @@ def close_chunk_write(*, chunk_id: int, worker: str | None = None) -> str:
                     cursor.execute("SET LOCAL work_mem = '256MB'")
             write_chunk_rows(run, chunk.number, payload)
             del payload
+            fault_point("close.chunk.writing")
+            now = timezone.now()
             CloseChunk.objects.filter(pk=chunk_id).update(
-                status=CloseChunkStatus.DONE, finished_at=timezone.now(), payload=None
+                status=CloseChunkStatus.DONE, finished_at=now, payload=None
             )
-            CloseRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
+            CloseRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1, progress_at=now)
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"[:4000]
         CloseChunk.objects.filter(pk=chunk_id, status=CloseChunkStatus.RUNNING).update(
             status=CloseChunkStatus.FAILED, error=message
         )
         CloseRun.objects.filter(pk=CloseChunk.objects.filter(pk=chunk_id).values("run_id")[:1]).exclude(
-            status=CloseRunStatus.SUCCEEDED
+            status__in=FINISHED
         ).update(status=CloseRunStatus.FAILED, error=f"chunk {chunk_id}: {message}")
         raise
+    fault_point("close.chunk.written")
     close_run_finalize(run_id=run.pk)
     return CHUNK_WRITTEN
 
@@ -1126,14 +1293,14 @@ def close_run_finalize(*, run_id: int) -> bool:
     status, phase, chunks_total = CloseRun.objects.filter(pk=run_id).values_list(
         "status", "phase", "chunks_total"
     )[0]
-    if status == CloseRunStatus.SUCCEEDED:
-        return True
+    if status in FINISHED:
+        return status == CloseRunStatus.SUCCEEDED
     if _unfinished(run_id, phase, chunks_total):
         return False
     with transaction.atomic():
         run = CloseRun.objects.select_for_update(no_key=True).select_related("period", "plan").get(pk=run_id)
-        if run.status == CloseRunStatus.SUCCEEDED:
-            return True
+        if run.status in FINISHED:
+            return run.status == CloseRunStatus.SUCCEEDED
         if _unfinished(run.pk, run.phase, run.chunks_total):
             return False
         if connection.vendor == "postgresql":
@@ -1166,14 +1333,12 @@ def close_run_finalize(*, run_id: int) -> bool:
         run.summary = summary
         run.status = CloseRunStatus.SUCCEEDED
         run.phase = ClosePhase.DONE
-        run.finished_at = now
-        run.save(update_fields=["summary", "status", "phase", "finished_at"])
+        run.finished_at = run.progress_at = now
+        run.save(update_fields=["summary", "status", "phase", "finished_at", "progress_at"])
         CloseChunk.objects.filter(run=run).exclude(payload=None).update(payload=None)
-        # Every close gets its compliance report (compliance.md item 5), once the run is committed.
-        from compliance.tasks import compliance_report_for_run
-
-        run_pk = run.pk
-        transaction.on_commit(lambda: compliance_report_for_run.delay(run_pk))
+        # Every close gets its compliance report (compliance.md item 5) in this transaction: a run
+        # has succeeded only with its report, and a crash after the commit leaves nothing to do.
+        close_run_succeeded.send(sender=CloseRun, run=run)
         if run.kind == CloseRunKind.FINAL:
             # Written during the compute, or by every chunk of an earlier version; else here.
             if not run.ranks_written and CloseChunk.objects.filter(run=run, ranks_written=False).exists():
@@ -1186,6 +1351,7 @@ def close_run_finalize(*, run_id: int) -> bool:
             audit_record(
                 actor=run.started_by, action="commissions.close_finish", target=run.period, data=summary
             )
+    fault_point("close.finalize.committed")
     return True
 
 

@@ -803,7 +803,12 @@ class Checker:
     def check_periods(self) -> None:
         if not self.periods:
             return
-        # Locked, so a close cannot start on a period while this import writes into it.
+        # Locked, so a close cannot start on a period while this import writes into it: created
+        # open first where missing, or a close could start on that month unseen by this lock.
+        from commissions.services.periods import period_get_or_create
+
+        for start in sorted(self.periods):
+            period_get_or_create(start=start)
         frozen = (
             Period.objects.select_for_update(no_key=True)
             .filter(start__in=list(self.periods))

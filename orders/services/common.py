@@ -15,11 +15,15 @@ FROZEN_PERIOD_STATUSES = ("closed", "closing")
 
 
 def ensure_period_open(moment: dt.datetime, *, field: str, what: str) -> dt.date:
-    """The period of `moment`, refused with a clear message when it is closed or closing."""
-    from commissions.models import Period
+    """The period of `moment`, refused with a clear message when it is closed or closing.
+
+    Call it inside the transaction that writes: it share-locks the period's row until that
+    transaction ends, so a final close starting meanwhile waits for this write and counts it.
+    """
+    from commissions.services.periods import period_status_locked
 
     period = period_of(moment)
-    status = Period.objects.filter(start=period).values_list("status", flat=True).first()
+    status = period_status_locked(period)
     if status in FROZEN_PERIOD_STATUSES:
         if status == "closed":
             message = _(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict, NotFound
@@ -43,9 +44,13 @@ def customer_register(
     kind: str = CustomerKind.RETAIL,
     household_of: Distributor | None = None,
     external_id: str | None = None,
+    contact_consent: str = "",
     actor: Any = None,
 ) -> Customer:
     """A new customer credited to a distributor: by the distributor's referral link or directly.
+
+    `contact_consent`: the words of the consent to be contacted the customer gave (the referral
+    page's tick box), recorded with its time; empty when none was asked.
 
     A distributor is never anyone's customer (compliance item 2), so an e-mail address that is a
     distributor's is refused; a member of a distributor's household may be registered with
@@ -93,6 +98,8 @@ def customer_register(
         kind=kind,
         household_of=household_of,
         external_id=external_id,
+        contact_consent_at=timezone.now() if contact_consent else None,
+        contact_consent_text=contact_consent,
     )
     audit_record(
         actor=actor,

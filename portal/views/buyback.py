@@ -19,6 +19,7 @@ from orders.services import buyback as buyback_services
 from portal.access import distributor_required
 from portal.forms import add_service_error
 from portal.forms_account import BuybackRequestForm, WithdrawForm
+from portal.submissions import once
 
 REQUESTS_PER_PAGE = 20
 STATUS_BADGES = {
@@ -40,6 +41,7 @@ def _my_request(request: HttpRequest, request_id: int):
 
 
 @distributor_required
+@once
 def index(request: HttpRequest) -> HttpResponse:
     me = request.distributor
     units = buyback_selectors.buyback_units(distributor=me)

@@ -18,6 +18,7 @@ from orders.models import Customer
 from portal.access import distributor_required
 from portal.forms import add_service_error
 from portal.forms_orders import CustomerForm, CustomerSearchForm
+from portal.submissions import once
 
 PAGE_SIZE = 25
 
@@ -49,6 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @distributor_required
+@once
 def create(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

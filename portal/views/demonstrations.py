@@ -35,6 +35,7 @@ from portal.forms_demonstrations import (
 )
 from portal.host_links import host_link_expires, host_link_token
 from portal.links import public_url
+from portal.submissions import once
 
 PAGE_SIZE = 20
 SEARCH_RESULTS = 10  # suggestions for a product input, as the orders section's search
@@ -113,6 +114,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @distributor_required
 @require_http_methods(["GET", "POST"])
+@once
 def plan(request: HttpRequest) -> HttpResponse:
     me = request.distributor
     if request.method == "POST":

@@ -84,6 +84,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                     first_name=data["first_name"],
                     last_name=data["last_name"],
                     email=data["email"],
+                    contact_consent=str(form.fields["consent"].label),
                 )
             except ApplicationError as error:
                 if isinstance(error, Conflict) or error.field == "email":

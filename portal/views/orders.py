@@ -39,6 +39,7 @@ from portal.forms_orders import (
     line_rows,
     with_lines,
 )
+from portal.submissions import once
 
 PAGE_SIZE = 25
 SEARCH_RESULTS = 10  # a phone screen of products
@@ -140,6 +141,7 @@ def _render_new(
 
 
 @distributor_required
+@once
 def create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         # A consistent start: a customer order when a customer is chosen, else an order of my own.

@@ -248,8 +248,9 @@ def test_an_unknown_plan_version_is_refused_with_the_versions_loaded(s1):
         close("2026-10", plan="1999.9")
     with pytest.raises(CommandError, match="no plan version '1999.9'"):
         call_command("close_period", "2026-10", "--plan", "1999.9", stdout=io.StringIO())
-    # Nothing was written: not even the period row the refused close would have created.
-    assert not Period.objects.filter(start=period("2026-10")).exists()
+    # Nothing was written: the period (opened by the import of its orders) is still open, no run.
+    assert Period.objects.get(start=period("2026-10")).status == "open"
+    assert not CloseRun.objects.exists()
 
 
 def test_close_period_prints_progress_and_the_period_report(s1):

@@ -21,6 +21,20 @@ def test_the_beat_schedule_runs_the_monthly_close_task_on_the_first():
     assert entry["schedule"].day_of_month == {1}
 
 
+def test_beat_runs_the_close_watchdog_and_redis_never_redelivers_a_task_that_is_still_running():
+    from backoffice.celery import app
+
+    entry = django_settings.CELERY_BEAT_SCHEDULE["close-watchdog"]
+    assert entry["task"] == tasks.close_watchdog.name == "commissions.tasks.close_watchdog"
+    assert entry["schedule"].total_seconds() == django_settings.COMMISSION_CLOSE_WATCHDOG_SECONDS
+    # Long tasks on Redis: acknowledged after they run, given back when their worker dies, one at a
+    # time per process, and not handed to a second worker while the first still runs one.
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.broker_transport_options["visibility_timeout"] >= 6 * 3600
+    assert django_settings.COMMISSION_CLOSE_STALL_SECONDS > django_settings.COMMISSION_CLOSE_WATCHDOG_SECONDS
+
+
 @pytest.mark.parametrize(
     ("mode", "kind", "status"), [("preview", "preview", "open"), ("final", "final", "closed")]
 )

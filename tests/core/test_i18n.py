@@ -16,6 +16,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import CompositePrimaryKey
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
@@ -73,8 +74,9 @@ def _labels(model) -> list[tuple[str, object]]:
         (f"{opts.label} verbose_name_plural", opts.original_attrs.get("verbose_name_plural")),
     ]
     for field in opts.get_fields():
-        if field.auto_created:
-            continue  # reverse relations, and the implicit primary key Django names "ID"
+        if field.auto_created or isinstance(field, CompositePrimaryKey):
+            # Reverse relations, the implicit primary key Django names "ID", a composite key (no form).
+            continue
         labels.append((f"{opts.label}.{field.name}", field.verbose_name))
         for value, label in field.flatchoices if getattr(field, "choices", None) else []:
             labels.append((f"{opts.label}.{field.name}={value}", label))

@@ -565,8 +565,10 @@ def test_orders_and_returns_in_a_closed_period(tmp_path):
     plan = Plan.objects.create(
         name="Default", version="1", plan_type="unilevel", document=standard_plan_document()
     )
-    Period.objects.create(
-        start=dt.date(2026, 10, 1), status=PeriodStatus.CLOSED, plan=plan, closed_at=timezone.now()
+    # The first import opened the period (its rows are dated in it); it has closed since.
+    Period.objects.update_or_create(
+        start=dt.date(2026, 10, 1),
+        defaults={"status": PeriodStatus.CLOSED, "plan": plan, "closed_at": timezone.now()},
     )
     # O1 and O2 are already imported: listing them again is fine. O4 and the return are new.
     (tmp_path / "orders.csv").write_text(

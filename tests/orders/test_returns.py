@@ -104,7 +104,10 @@ def test_a_refund_in_a_closed_period_is_refused(consultant, customer, product):
         lines=[(product, 1)],
         paid_at=dt.datetime(2026, 10, 20, 10, tzinfo=dt.UTC),
     )
-    Period.objects.create(start=dt.date(2026, 10, 1), status="closed", plan=plan, closed_at=timezone.now())
+    # The order opened the period; it closes after.
+    Period.objects.filter(start=dt.date(2026, 10, 1)).update(
+        status="closed", plan=plan, closed_at=timezone.now()
+    )
     with pytest.raises(Conflict, match="2026-10, which is closed"):
         order_return(
             order=order,

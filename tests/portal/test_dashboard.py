@@ -233,7 +233,7 @@ def test_a_banner_while_a_close_runs_polls_until_done(portal, net):
 
 def test_a_preview_does_not_show_the_banner(portal, net):
     plan = default_plan()
-    period = Period.objects.create(start=period_of(timezone.now()))
+    period, _created = Period.objects.get_or_create(start=period_of(timezone.now()))
     CloseRun.objects.create(period=period, plan=plan, kind="preview", status="running")
     assert "Commissions are being calculated" not in portal("anna").get("/portal/").content.decode()
 

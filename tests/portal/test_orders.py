@@ -39,8 +39,9 @@ def close_this_month() -> None:
     plan = Plan.objects.create(
         name="Standard", version="portal-test", plan_type="unilevel", document=standard_plan_document()
     )
-    Period.objects.create(
-        start=period_of(timezone.now()), status="closed", plan=plan, closed_at=timezone.now()
+    Period.objects.update_or_create(
+        start=period_of(timezone.now()),
+        defaults={"status": "closed", "plan": plan, "closed_at": timezone.now()},
     )
 
 

@@ -237,8 +237,20 @@ def test_join_makes_the_visitor_the_distributors_customer(net):
     url = f"/join/{net.anna.referral_code.lower()}/"
     response = Client().post(url, SIGN_UP)
     assert response.status_code == 302 and response["Location"] == f"/join/{net.anna.referral_code}/thanks/"
-    assert Customer.objects.get(email="vera@example.nl").distributor_id == net.anna.pk
+    vera = Customer.objects.get(email="vera@example.nl")
+    assert vera.distributor_id == net.anna.pk
+    # The consent is kept as proof (GDPR art. 7): when, and the words the visitor agreed to.
+    assert vera.contact_consent_at is not None
+    assert vera.contact_consent_text == (
+        "I agree that this distributor contacts me about their products and offers."
+    )
     assert Client().get(response["Location"]).status_code == 200
+
+
+def test_join_records_the_consent_in_the_words_the_visitor_read(net):
+    Client().post(f"/join/{net.anna.referral_code}/", SIGN_UP, HTTP_ACCEPT_LANGUAGE="nl")
+    vera = Customer.objects.get(email="vera@example.nl")
+    assert vera.contact_consent_text.startswith("Ik ga ermee akkoord")
 
 
 def test_join_never_tells_whether_an_address_is_known(net):

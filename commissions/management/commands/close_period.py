@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from backoffice.celery import app
 from commissions.models import CloseRun, CloseRunStatus
@@ -22,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--preview", action="store_true", help="compute without closing")
         parser.add_argument("--plan", help="plan version to use (default: the newest loaded)")
         parser.add_argument("--poll", type=float, default=1.0, help="seconds between progress lines")
+        parser.add_argument(
+            "--give-up-after",
+            type=float,
+            default=900.0,
+            help="stop following (the close goes on) after the run has stalled this many seconds; 0: never",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -44,26 +51,40 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"The close failed: {run.error or exc}. Run the command again to resume it."
                 ) from exc
-        last = None
+        last = notice = None
         waited = 0.0
+        patience = options["give_up_after"]
         while True:
             run.refresh_from_db()
             progress = close_run_progress(run)
-            line = f"{progress.percent:3d}%  {progress.phase}"
-            line += f"  chunks {progress.chunks_done}/{progress.chunks_total}"
-            if progress.eta_seconds is not None:
-                line += f"  ETA {progress.eta_seconds:.0f}s"
+            line = progress.describe()
             if line != last:
                 self.stdout.write(line)
                 last = line
-            if run.status in (CloseRunStatus.SUCCEEDED, CloseRunStatus.FAILED):
+            if progress.notice and progress.notice != notice:
+                notice = progress.notice
+                self.stdout.write(self.style.WARNING(notice))
+            if run.status in (CloseRunStatus.SUCCEEDED, CloseRunStatus.FAILED, CloseRunStatus.DISCARDED):
                 break
             if run.phase == "queued" and waited >= 30 and waited - options["poll"] < 30:
                 self.stdout.write("Still queued: is a Celery worker running (celery -A backoffice worker)?")
+            if (
+                progress.stalled_since is not None
+                and patience
+                and (timezone.now() - progress.stalled_since).total_seconds() > patience
+            ):
+                raise CommandError(
+                    f"No worker has moved {run} since {timezone.localtime(progress.stalled_since):%H:%M:%S}. "
+                    "The close is safe where it stands: check that Celery workers and beat run (beat's "
+                    "watchdog queues the work of a dead worker again), then run this command again to "
+                    "follow it, or discard it with manage.py discard_close."
+                )
             time.sleep(options["poll"])
             waited += options["poll"]
         if run.status == CloseRunStatus.FAILED:
             raise CommandError(f"The close failed: {run.error}. Run the command again to resume it.")
+        if run.status == CloseRunStatus.DISCARDED:
+            raise CommandError(f"{run} was discarded: {run.discard_reason}")
         self.stdout.write(self.style.SUCCESS(render_summary(run)))
 
 
