@@ -179,8 +179,8 @@ def _refuse_while_worked_on(run: CloseRun, label: str) -> None:
         )
     if connection.vendor != "postgresql":
         return
-    chunks = CloseChunk.objects.filter(run=run)
-    locked_here = set(chunks.select_for_update(skip_locked=True).values_list("pk", flat=True))
+    chunks = CloseChunk.objects.filter(run=run).order_by()  # no ordering join: lock the chunks alone
+    locked_here = set(chunks.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True))
     busy = chunks.exclude(pk__in=locked_here).order_by("number").values_list("number", "claimed_by").first()
     if busy is not None:
         raise Conflict(

@@ -66,3 +66,37 @@ def ledger_tuples(run: CloseRun) -> list[tuple]:
 
 def period(label: str) -> dt.date:
     return parse_period(label)
+
+
+class SimulatedCrash(Exception):
+    """A worker dying in the middle of a close, raised where the tests make it die."""
+
+
+def crash_in_chunk(monkeypatch, number: int) -> None:
+    """The chunk `number` is written, then its worker dies before committing it."""
+    from commissions.services import close as close_service
+
+    real = close_service.write_chunk_rows
+
+    def write_then_crash(run, chunk_number, payload):
+        real(run, chunk_number, payload)  # rows written, then the worker dies before committing
+        if chunk_number == number:
+            raise SimulatedCrash(f"worker died in chunk {number}")
+
+    monkeypatch.setattr(close_service, "write_chunk_rows", write_then_crash)
+
+
+def crash_in_compute_after(monkeypatch, stored: int) -> None:
+    """The compute dies after storing `stored` chunks (which may be written already)."""
+    from commissions.services import close as close_service
+
+    real = close_service.encode_payload
+    encoded = []
+
+    def encode_then_crash(run, payload, *, distributors):
+        if len(encoded) == stored:
+            raise SimulatedCrash(f"worker died after storing {stored} chunks")
+        encoded.append(distributors)
+        return real(run, payload, distributors=distributors)
+
+    monkeypatch.setattr(close_service, "encode_payload", encode_then_crash)

@@ -22,7 +22,6 @@ from commissions.models import (
     Period,
     Statement,
 )
-from commissions.services import aggregation
 from commissions.services import close as close_service
 from commissions.services.close import close_start
 from commissions.services.discard import close_run_discard
@@ -31,24 +30,12 @@ from core.locks import lock_key
 from core.models import AuditEntry
 from distributors.models import Distributor
 
-from .closing import EXAMPLES, close, default_plan, ledger_tuples, period
+from .closing import EXAMPLES, SimulatedCrash, close, crash_in_chunk, default_plan, ledger_tuples, period
 
 pytestmark = pytest.mark.django_db
 
 on_postgresql = connection.vendor == "postgresql"
 needs_postgresql = pytest.mark.skipif(not on_postgresql, reason="the triggers and row locks are PostgreSQL's")
-
-
-class SimulatedCrash(Exception):
-    pass
-
-
-@pytest.fixture
-def s1(settings):
-    # Eleven distributors in chunks of three: four chunks, so a crash can hit one in the middle.
-    settings.COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = 3
-    call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
-    return default_plan()
 
 
 @pytest.fixture
@@ -66,21 +53,12 @@ def ranks_and_titles() -> dict[str, tuple[int, int]]:
 def interrupted_final_close(monkeypatch, label: str, *, chunk: int = 2, frozen: bool = True) -> CloseRun:
     """A final close whose worker died writing chunk `chunk`: the chunks before it are written.
 
-    `frozen`: the run's input is frozen as its compute freezes it (written here too, in case the
-    compute does not do it itself yet); otherwise the run has none, as a run of an earlier version.
+    `frozen`: the run's input is frozen, as its compute freezes it; otherwise the run has none, as
+    a run of an earlier version.
     """
-    real = close_service.write_chunk_rows
-
-    def write_then_crash(run, number, payload):
-        real(run, number, payload)
-        if number == chunk:
-            raise SimulatedCrash(f"worker died in chunk {number}")
-
     with TestCase.captureOnCommitCallbacks(execute=False) as scheduled:
         run = close_start(period=period(label))
-    if frozen and not CloseInput.objects.filter(run_id=run.pk).exists():
-        aggregation.frozen_period_distributors(run.pk, run.period.start)
-    monkeypatch.setattr(close_service, "write_chunk_rows", write_then_crash)
+    crash_in_chunk(monkeypatch, chunk)
     with pytest.raises(SimulatedCrash), TestCase.captureOnCommitCallbacks(execute=True):
         for callback in scheduled:
             callback()

@@ -20,32 +20,18 @@ from commissions.services.periods import period_get_or_create
 from core.errors import ApplicationError, Conflict
 from distributors.models import Distributor
 
-from .closing import EXAMPLES, close, default_plan, ledger_tuples, period
+from .closing import (
+    EXAMPLES,
+    SimulatedCrash,
+    close,
+    crash_in_chunk,
+    crash_in_compute_after,
+    default_plan,
+    ledger_tuples,
+    period,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-class SimulatedCrash(Exception):
-    pass
-
-
-@pytest.fixture
-def s1(settings):
-    # Eleven distributors in chunks of three: four chunks, so a crash can hit one in the middle.
-    settings.COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = 3
-    call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
-    return default_plan()
-
-
-def crash_in_chunk(monkeypatch, number: int) -> None:
-    real = close_service.write_chunk_rows
-
-    def write_then_crash(run, chunk_number, payload):
-        real(run, chunk_number, payload)  # rows written, then the worker dies before committing
-        if chunk_number == number:
-            raise SimulatedCrash(f"worker died in chunk {number}")
-
-    monkeypatch.setattr(close_service, "write_chunk_rows", write_then_crash)
 
 
 def test_a_crash_in_a_chunk_then_a_resume_gives_the_ledger_of_a_clean_run(s1, monkeypatch):
@@ -73,20 +59,6 @@ def test_a_crash_in_a_chunk_then_a_resume_gives_the_ledger_of_a_clean_run(s1, mo
     assert ledger_tuples(resumed) == clean
     assert CloseChunk.objects.get(run=run, number=2).attempts == 2
     assert Statement.objects.filter(run=run).count() == 11
-
-
-def crash_in_compute_after(monkeypatch, stored: int) -> None:
-    """The compute dies after storing `stored` chunks (which may be written already)."""
-    real = close_service.encode_payload
-    encoded = []
-
-    def encode_then_crash(run, payload, *, distributors):
-        if len(encoded) == stored:
-            raise SimulatedCrash(f"worker died after storing {stored} chunks")
-        encoded.append(distributors)
-        return real(run, payload, distributors=distributors)
-
-    monkeypatch.setattr(close_service, "encode_payload", encode_then_crash)
 
 
 def test_a_compute_that_dies_after_storing_chunks_resumes_with_the_ledger_of_a_clean_run(s1, monkeypatch):

@@ -3,12 +3,10 @@ period's row, the close start locks it exclusively, so it waits for writers in f
 writers after it see `closing` (issue 16, item 3)."""
 
 import datetime as dt
-import io
 import threading
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 
 from commissions.models import Adjustment, CloseRun, DistributorPeriod, LedgerLine, Period
@@ -22,20 +20,13 @@ from orders.models import Customer, Order, Product, Return
 from orders.services import order_create, order_pay
 from orders.services.returns import order_return
 
-from .closing import EXAMPLES, default_plan, period
+from .closing import period
 
 OCTOBER = dt.datetime(2026, 10, 20, 12, 0, tzinfo=dt.UTC)
 
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite has no row locks: it serialises writers itself"
 )
-
-
-@pytest.fixture
-def s1(settings):
-    settings.COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = 3
-    call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
-    return default_plan()
 
 
 def kees() -> Distributor:

@@ -7,14 +7,12 @@ The same recoveries with real workers killed by SIGKILL are in tests/faults (mak
 """
 
 import datetime as dt
-import io
 import logging
 import os
 import socket
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
@@ -27,34 +25,9 @@ from compliance.models import ComplianceReport
 from distributors.models import Distributor
 from distributors.services import distributor_move, distributor_terminate
 
-from .closing import EXAMPLES, close, default_plan, ledger_tuples
+from .closing import SimulatedCrash, close, crash_in_compute_after, ledger_tuples
 
 pytestmark = pytest.mark.django_db
-
-
-class SimulatedCrash(Exception):
-    pass
-
-
-@pytest.fixture
-def s1(settings):
-    # Eleven distributors in chunks of three: four chunks, so a crash can hit one in the middle.
-    settings.COMMISSION_CLOSE_CHUNK_DISTRIBUTORS = 3
-    call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
-    return default_plan()
-
-
-def crash_in_compute_after(monkeypatch, stored: int) -> None:
-    real = close_service.encode_payload
-    encoded = []
-
-    def encode_then_crash(run, payload, *, distributors):
-        if len(encoded) == stored:
-            raise SimulatedCrash(f"worker died after storing {stored} chunks")
-        encoded.append(distributors)
-        return real(run, payload, distributors=distributors)
-
-    monkeypatch.setattr(close_service, "encode_payload", encode_then_crash)
 
 
 def results(run: CloseRun) -> list[tuple]:

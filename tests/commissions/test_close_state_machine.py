@@ -70,7 +70,7 @@ from orders.services.buyback import buyback_request_create, buyback_request_deci
 from orders.services.orders import order_create, order_pay
 from orders.services.returns import order_return
 
-from .closing import EXAMPLES, close, default_plan, ledger_tuples
+from .closing import EXAMPLES, SimulatedCrash, close, default_plan, ledger_tuples
 
 MONTHS = (dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1))
 ZONE = ZoneInfo(django_settings.TIME_ZONE)
@@ -83,10 +83,6 @@ LINE_SLOTS = {
 # Where a final close is made to crash (see crash_close): after storing N chunks of its compute,
 # while writing chunk N, or after every chunk is written but before finalize (the worker is gone).
 CRASHES = ("compute", "chunk", "finalize")
-
-
-class SimulatedCrash(Exception):
-    pass
 
 
 def results(run: CloseRun) -> list[tuple]:
