@@ -406,9 +406,11 @@ STANDING_CACHE_SECONDS = env.int("STANDING_CACHE_SECONDS", default=300)
 # --- Preview schedule (commissions.previews; issue 15's projected earnings) -------------------
 # Every PREVIEW_EVERY_MINUTES Celery beat starts a preview close of the open month (unless a run of
 # it is under way; 0 turns the schedule off) and prunes old previews: only the newest
-# PREVIEW_RUNS_KEPT succeeded previews of each open period are kept (at least 1).
+# PREVIEW_RUNS_KEPT succeeded previews of each open period are kept (at least 1); once the period
+# is closed, its newest PREVIEW_RUNS_KEPT_CLOSED (0 or more): the last projection distributors saw.
 PREVIEW_EVERY_MINUTES = env.int("PREVIEW_EVERY_MINUTES", default=15)
 PREVIEW_RUNS_KEPT = env.int("PREVIEW_RUNS_KEPT", default=3)
+PREVIEW_RUNS_KEPT_CLOSED = env.int("PREVIEW_RUNS_KEPT_CLOSED", default=1)
 CELERY_BEAT_SCHEDULE["close-watchdog"] = {
     "task": "commissions.tasks.close_watchdog",
     "schedule": timedelta(seconds=max(1, COMMISSION_CLOSE_WATCHDOG_SECONDS)),

@@ -85,12 +85,23 @@ def main() -> None:
     if not args.wipe:
         sys.exit("refusing: this wipes the database's distributors, orders and commissions; pass --wipe")
 
-    rng = random.Random(args.seed)
-    n = args.distributors
-    period = parse_period(args.period)
+    t0 = time.perf_counter()
+    order_count, line_count = generate(
+        args.distributors, args.period, lines_per_distributor=args.lines_per_distributor, seed=args.seed
+    )
+    print(
+        f"generated {args.distributors} distributors, {order_count} orders, {line_count} order lines "
+        f"in {args.period} in {time.perf_counter() - t0:.1f} s"
+    )
+
+
+def generate(n: int, period_text: str, *, lines_per_distributor: int = 10, seed: int = 7) -> tuple[int, int]:
+    """Replace the connection's distributors, orders and commissions with the network; the number
+    of orders and of order lines written."""
+    rng = random.Random(seed)
+    period = parse_period(period_text)
     start, end = period_bounds(period)
     span = (end - start).total_seconds()
-    t0 = time.perf_counter()
 
     sponsors = sponsor_links(n, rng)
     # Ids start at 1: index i is id i + 1.
@@ -211,11 +222,12 @@ def main() -> None:
                 "email",
                 "phone",
                 "kind",
+                "contact_consent_text",
                 "created_at",
                 "updated_at",
             ],
             (
-                (d * customers_per + c + 1, d + 1, "Klant", f"{d + 1}-{c}", "", "", "retail", now, now)
+                (d * customers_per + c + 1, d + 1, "Klant", f"{d + 1}-{c}", "", "", "retail", "", now, now)
                 for d in range(n)
                 for c in range(customers_per)
             ),
@@ -225,10 +237,10 @@ def main() -> None:
         # distributor's orders come from their own seeded generator, so the order COPY and the
         # line COPY can both stream without holding 10M rows in memory.
         per_order = 2
-        orders_per = max(1, args.lines_per_distributor // per_order)
+        orders_per = max(1, lines_per_distributor // per_order)
 
         def orders_of(d: int):
-            local = random.Random(args.seed * 1_000_003 + d)
+            local = random.Random(seed * 1_000_003 + d)
             heavy_buyer = local.random() < 0.02
             for o in range(orders_per):
                 order_id = d * orders_per + o + 1
@@ -329,10 +341,7 @@ def main() -> None:
             )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(
-        f"generated {n} distributors, {order_count} orders, {line_count} order lines in {args.period} "
-        f"in {time.perf_counter() - t0:.1f} s"
-    )
+    return order_count, line_count
 
 
 if __name__ == "__main__":

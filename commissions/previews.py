@@ -6,7 +6,8 @@ from the newest succeeded preview, labelled with the moment it finished.
 
 Celery beat starts one every PREVIEW_EVERY_MINUTES (`preview_schedule`), and old ones are pruned
 (`previews_prune`): a preview of a million distributors writes millions of rows, so only the
-newest PREVIEW_RUNS_KEPT succeeded previews of each open period stay, and storage stays flat.
+newest PREVIEW_RUNS_KEPT succeeded previews of each open period stay, and of a closed period the
+newest PREVIEW_RUNS_KEPT_CLOSED (1: the last projection shown), so storage stays flat.
 """
 
 from __future__ import annotations
@@ -89,30 +90,35 @@ def preview_schedule(*, now: dt.datetime | None = None) -> CloseRun | None:
     return started
 
 
-def previews_to_prune(*, keep: int | None = None) -> list[int]:
+def previews_to_prune(*, keep: int | None = None, keep_closed: int | None = None) -> list[int]:
     """Ids of the preview runs `previews_prune` deletes: per period still open (or closing), the
     succeeded previews after the newest `keep` (PREVIEW_RUNS_KEPT), and the failed ones older than
-    the newest success. Never a final run, never a run pending or running, never a closed period's
-    (a closed period never changes: its previews stay as evidence, e.g. to compare with the close).
+    the newest success; per closed period, every preview but the newest `keep_closed` succeeded
+    ones (PREVIEW_RUNS_KEPT_CLOSED: the last projection distributors saw, to set beside what the
+    close paid), failed ones included. Never a final run, never a run pending or running.
     """
     keep = max(1, settings.PREVIEW_RUNS_KEPT if keep is None else keep)
-    previews = CloseRun.objects.filter(kind=CloseRunKind.PREVIEW).exclude(period__status=PeriodStatus.CLOSED)
+    keep_closed = max(0, settings.PREVIEW_RUNS_KEPT_CLOSED if keep_closed is None else keep_closed)
+    previews = CloseRun.objects.filter(kind=CloseRunKind.PREVIEW).exclude(status__in=UNDER_WAY)
     doomed = []
-    for period_id in previews.values_list("period_id", flat=True).distinct():
+    periods = previews.order_by().values_list("period_id", "period__status").distinct()
+    for period_id, period_status in periods:
+        closed = period_status == PeriodStatus.CLOSED
         succeeded = list(
             previews.filter(period_id=period_id, status=CloseRunStatus.SUCCEEDED)
             .order_by("-finished_at", "-pk")
             .values_list("pk", "created_at")
         )
-        doomed += [pk for pk, _ in succeeded[keep:]]
-        if succeeded:
-            doomed += previews.filter(
-                period_id=period_id, status=CloseRunStatus.FAILED, created_at__lt=succeeded[0][1]
-            ).values_list("pk", flat=True)
+        doomed += [pk for pk, _ in succeeded[keep_closed if closed else keep :]]
+        failed = previews.filter(period_id=period_id, status=CloseRunStatus.FAILED)
+        if not closed and succeeded:
+            failed = failed.filter(created_at__lt=succeeded[0][1])
+        if closed or succeeded:
+            doomed += failed.values_list("pk", flat=True)
     return sorted(doomed)
 
 
-def previews_prune(*, keep: int | None = None) -> int:
+def previews_prune(*, keep: int | None = None, keep_closed: int | None = None) -> int:
     """Delete the preview runs `previews_to_prune` names, with every row they wrote; how many.
 
     Set-based: one DELETE per table and run, found through the run's BRIN index (a run's rows lie
@@ -124,7 +130,7 @@ def previews_prune(*, keep: int | None = None) -> int:
             logger.info("Preview prune already under way elsewhere.")
             return 0
         pruned = 0
-        for run_id in previews_to_prune(keep=keep):
+        for run_id in previews_to_prune(keep=keep, keep_closed=keep_closed):
             pruned += _preview_delete(run_id)
         return pruned
 

@@ -23,9 +23,10 @@ from commissions.plan_document import current_plan_document
 # the report must count exactly what the close counted.
 from commissions.services.aggregation import _COUNTS as COUNTS_SQL
 from commissions.services.aggregation import _RETURNED as RETURNED_SQL
-from core.money import ZERO, money_str, points_str, round_cents
+from core.money import ZERO, money_str, round_cents
 from core.periods import period_bounds, period_label
 from core.sql import sql_params
+from core.templatetags import formatting
 
 DEFAULT_THRESHOLDS: dict[str, str] = {
     # Share of the period's QV sold to end customers (the rest: distributors' own purchases).
@@ -416,12 +417,18 @@ def income_disclosure(*, year: int) -> IncomeDisclosure:
 
 
 def _disclosure_notes(d: IncomeDisclosure) -> list[str]:
-    money = lambda amount: f"{d.currency} {money_str(amount)}"  # noqa: E731
+    # Sentences for a reader: amounts, counts and months in the reader's language (1.234,56).
+    money = lambda amount: formatting.money(amount, d.currency)  # noqa: E731
+    count = formatting.number
     months = (
         _("all twelve months of %(year)s") % {"year": d.year}
         if d.complete
         else _("the %(count)s month(s) of %(year)s closed so far (%(months)s)")
-        % {"count": len(d.months), "year": d.year, "months": ", ".join(d.months) or _("none")}
+        % {
+            "count": len(d.months),
+            "year": d.year,
+            "months": ", ".join(formatting.month(label) for label in d.months) or _("none"),
+        }
     )
     # What the mean says next to the median: each comparison is its own sentence, with its reason.
     if d.mean_gross > d.median_gross:
@@ -440,9 +447,19 @@ def _disclosure_notes(d: IncomeDisclosure) -> list[str]:
             "%(zero)s who earned nothing (or less than nothing after clawbacks) and %(leavers)s who left "
             "during the year. Nobody is left out for being inactive."
         )
-        % {"year": d.year, "n": d.participants, "zero": d.zero_count, "leavers": d.leavers},
+        % {
+            "year": d.year,
+            "n": count(d.participants),
+            "zero": count(d.zero_count),
+            "leavers": count(d.leavers),
+        },
         _("%(paid)s of %(n)s participants (%(share)s) earned anything at all in %(year)s.")
-        % {"paid": d.paid_count, "n": d.participants, "share": percent(d.paid_share), "year": d.year},
+        % {
+            "paid": count(d.paid_count),
+            "n": count(d.participants),
+            "share": formatting.percent(d.paid_share),
+            "year": d.year,
+        },
         _(
             "The median is the middle figure: half of the participants earned %(median)s or less, half "
             "earned more. The mean (%(mean)s) is the total divided by the number of people."
@@ -460,7 +477,7 @@ def _disclosure_notes(d: IncomeDisclosure) -> list[str]:
             "These are actual figures for the year, never annualised: someone who joined in November shows "
             "two months of earnings. %(joined)s participants joined during the year."
         )
-        % {"joined": d.joined},
+        % {"joined": count(d.joined)},
         _(
             "Rank is the highest paid-as rank a person reached in any month of the year; 'No rank' means "
             "they were never active (never reached the minimum personal volume)."
@@ -635,7 +652,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
         else:
             counts, why = (
                 True,
-                _("An end customer who paid %(paid)s this period.") % {"paid": money_str(paid)},
+                _("An end customer who paid %(paid)s this period.") % {"paid": formatting.money(paid)},
             )
         customers.append(CustomerStatusLine(pk, name, counts, why, round_cents(paid), qv))
     count = sum(1 for c in customers if c.counts)
@@ -652,7 +669,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
         )
         options = []
         if min_pcv is not None:
-            options.append(_("%(qv)s PCV") % {"qv": points_str(min_pcv)})
+            options.append(_("%(qv)s PCV") % {"qv": formatting.points(min_pcv)})
         if min_customers is not None:
             options.append(_("%(n)s paying customers") % {"n": min_customers})
         rule = _(" or ").join(options)
@@ -665,7 +682,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
         )
         sentences.append(
             _("This month: %(pcv)s PCV from customer orders and %(count)s customer(s) who count.")
-            % {"pcv": points_str(pcv), "count": count}
+            % {"pcv": formatting.points(pcv), "count": formatting.number(count)}
         )
         if met:
             missing = ""
@@ -673,7 +690,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
         else:
             parts = []
             if min_pcv is not None:
-                parts.append(_("%(qv)s more PCV") % {"qv": points_str(min_pcv - pcv)})
+                parts.append(_("%(qv)s more PCV") % {"qv": formatting.points(min_pcv - pcv)})
             if min_customers is not None:
                 parts.append(_("%(n)s more paying customer(s)") % {"n": min_customers - count})
             missing = _("You still need %(what)s.") % {"what": _(" or ").join(parts)}
@@ -688,7 +705,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
     if cap is None:
         cap_sentences.append(
             _("Your own purchases (%(ppc)s QV) count in full: the plan has no cap.")
-            % {"ppc": points_str(ppc)}
+            % {"ppc": formatting.points(ppc)}
         )
     else:
         cap_sentences.append(
@@ -696,7 +713,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
                 "Own purchases count for at most %(cap)s QV a month, so that rewards come from customers, "
                 "not from buying for yourself. This month you bought %(ppc)s QV for yourself."
             )
-            % {"cap": points_str(cap), "ppc": points_str(ppc)}
+            % {"cap": formatting.points(cap), "ppc": formatting.points(ppc)}
         )
         if excess > 0:
             cap_sentences.append(
@@ -704,7 +721,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
                     "%(excess)s QV is above the cap and earns nothing: no rank, no override, no activity. "
                     "Of your own purchases' CV, %(share)s is rewardable."
                 )
-                % {"excess": points_str(excess), "share": percent(share)}
+                % {"excess": formatting.points(excess), "share": formatting.percent(share)}
             )
         else:
             cap_sentences.append(_("All of it counts."))

@@ -14,7 +14,7 @@ from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from core.templatetags.formatting import money, period
+from core.templatetags.formatting import money, month
 
 WIDTH = 360  # viewBox units: about the width of a phone's card, so text keeps its size there
 HEIGHT = 180
@@ -61,7 +61,7 @@ def earnings_bar_chart(bars: list[Bar], *, title: str, description: str, chart_i
                 f"{slot - gap:.1f}",
                 f"{max(size, 0.5):.1f}",
                 "bar negative" if bar.amount < 0 else "bar",
-                f"{period(bar.period)}: {money(bar.amount)}",
+                f"{month(bar.period)}: {money(bar.amount)}",
                 f"{LEFT + index * slot + slot / 2:.1f}",
                 _month(bar.period),
             )

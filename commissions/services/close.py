@@ -77,7 +77,7 @@ from .adjustments import adjustment_lines
 from .aggregation import period_inputs
 from .clawbacks import clawback_lines
 from .legs import leg_summaries
-from .periods import period_get_or_create
+from .periods import period_get_or_create, period_table_lock
 from .rows import LINE_COLUMNS, RESULT_COLUMNS, STATEMENT_COLUMNS, LineRow, StatementRow
 
 if TYPE_CHECKING:
@@ -147,27 +147,27 @@ def _resolve_plan(plan: Plan | str | None) -> Plan:
     return plan_newest() or plan_ensure_default()
 
 
-def _earlier_open_period_with_orders(start: dt.date) -> dt.date | None:
-    """The first month before `start` that has orders and is not closed (one indexed probe a month)."""
+def _month_to_close_first(start: dt.date) -> dt.date | None:
+    """The month that must close before `start` can: periods close in order, every month, one
+    without orders too (everybody is inactive in it, and it must not stay open to take back-dated
+    orders). After the newest closed month, the next; before any close, the first month anything
+    was written into (a Period row or an order)."""
     from orders.models import Order
 
-    first = (
+    last_closed = (
+        Period.objects.filter(start__lt=start, status=PeriodStatus.CLOSED).order_by("-start").first()
+    )
+    if last_closed is not None:
+        following = next_period(last_closed.start)
+        return following if following < start else None
+    firsts = [
+        Period.objects.filter(start__lt=start).order_by("start").values_list("start", flat=True).first(),
         Order.objects.filter(commission_period__isnull=False, commission_period__lt=start)
         .order_by("commission_period")
         .values_list("commission_period", flat=True)
-        .first()
-    )
-    if first is None:
-        return None
-    closed = set(
-        Period.objects.filter(status=PeriodStatus.CLOSED, start__lt=start).values_list("start", flat=True)
-    )
-    month = first
-    while month < start:
-        if month not in closed and Order.objects.filter(commission_period=month).exists():
-            return month
-        month = next_period(month)
-    return None
+        .first(),
+    ]
+    return min((month for month in firsts if month is not None), default=None)
 
 
 @transaction.atomic
@@ -176,12 +176,20 @@ def close_start(
 ) -> CloseRun:
     """Start the close of `period` (or a preview); resume or join a final close already under way.
 
-    Refuses a closed period, a final close while an earlier period with orders is still open or a
-    later one is closed, and an unknown plan version. The work runs on Celery when a broker is
-    configured, in-process otherwise, after this transaction commits.
+    Refuses a closed period, a final close while an earlier month is not closed (every month
+    closes, in order: `_month_to_close_first`) or a later one is closed, and an unknown plan
+    version. The work runs on Celery when a broker is configured, in-process otherwise, after
+    this transaction commits.
     """
     label = period_label(period)
     advisory_xact_lock(f"commission-close-start:{label}")
+    if not preview:
+        # Writes into a month no Period row exists for yet create its row (period_status_locked):
+        # wait for those in flight and hold new ones back until this commits, so that none lands
+        # in a month before this one unseen by the checks below (period_ensure_open refuses a
+        # month before a closing one). Taken before any row lock: a writer may lock this period's
+        # row too.
+        period_table_lock()
     period_row = period_get_or_create(start=period)
     period_row = Period.objects.select_for_update(no_key=True).get(pk=period_row.pk)
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -239,10 +247,11 @@ def close_start(
             f"so {label} can no longer close.",
             field="period",
         )
-    earlier = _earlier_open_period_with_orders(period)
+    earlier = _month_to_close_first(period)
     if earlier is not None:
         raise Conflict(
-            f"Close {period_label(earlier)} first: it has orders and is still open (periods close in order).",
+            f"Close {period_label(earlier)} first: periods close in order, every month, "
+            "one without orders too.",
             field="period",
         )
     plan_row = _resolve_plan(plan)

@@ -37,6 +37,10 @@ def period_status_locked(start: dt.date) -> str:
     """The status of the period starting at `start`, its row held in SHARE mode until this
     transaction ends (the row is created open on first use, so there is always one to lock).
 
+    A month before a closed or closing one has that status too, whatever its row says (a month
+    nothing was written into, then a back-dated write): periods close in order, so it could never
+    close, and every later month's close would wait for it (close_start).
+
     Every write dated into a period takes it first. Starting a final close locks the row FOR NO
     KEY UPDATE, which conflicts with SHARE: the close waits for writers in flight, and writers
     that come after it wait for its commit and then read `closing`. So no order, return or
@@ -46,13 +50,47 @@ def period_status_locked(start: dt.date) -> str:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("period_status_locked must be called inside transaction.atomic()")
     if connection.vendor != "postgresql":
-        return period_get_or_create(start=start).status
-    status = _status_for_share(start)
-    if status is None:  # the first write of the month: create its row, then lock it
-        period_get_or_create(start=start)
+        status = period_get_or_create(start=start).status
+    else:
         status = _status_for_share(start)
-    assert status is not None  # a period row is never deleted
+        if status is None:  # the first write of the month: create its row, then lock it
+            period_get_or_create(start=start)
+            status = _status_for_share(start)
+        assert status is not None  # a period row is never deleted
+    if status == PeriodStatus.OPEN:
+        later = later_frozen_period(start)
+        if later is not None:
+            return later.status
     return status
+
+
+def period_table_lock() -> None:
+    """Hold back the creation of Period rows until this transaction ends, and wait for creations in
+    flight (SHARE ROW EXCLUSIVE: row locks taken by writers, FOR SHARE, pass). A final close's start
+    takes it; no-op on SQLite, which serialises writers itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"LOCK TABLE {connection.ops.quote_name(Period._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE"
+            )
+
+
+def newest_frozen_period() -> Period | None:
+    """The newest period that is closed or closing, if any."""
+    return (
+        Period.objects.filter(status__in=[PeriodStatus.CLOSED, PeriodStatus.CLOSING])
+        .order_by("-start")
+        .first()
+    )
+
+
+def later_frozen_period(start: dt.date) -> Period | None:
+    """The first period after `start` that is closed or closing, if any."""
+    return (
+        Period.objects.filter(start__gt=start, status__in=[PeriodStatus.CLOSED, PeriodStatus.CLOSING])
+        .order_by("start")
+        .first()
+    )
 
 
 def period_ensure_open(*, start: dt.date, what: str) -> Period:

@@ -20,7 +20,8 @@ from django.utils import formats
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.periods import period_label
+from core.errors import ApplicationError
+from core.periods import parse_period, period_label
 
 register = template.Library()
 
@@ -142,3 +143,17 @@ def period(start: Any) -> str:
     if isinstance(start, dt.date):
         return period_label(start)
     return EMPTY if start in (None, "") else str(start)
+
+
+@register.filter
+def month(start: Any) -> str:
+    """A commission period in words for a reader: `December 2026` / `december 2026`. Takes the
+    period's first day or its `2026-12` label; staff pages and files keep `period`."""
+    if isinstance(start, str) and start:
+        try:
+            start = parse_period(start)
+        except ApplicationError:
+            return start
+    if isinstance(start, dt.date):
+        return formats.date_format(start, "YEAR_MONTH_FORMAT")
+    return EMPTY

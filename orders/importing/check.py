@@ -805,7 +805,11 @@ class Checker:
             return
         # Locked, so a close cannot start on a period while this import writes into it: created
         # open first where missing, or a close could start on that month unseen by this lock.
-        from commissions.services.periods import period_get_or_create
+        from commissions.services.periods import (
+            later_frozen_period,
+            newest_frozen_period,
+            period_get_or_create,
+        )
 
         for start in sorted(self.periods):
             period_get_or_create(start=start)
@@ -815,15 +819,25 @@ class Checker:
             .order_by("start")
             .values_list("start", "status")
         )
+        newest_frozen = newest_frozen_period()
         for start, status in frozen:
-            if status == PeriodStatus.OPEN:
+            later = None
+            if status == PeriodStatus.OPEN and newest_frozen is not None and newest_frozen.start > start:
+                later = later_frozen_period(start)  # rare: the first such after `start`, to name it
+            if later is not None:
+                # Periods close in order: a month before a closed one could never close.
+                state = "closed" if later.status == PeriodStatus.CLOSED else "being closed"
+                reason = f"a period before {period_label(later.start)}, which is {state}"
+            elif status != PeriodStatus.OPEN:
+                state = "closed" if status == PeriodStatus.CLOSED else "being closed"
+                reason = f"a period that is {state}"
+            else:
                 continue
-            state = "closed" if status == PeriodStatus.CLOSED else "being closed"
             for file, line, what in self.periods[start]:
                 self.errors.add(
                     file,
                     line,
-                    f"{what} counts in {period_label(start)}, a period that is {state}: "
+                    f"{what} counts in {period_label(start)}, {reason}: "
                     "corrections of a closed period are adjustments in an open one",
                 )
 

@@ -37,6 +37,7 @@ from portal.access import distributor_required
 from portal.forms import add_service_error
 from portal.links import public_url
 from portal.qr import qr_svg
+from portal.submissions import once
 
 PAGE_SIZE = 50  # members per page of the list, children per page of the tree
 LEGS_SHOWN = 100  # as the API's rank decision: a leader's frontline can be thousands long
@@ -278,6 +279,7 @@ class EnrollForm(forms.Form):
 
 
 @distributor_required
+@once
 def enroll(request: HttpRequest) -> HttpResponse:
     form = EnrollForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":

@@ -205,7 +205,7 @@ def test_a_second_final_close_while_one_runs_joins_it_and_only_one_final_run_can
 def test_periods_close_in_order(tmp_path):
     call_command("import_network", str(EXAMPLES / "s4"), stdout=io.StringIO())
     default_plan()
-    with pytest.raises(Conflict, match="Close 2026-10 first: it has orders and is still open"):
+    with pytest.raises(Conflict, match="Close 2026-10 first: periods close in order, every month"):
         close("2026-11")
     with pytest.raises(CommandError, match="Close 2026-10 first"):
         call_command("close_period", "2026-11", stdout=io.StringIO())

@@ -20,7 +20,7 @@ from orders.models import Customer, Order, Product, Return
 from orders.services import order_create, order_pay
 from orders.services.returns import order_return
 
-from .closing import period
+from .closing import close, period
 
 OCTOBER = dt.datetime(2026, 10, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -208,4 +208,97 @@ def test_two_adjustments_of_one_period_entered_at_the_same_moment_are_both_recor
         thread.join(timeout=30)
     assert len(outcomes) == 2 and all(isinstance(outcome, Adjustment) for outcome in outcomes), outcomes
     assert sorted(Adjustment.objects.values_list("amount", flat=True)) == [Decimal("10.00"), Decimal("20.00")]
+    connection.close()
+
+
+# --- Every month closes, in order, one without orders too ---------------------------------------
+# Found by the state machine: with December closed while November had no orders, November stayed
+# open, took back-dated orders, and could never close.
+
+SEPTEMBER = dt.datetime(2026, 9, 20, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db
+def test_a_month_without_orders_closes_too_before_the_next(s1):
+    assert close("2026-10").status == "succeeded"
+    with pytest.raises(Conflict, match="Close 2026-11 first: periods close in order, every month"):
+        close("2026-12")
+    assert not Period.objects.filter(start=period("2026-12")).exclude(status="open").exists()
+    november = close("2026-11")
+    assert (november.status, november.period.status) == ("succeeded", "closed")
+    # Nobody sold anything in November: nobody is active, nobody is paid.
+    assert not DistributorPeriod.objects.filter(run=november, active=True).exists()
+    assert not LedgerLine.objects.filter(run=november).exists()
+    assert close("2026-12").status == "succeeded"
+
+
+@pytest.mark.django_db
+def test_before_any_close_the_first_month_written_into_closes_first(s1):
+    period_get_or_create(start=period("2026-08"))  # an adjustment or an order once opened August
+    with pytest.raises(Conflict, match="Close 2026-08 first"):
+        close("2026-10")
+    assert close("2026-08").status == "succeeded"
+    with pytest.raises(Conflict, match="Close 2026-09 first"):
+        close("2026-10")
+
+
+@pytest.mark.django_db
+def test_a_write_into_a_month_before_a_closed_one_is_refused_and_opens_nothing(s1):
+    assert close("2026-10").status == "succeeded"
+    with pytest.raises(Conflict, match="period 2026-09, which is closed"), transaction.atomic():
+        customer_order(paid_at=SEPTEMBER)
+    with pytest.raises(Conflict, match="period 2026-09 is closed"), transaction.atomic():
+        adjustment_create(distributor=kees(), period=period("2026-09"), amount="5.00", reason="Back-dated")
+    assert not Period.objects.filter(start=period("2026-09")).exists()
+    assert not Order.objects.filter(commission_period=period("2026-09")).exists()
+    assert not Adjustment.objects.exists()
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_back_dated_first_write_in_flight_holds_back_a_final_close_which_then_names_its_month(s1):
+    """The writer creates September's row; the close start of October waits for it (a table lock
+    against new Period rows) and then refuses: without the wait it would not see the uncommitted
+    month, would close October, and September would open behind it for ever."""
+    assert not Period.objects.filter(start=period("2026-09")).exists()
+    written, release = threading.Event(), threading.Event()
+    outcomes: dict = {}
+
+    def write_order() -> None:
+        try:
+            with transaction.atomic():
+                outcomes["order"] = customer_order(paid_at=SEPTEMBER).pk
+                written.set()
+                release.wait(timeout=30)
+        except Exception as exc:  # reported by the assertions below
+            outcomes["order"] = exc
+        finally:
+            written.set()
+            connection.close()
+
+    def start_close() -> None:
+        try:
+            outcomes["run"] = close_start(period=period("2026-10")).pk
+        except Exception as exc:  # reported by the assertions below
+            outcomes["run"] = exc
+        finally:
+            connection.close()
+
+    writer, closer = threading.Thread(target=write_order), threading.Thread(target=start_close)
+    writer.start()
+    try:
+        assert written.wait(timeout=30)
+        closer.start()
+        closer.join(timeout=1.0)
+        assert closer.is_alive(), outcomes  # waiting for the writer's new month
+    finally:
+        release.set()
+        writer.join(timeout=30)
+        if closer.ident is not None:
+            closer.join(timeout=60)
+    assert not writer.is_alive() and not closer.is_alive()
+    assert Order.objects.get(pk=outcomes["order"]).commission_period == period("2026-09")
+    assert isinstance(outcomes["run"], Conflict) and "Close 2026-09 first" in outcomes["run"].message
+    assert not CloseRun.objects.exists()
+    assert Period.objects.get(start=period("2026-10")).status == "open"
     connection.close()

@@ -60,7 +60,7 @@ from commissions.services.discard import close_run_discard
 from commissions.services.recovery import close_watchdog
 from compliance.models import ComplianceReport
 from core.errors import ApplicationError
-from core.periods import period_label
+from core.periods import next_period, period_label
 from distributors.models import Distributor, DistributorStatus, SponsorChange
 from distributors.selectors import tree_check
 from distributors.services import distributor_enroll, distributor_move, distributor_terminate
@@ -199,11 +199,16 @@ class CloseMachine(RuleBasedStateMachine):
             start__gt=month, status__in=[PeriodStatus.CLOSED, PeriodStatus.CLOSING]
         ).exists():
             return False
-        earlier = Order.objects.filter(commission_period__lt=month).values_list(
-            "commission_period", flat=True
+        # Every month closes, in order, one without orders too: the month after the newest closed
+        # one, or before any close the first month anything was written into (a Period row or an
+        # order); a month before a closed one takes no writes, so nothing opens there again.
+        closed = Period.objects.filter(start__lt=month, status=PeriodStatus.CLOSED).order_by("-start").first()
+        if closed is not None:
+            return next_period(closed.start) == month
+        return not (
+            Period.objects.filter(start__lt=month).exists()
+            or Order.objects.filter(commission_period__lt=month).exists()
         )
-        closed = set(Period.objects.filter(status=PeriodStatus.CLOSED).values_list("start", flat=True))
-        return all(start in closed for start in set(earlier))
 
     def next_closable(self) -> dt.date | None:
         return next((month for month in MONTHS if self.expected_final_close(month)), None)

@@ -106,17 +106,25 @@ def test_prune_deletes_failed_previews_older_than_the_newest_success_only(networ
     assert rows_of(old_failure.pk)["lines"] == 0
 
 
-def test_prune_never_touches_a_final_close_nor_a_closed_periods_previews(network):
-    earlier = [close("2026-10", preview=True) for _ in range(2)]
+def test_prune_never_touches_a_final_close_and_keeps_a_closed_periods_last_projection(network):
+    earlier = [close("2026-10", preview=True) for _ in range(3)]
+    failed = close("2026-10", preview=True)
+    CloseRun.objects.filter(pk=failed.pk).update(status=CloseRunStatus.FAILED, error="boom")
     final = close("2026-10")
     assert final.status == "succeeded"
     final_rows = rows_of(final.pk)
 
-    assert previews.previews_to_prune(keep=1) == []  # October is closed: it never changes again
-    assert previews.previews_prune(keep=1) == 0
+    # October is closed: its newest succeeded preview stays (PREVIEW_RUNS_KEPT_CLOSED, 1), as the
+    # last projection distributors saw; the rest goes, the failed one too, whatever `keep` says.
+    assert previews.previews_to_prune(keep=3) == sorted([earlier[0].pk, earlier[1].pk, failed.pk])
+    assert previews.previews_prune(keep=3) == 3
     assert previews._preview_delete(final.pk) == 0
     assert rows_of(final.pk) == final_rows
-    assert set(CloseRun.objects.values_list("pk", flat=True)) == {final.pk, *(run.pk for run in earlier)}
+    assert set(CloseRun.objects.values_list("pk", flat=True)) == {final.pk, earlier[2].pk}
+    assert rows_of(earlier[0].pk) == {"results": 0, "lines": 0, "statements": 0, "chunks": 0}
+
+    assert previews.previews_prune(keep_closed=0) == 1
+    assert set(CloseRun.objects.values_list("pk", flat=True)) == {final.pk}
 
 
 def test_a_final_closes_ledger_lines_cannot_be_deleted_by_a_statement_either(network):

@@ -17,6 +17,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from compliance.selectors import income_disclosure
 from tests.compliance.factories import make_distributor, make_line, make_run
@@ -86,13 +87,23 @@ def test_notes_say_it_plainly(population):
     assert "7 people, including 3 who earned nothing" in notes
     assert "1 who left during the year" in notes
     assert "4 of 7 participants (57.1%) earned anything" in notes
-    assert "half of the participants earned EUR 20.00 or less" in notes
+    assert "half of the participants earned €\u00a020.00 or less" in notes
     assert (
-        "The mean (EUR 170.71) is the total divided by the number of people. It is higher than the "
+        "The mean (€\u00a0170.71) is the total divided by the number of people. It is higher than the "
         "median because a few people earned much more than most."
     ) in notes
     assert "never annualised" in notes
-    assert "the 4 month(s) of 2025 closed so far (2025-01, 2025-02, 2025-03, 2025-04)" in notes
+    assert (
+        "the 4 month(s) of 2025 closed so far (January 2025, February 2025, March 2025, April 2025)" in notes
+    )
+
+
+def test_notes_are_written_for_the_readers_language(population):
+    with translation.override("nl"):
+        notes = " ".join(income_disclosure(year=2025).notes)
+    assert "(57,1%)" in notes
+    assert "€\u00a020,00" in notes and "€\u00a0170,71" in notes
+    assert "januari 2025, februari 2025" in notes
 
 
 def test_a_year_without_closes_still_lists_everybody(population):
@@ -119,8 +130,8 @@ def _mean_note(amounts: list[str]) -> str:
 def test_a_mean_below_the_median_is_not_blamed_on_high_earners():
     # 0, 0, 100, 100, 100: median 100.00, mean 60.00.
     assert _mean_note(["0", "0", "100.00", "100.00", "100.00"]) == (
-        "The median is the middle figure: half of the participants earned EUR 100.00 or less, half "
-        "earned more. The mean (EUR 60.00) is the total divided by the number of people. It is lower "
+        "The median is the middle figure: half of the participants earned €\u00a0100.00 or less, half "
+        "earned more. The mean (€\u00a060.00) is the total divided by the number of people. It is lower "
         "than the median because some people earned much less than most."
     )
 
@@ -129,7 +140,7 @@ def test_a_mean_below_the_median_is_not_blamed_on_high_earners():
 def test_a_mean_equal_to_the_median_says_so():
     # 0, 10, 20: median and mean 10.00.
     assert _mean_note(["0", "10.00", "20.00"]) == (
-        "The median is the middle figure: half of the participants earned EUR 10.00 or less, half "
-        "earned more. The mean (EUR 10.00) is the total divided by the number of people. It is equal "
+        "The median is the middle figure: half of the participants earned €\u00a010.00 or less, half "
+        "earned more. The mean (€\u00a010.00) is the total divided by the number of people. It is equal "
         "to the median: the figures above and below the middle balance out."
     )

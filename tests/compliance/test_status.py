@@ -57,8 +57,8 @@ def test_customers_that_count_and_why(carla):
     assert status.pcv == D("50")
     assert status.customer_count == 2
     why = {line.name: (line.counts, line.why) for line in status.customers}
-    assert why["Anne Klant"] == (True, "An end customer who paid 20.00 this period.")
-    assert why["Bas Klant"] == (True, "An end customer who paid 40.00 this period.")
+    assert why["Anne Klant"] == (True, "An end customer who paid €\u00a020.00 this period.")
+    assert why["Bas Klant"] == (True, "An end customer who paid €\u00a040.00 this period.")
     assert why["Self Klant"][0] is False
     assert "your own account or your household" in why["Self Klant"][1]
     assert why["Olga Klant"][0] is False

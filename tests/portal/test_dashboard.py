@@ -103,7 +103,7 @@ def test_the_figures_equal_the_api_s_me_and_progress(portal, api, net):
         (r["label"], r["required"], r["actual"], r["met"]) for r in progress["next_rank"]["requirements"]
     ]
     body = response.content.decode()
-    assert f"As of the close of {_last_month()}" in body
+    assert f"As of the close of {previous_period(period_of(timezone.now())):%B %Y}" in body
     assert "<progress" in body
 
 
@@ -142,7 +142,7 @@ def test_the_chart_is_an_accessible_svg_with_negative_bars_below_the_line():
     assert svg.startswith('<svg class="chart" id="c"') and 'aria-labelledby="c-title c-desc"' in svg
     assert '<title id="c-title">Earnings &lt;title&gt;</title><desc id="c-desc">Two periods</desc>' in svg
     assert svg.count('class="bar"') == 1 and svg.count('class="bar negative"') == 1
-    assert "<title>2026-10: €\u00a0-20.00</title>" in svg
+    assert "<title>October 2026: €\u00a0-20.00</title>" in svg
     assert earnings_bar_chart([], title="t", description="d", chart_id="e") == ""
 
 

@@ -63,6 +63,27 @@ def test_each_page_gives_a_new_token_and_another_distributors_token_is_theirs_al
     assert Customer.objects.filter(first_name="Wim", distributor=net.bob).count() == 1
 
 
-@pytest.mark.parametrize("page", ["/portal/orders/new/", "/portal/buyback/", "/portal/demonstrations/plan/"])
+@pytest.mark.parametrize(
+    "page",
+    ["/portal/orders/new/", "/portal/buyback/", "/portal/demonstrations/plan/", "/portal/team/enroll/"],
+)
 def test_the_forms_that_create_something_carry_a_token(portal, net, page):
     token_of(portal("anna").get(page).content.decode())
+
+
+def test_an_enrolment_sent_twice_enrols_one_recruit_and_sends_one_invitation(
+    portal, net, mailoutbox, django_capture_on_commit_callbacks
+):
+    from distributors.models import Distributor
+
+    client = portal("anna")
+    token = token_of(client.get("/portal/team/enroll/").content.decode())
+    data = {"first_name": "Rik", "last_name": "Rover", "email": "rik@example.nl", "country": "NL"}
+    data["submission"] = token
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/portal/team/enroll/", data)
+        second = client.post("/portal/team/enroll/", data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Distributor.objects.filter(email="rik@example.nl").count() == 1
+    assert [message.to for message in mailoutbox] == [["rik@example.nl"]]
