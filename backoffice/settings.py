@@ -152,6 +152,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Backoffice <noreply@
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000")
 # An invitation's link to set the first password works once and this many days.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# A consent to be contacted given on the referral page (/join/<code>/) counts once the visitor
+# opens the link e-mailed to the address; the link works this many days.
+JOIN_CONFIRM_DAYS = env.int("JOIN_CONFIRM_DAYS", default=7)
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("nl", "Nederlands")]

@@ -139,6 +139,7 @@ def generate(n: int, period_text: str, *, lines_per_distributor: int = 10, seed:
                 "rght",
                 "tree_id",
                 "level",
+                "downline_size",
             ],
             (
                 (
@@ -161,6 +162,7 @@ def generate(n: int, period_text: str, *, lines_per_distributor: int = 10, seed:
                     num.rght,
                     num.tree_id,
                     num.level,
+                    num.downline_size,
                 )
                 for i, s in enumerate(sponsors)
             ),

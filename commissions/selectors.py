@@ -477,25 +477,18 @@ def team_member(distributor, member_id: int, *, run: CloseRun | None) -> TeamMem
     member = downline_member(distributor, member_id)
     if member is None:
         return None
-    member.downline_size = (member.rght - member.lft - 1) // 2
     return TeamMember(member, run_figures(run, [member.pk]).get(member.pk))
 
 
 def team_legs(distributor, *, run: CloseRun | None, limit: int = 100) -> tuple[list[TeamMember], int]:
-    """The biggest `limit` legs (as distributors.selectors.legs: frontline by downline size, from
-    the nested set) with their head's figures in `run` (a leg's GV is its head's), and how many
+    """The biggest `limit` legs (as distributors.selectors.legs: frontline by stored downline size)
+    with their head's figures in `run` (a leg's GV is its head's), and how many
     legs there are. The limit is in the query and the count is a count query: a leader's frontline
     can be thousands long, only `limit` rows are read."""
-    from django.db.models import ExpressionWrapper, F, IntegerField
-
     from distributors.models import Distributor
 
     frontline = Distributor.objects.filter(sponsor_id=distributor.pk)
-    shown = list(
-        frontline.annotate(
-            downline_size=ExpressionWrapper((F("rght") - F("lft") - 1) / 2, output_field=IntegerField())
-        ).order_by("-downline_size", "id")[:limit]
-    )
+    shown = list(frontline.order_by("-downline_size", "id")[:limit])
     count = len(shown) if len(shown) < limit else frontline.count()
     figures = run_figures(run, [head.pk for head in shown])
     return [TeamMember(head, figures.get(head.pk)) for head in shown], count

@@ -65,10 +65,14 @@ class Distributor(MPTTModel):
 
     # mptt's tree fields, declared here so mptt does not add its single-column tree_id index:
     # the composite (tree_id, lft) index below serves every tree query (ADR 0001).
-    lft = models.PositiveIntegerField(_("tree left"), editable=False)
-    rght = models.PositiveIntegerField(_("tree right"), editable=False)
+    # lft and rght are sparse labels (distributors.tree, ADR 0011): bigint, with room between them.
+    lft = models.PositiveBigIntegerField(_("tree left"), editable=False)
+    rght = models.PositiveBigIntegerField(_("tree right"), editable=False)
     tree_id = models.PositiveIntegerField(_("tree id"), editable=False)
     level = models.PositiveIntegerField(_("depth in the tree"), editable=False)
+    # Everyone below (all levels): with sparse labels no longer (rght - lft - 1) / 2. Kept along the
+    # sponsor chain by every structural write (distributors.tree.sizes_add) and checked by tree_check.
+    downline_size = models.PositiveIntegerField(_("downline size"), default=0, editable=False)
 
     class MPTTMeta:
         parent_attr = "sponsor"
@@ -84,6 +88,8 @@ class Distributor(MPTTModel):
         indexes = [
             # django-mptt 0.20 with Django 5.2 does not emit this index in migrations.
             models.Index(fields=["tree_id", "lft"], name="distributor_tree_lft_idx"),
+            # The last label before a sponsor's rght, and a relabelled window's labels (ADR 0011).
+            models.Index(fields=["tree_id", "rght"], name="distributor_tree_rght_idx"),
             models.Index(fields=["last_name", "first_name"], name="distributor_name_idx"),
             models.Index(Upper("email"), name="distributor_email_upper_idx"),
             models.Index(fields=["status"], name="distributor_status_idx"),
@@ -98,6 +104,50 @@ class Distributor(MPTTModel):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.external_id})"
+
+    def get_descendant_count(self) -> int:
+        # django-mptt's is (rght - lft - 1) // 2, which sparse labels do not give (ADR 0011).
+        return self.downline_size
+
+    def is_leaf_node(self) -> bool:
+        return not self.downline_size
+
+    def save(self, *args, **kwargs):
+        """A new distributor is placed last in its sponsor's frontline with free labels
+        (distributors.tree.place_new), never by django-mptt's insert, which shifts half the tree;
+        a sponsor changes only through distributors.services.distributor_move."""
+        from .tree import place_new, sizes_add
+
+        if self._state.adding and not self.lft:
+            numbers = place_new(self.sponsor_id)
+            self.tree_id, self.lft, self.rght, self.level = (
+                numbers.tree_id,
+                numbers.lft,
+                numbers.rght,
+                numbers.level,
+            )
+            self.downline_size = 0
+            models.Model.save(self, *args, **kwargs)
+            if self.sponsor_id is not None:
+                sizes_add(self.sponsor_id, 1)
+            return
+        if not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or {"sponsor", "sponsor_id"} & set(update_fields):
+                stored = Distributor.objects.filter(pk=self.pk).values_list("sponsor_id", flat=True).first()
+                if stored != self.sponsor_id:
+                    raise ValueError("A sponsor changes only through distributors.services.distributor_move.")
+        models.Model.save(self, *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """Only a distributor without a downline can be deleted (PROTECT); the sizes above follow."""
+        from .tree import sizes_add
+
+        sponsor_id = self.sponsor_id
+        result = models.Model.delete(self, *args, **kwargs)
+        if sponsor_id is not None:
+            sizes_add(sponsor_id, -1)
+        return result
 
     @property
     def name(self) -> str:

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import (
     Count,
-    ExpressionWrapper,
     F,
-    IntegerField,
     Q,
     QuerySet,
     Subquery,
@@ -51,12 +49,10 @@ def upline(distributor: Distributor | int) -> list[Distributor]:
 
 
 def downline_count(distributor: Distributor | int) -> int:
-    """How many distributors are in the downline (all levels), from the interval width."""
+    """How many distributors are in the downline (all levels): the stored size (ADR 0011)."""
     pk = distributor if isinstance(distributor, int) else distributor.pk
-    row = Distributor.objects.filter(pk=pk).values_list("lft", "rght").first()
-    if row is None:
-        return 0
-    return (row[1] - row[0] - 1) // 2
+    size = Distributor.objects.filter(pk=pk).values_list("downline_size", flat=True).first()
+    return size or 0
 
 
 def downline_counts_by_level(distributor: Distributor | int) -> dict[int, int]:
@@ -91,13 +87,7 @@ class Leg:
 def legs(distributor: Distributor | int) -> list[Leg]:
     """The frontline, each with the size of their downline, biggest leg first (one query)."""
     pk = distributor if isinstance(distributor, int) else distributor.pk
-    rows = (
-        Distributor.objects.filter(sponsor_id=pk)
-        .annotate(
-            downline_size=ExpressionWrapper((F("rght") - F("lft") - 1) / 2, output_field=IntegerField())
-        )
-        .order_by("-downline_size", "id")
-    )
+    rows = Distributor.objects.filter(sponsor_id=pk).order_by("-downline_size", "id")
     return [Leg(distributor=row, downline_count=row.downline_size) for row in rows]
 
 
@@ -187,34 +177,33 @@ class TreeCheck:
 
 
 # The nested sets are a valid index of the sponsor links exactly when:
-# - every tree has one root, numbered [1, 2n] at level 0 (n: the tree's distributors);
-# - every other distributor is in its sponsor's tree, one level below it, with lft < rght;
-# - a sponsor's frontline, in lft order, tiles the inside of the sponsor's interval: the first
-#   starts right after the sponsor's lft, each next one right after the previous one's rght, and
-#   the last ends right before the sponsor's rght.
+# - every tree has one root, at level 0, with lft < rght;
+# - every other distributor is in its sponsor's tree, one level below it, inside the sponsor's
+#   interval (sponsor lft < lft < rght < sponsor rght);
+# - a sponsor's frontline, in lft order, does not overlap: each starts after the previous one's
+#   rght. The labels are sparse (ADR 0011): there may be room between them, never a crossing.
 # Why that is enough: levels rise along every sponsor link, so there is no cycle and everyone
-# reaches the one root of their tree; unrolling the tiling from that root, [1, 2n] is the 2
-# numbers of every distributor with a frontline plus the intervals of those without, each at
-# least 2 wide, so those are exactly 2 wide. The sibling order is free, as in tree_check.
+# reaches the one root of their tree; two distributors neither of whom is above the other sit in
+# two different frontline intervals of their lowest common sponsor, which do not overlap, so the
+# interval of a distributor holds exactly their downline. The sibling order is free.
+# And every downline size is its frontline's sizes plus the frontline itself (_SIZES_SQL).
 _MISPLACED_NODES_SQL = """
 WITH linked AS (
     SELECT c.tree_id, c.lft, c.rght, c.level,
         s.tree_id AS sponsor_tree, s.lft AS sponsor_lft, s.rght AS sponsor_rght, s.level AS sponsor_level,
-        LAG(c.rght) OVER frontline AS previous_rght,
-        LEAD(c.lft) OVER frontline AS next_lft
+        LAG(c.rght) OVER frontline AS previous_rght
     FROM {table} c
     JOIN {table} s ON s.id = c.sponsor_id
     WINDOW frontline AS (PARTITION BY c.sponsor_id ORDER BY c.lft, c.id)
 )
 SELECT COUNT(*) FROM linked WHERE NOT (
     tree_id = sponsor_tree AND level = sponsor_level + 1 AND lft < rght
-    AND lft = COALESCE(previous_rght, sponsor_lft) + 1
-    AND (next_lft IS NOT NULL OR rght = sponsor_rght - 1)
+    AND lft > COALESCE(previous_rght, sponsor_lft) AND rght < sponsor_rght
 )
 """
 _TREES_SQL = """
 SELECT COUNT(*), COALESCE(SUM(nodes), 0),
-    COUNT(*) FILTER (WHERE NOT (roots = 1 AND root_lft = 1 AND root_rght = 2 * nodes AND root_level = 0))
+    COUNT(*) FILTER (WHERE NOT (roots = 1 AND root_lft < root_rght AND root_level = 0))
 FROM (
     SELECT COUNT(*) AS nodes, COUNT(*) FILTER (WHERE sponsor_id IS NULL) AS roots,
         MIN(lft) FILTER (WHERE sponsor_id IS NULL) AS root_lft,
@@ -223,12 +212,20 @@ FROM (
     FROM {table} GROUP BY tree_id
 ) trees
 """
+_SIZES_SQL = """
+SELECT COUNT(*) FROM {table} d
+LEFT JOIN (
+    SELECT sponsor_id, SUM(downline_size + 1) AS below FROM {table}
+    WHERE sponsor_id IS NOT NULL GROUP BY sponsor_id
+) f ON f.sponsor_id = d.id
+WHERE d.downline_size <> COALESCE(f.below, 0)
+"""
 
 
 def tree_check() -> TreeCheck:
     """Verify every nested-set invariant against the sponsor links.
 
-    Two SQL passes give the verdict (see _MISPLACED_NODES_SQL): a million distributors in a few
+    Three SQL passes give the verdict (see _MISPLACED_NODES_SQL): a million distributors in a few
     seconds of the database's time, none of this process's (the close runs it beside its
     aggregation). Only a tree found wrong is read row by row, to name what is wrong.
     """
@@ -238,11 +235,16 @@ def tree_check() -> TreeCheck:
         trees, nodes, wrong_trees = cursor.fetchone()
         cursor.execute(_MISPLACED_NODES_SQL.format(table=table))
         (misplaced,) = cursor.fetchone()
-    if not wrong_trees and not misplaced:
+        cursor.execute(_SIZES_SQL.format(table=table))
+        (wrong_sizes,) = cursor.fetchone()
+    if not wrong_trees and not misplaced and not wrong_sizes:
         return TreeCheck(trees=trees, nodes=int(nodes))
     report = tree_diagnosis()
-    if report.ok:  # the two checks say the same by construction; never report a wrong tree as OK
-        report.add(f"{misplaced} node(s) and {wrong_trees} tree(s) do not follow from the sponsor links")
+    if report.ok:  # the checks say the same by construction; never report a wrong tree as OK
+        report.add(
+            f"{misplaced} node(s), {wrong_sizes} downline size(s) and {wrong_trees} tree(s) do not "
+            "follow from the sponsor links"
+        )
     return report
 
 
@@ -251,48 +253,59 @@ def tree_diagnosis() -> TreeCheck:
 
     One streaming read in (tree_id, lft) order (the index), then a single stack pass per tree:
     the nearest enclosing interval of every node must be its sponsor, intervals must nest
-    without crossing, level must equal the depth, each tree has exactly one root and its
-    numbers are exactly 1..2n. Together these say the numbering is a valid nested-set index of
-    the sponsor links (sibling order is free).
+    without crossing, no label may repeat, level must equal the depth, each tree has exactly one
+    root, and every downline size must be the number of nodes inside the interval. Together
+    these say the labels are a valid nested-set index of the sponsor links (sibling order and
+    the room between labels are free, ADR 0011).
     """
     report = TreeCheck()
     rows = (
         Distributor.objects.order_by("tree_id", "lft", "id")
-        .values_list("id", "sponsor_id", "tree_id", "lft", "rght", "level")
+        .values_list("id", "sponsor_id", "tree_id", "lft", "rght", "level", "downline_size")
         .iterator(chunk_size=20_000)
     )
     current_tree: int | None = None
     stack: list[tuple[int, int]] = []  # (id, rght) of the enclosing intervals
     bounds: list[int] = []
     roots: list[int] = []
+    sizes: dict[int, int] = {}  # stored downline size per node
+    below: dict[int, int] = {}  # nodes counted inside each open interval
+
+    def pop() -> None:
+        # A closed interval's count goes to the one around it.
+        node_id = stack.pop()[0]
+        if stack:
+            below[stack[-1][0]] += below[node_id] + 1
 
     def close_tree() -> None:
         if current_tree is None:
             return
+        while stack:
+            pop()
         n = len(bounds) // 2
         if len(roots) != 1:
             report.add(f"tree {current_tree}: {len(roots)} roots {roots[:10]} (must be exactly one)")
         bounds.sort()
-        if bounds != list(range(1, 2 * n + 1)):
-            dupes = sorted({b for i, b in enumerate(bounds) if i and bounds[i - 1] == b})
-            report.add(
-                f"tree {current_tree}: lft/rght are not exactly 1..{2 * n}"
-                + (f" (duplicated: {dupes[:10]})" if dupes else " (gaps)")
-            )
+        dupes = sorted({b for i, b in enumerate(bounds) if i and bounds[i - 1] == b})
+        if dupes:
+            report.add(f"tree {current_tree}: {2 * n} lft/rght labels, some repeated: {dupes[:10]}")
+        for node_id, counted in below.items():
+            if counted != sizes[node_id]:
+                report.add(f"node {node_id}: downline size {sizes[node_id]}, but {counted} below it")
 
-    for node_id, sponsor_id, tree_id, lft, rght, level in rows:
+    for node_id, sponsor_id, tree_id, lft, rght, level, size in rows:
         report.nodes += 1
         if tree_id != current_tree:
             close_tree()
-            current_tree, stack, bounds, roots = tree_id, [], [], []
+            current_tree, stack, bounds, roots, sizes, below = tree_id, [], [], [], {}, {}
             report.trees += 1
         bounds.extend((lft, rght))
         if sponsor_id is None:
             roots.append(node_id)
-        if lft >= rght or (rght - lft) % 2 == 0:
-            report.add(f"node {node_id}: interval [{lft}, {rght}] is empty or has odd width")
+        if lft >= rght:
+            report.add(f"node {node_id}: interval [{lft}, {rght}] is empty")
         while stack and stack[-1][1] < lft:
-            stack.pop()
+            pop()
         enclosing = stack[-1][0] if stack else None
         if stack and rght > stack[-1][1]:
             report.add(f"node {node_id}: interval [{lft}, {rght}] crosses the one of node {enclosing}")
@@ -302,6 +315,7 @@ def tree_diagnosis() -> TreeCheck:
             )
         if level != len(stack):
             report.add(f"node {node_id}: level {level}, but it is {len(stack)} deep in its tree")
+        sizes[node_id], below[node_id] = size, 0
         stack.append((node_id, rght))
     close_tree()
     return report
@@ -347,11 +361,6 @@ def distributor_by_reference(reference: str) -> Distributor | None:
 # --- The portal's team pages: the downline list with filters, and one member's frontline
 
 
-def _downline_size() -> ExpressionWrapper:
-    # Everyone below a node, from its interval: no count query (a node without any has rght = lft + 1).
-    return ExpressionWrapper((F("rght") - F("lft") - 1) / 2, output_field=IntegerField())
-
-
 def downline_filtered_page(
     distributor: Distributor | int,
     *,
@@ -365,15 +374,10 @@ def downline_filtered_page(
     """downline_page with the portal's filters: paid-as rank, enrolled since a moment, and a
     condition of the caller's domain (`where`: an expression on the distributor, such as "active
     in a close run"). The same search rule (what the upline is shown, never e-mail), the same
-    keyset on lft; each item also carries `downline_size`. `total` only without any filter."""
+    keyset on lft. `total` only without any filter."""
     if rank is None and enrolled_since is None and where is None:
-        page = downline_page(distributor, search=search, after_lft=after_lft, limit=limit)
-        for member in page.items:
-            member.downline_size = (member.rght - member.lft - 1) // 2
-        return page
-    qs = _downline_qs(distributor).annotate(
-        depth=F("level") - _own(distributor, "level"), downline_size=_downline_size()
-    )
+        return downline_page(distributor, search=search, after_lft=after_lft, limit=limit)
+    qs = _downline_qs(distributor).annotate(depth=F("level") - _own(distributor, "level"))
     for word in search.split():
         qs = qs.filter(
             Q(first_name__icontains=word)
@@ -403,7 +407,7 @@ def frontline_page(
         return None
     qs = (
         Distributor.objects.filter(sponsor_id=member_id)
-        .annotate(depth=F("level") - _own(pk, "level"), downline_size=_downline_size())
+        .annotate(depth=F("level") - _own(pk, "level"))
         .order_by("lft")
     )
     if after_lft is not None:

@@ -17,7 +17,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -31,7 +31,7 @@ from .addresses import REASON_DISTRIBUTOR, REASON_LOGIN, address_unavailable
 from .invitations import invitation_language, invitation_schedule
 from .models import Distributor, DistributorStatus, SponsorChange
 from .selectors import email_in_use
-from .tree import renumber_trees
+from .tree import become_leaf, move_subtree, renumber_trees
 
 # No 0/O, 1/I/L: a code read aloud or copied from paper cannot be mistyped into another one.
 REFERRAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -335,7 +335,7 @@ def distributor_enroll(
         )
 
     for attempt in range(_CREATE_ATTEMPTS):
-        # A fresh instance per attempt: mptt treats an instance with lft/rght set as already placed.
+        # A fresh instance per attempt: save() places a new node (free labels, sizes above it).
         node = Distributor(
             sponsor=sponsor_row,
             user=user,
@@ -349,7 +349,7 @@ def distributor_enroll(
             referral_code=referral_code_generate(),
         )
         try:
-            # The savepoint also undoes the space mptt made in the tree before the failed insert.
+            # The savepoint also undoes a relabelled window and the sizes of a failed insert.
             with transaction.atomic():
                 node.save()
             break
@@ -420,7 +420,10 @@ def distributor_move(
         )
 
     old_sponsor_id = node.sponsor_id
-    node.move_to(target, "last-child")
+    # Not mptt's move_to, which rewrites the numbers of much of the tree: the subtree's labels go
+    # into a free gap at the end of the new sponsor's frontline (ADR 0011).
+    move_subtree(node.pk, target.pk)
+    Distributor.objects.filter(pk=node.pk).update(sponsor_id=target.pk, updated_at=timezone.now())
     node.refresh_from_db()
     SponsorChange.objects.create(
         distributor=node,
@@ -485,14 +488,10 @@ def distributor_terminate(
 
     now = timezone.now()
     if frontline:
-        # Nested-set roll-up in one pass: the downline shifts left and up one level, and the
-        # terminated node becomes a leaf at the right end of its old interval.
-        lft, rght = node.lft, node.rght
-        Distributor.objects.filter(tree_id=node.tree_id, lft__gt=lft, rght__lt=rght).update(
-            lft=F("lft") - 1, rght=F("rght") - 1, level=F("level") - 1
-        )
+        # The downline keeps its labels and rises one level; the terminated node becomes a leaf
+        # after it, at the end of its own interval (ADR 0011): no numbers shift.
+        become_leaf(node.pk)
         Distributor.objects.filter(sponsor_id=node.pk).update(sponsor_id=node.sponsor_id, updated_at=now)
-        node.lft, node.rght = rght - 1, rght
         SponsorChange.objects.bulk_create(
             SponsorChange(
                 distributor=child,
@@ -506,9 +505,7 @@ def distributor_terminate(
         )
     node.status = DistributorStatus.TERMINATED
     node.terminated_at = at
-    Distributor.objects.filter(pk=node.pk).update(
-        lft=node.lft, rght=node.rght, status=node.status, terminated_at=at, updated_at=now
-    )
+    Distributor.objects.filter(pk=node.pk).update(status=node.status, terminated_at=at, updated_at=now)
     audit_record(
         actor=actor,
         action="distributor.terminate",

@@ -49,6 +49,7 @@ from orders.models import (
 )
 from orders.privacy import customer_erase, customer_personal_data
 from orders.selectors import demonstration_summary, with_totals
+from orders.services.customers import contact_consent_valid_for
 
 
 def _link(obj: Any) -> str:
@@ -206,17 +207,41 @@ class ProductAdmin(admin.ModelAdmin):
             services.product_set_active(product=product, active=True, actor=request.user)
 
 
+class ContactConsentFilter(admin.SimpleListFilter):
+    """Confirmed, awaiting the customer's confirmation from their address, or none."""
+
+    title = _("consent to contact")
+    parameter_name = "contact_consent"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("confirmed", _("Confirmed")),
+            ("awaiting", _("Awaiting confirmation")),
+            ("none", _("None")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        awaiting = {"contact_consent_at__isnull": True, "contact_consent_requested_at__isnull": False}
+        if self.value() == "confirmed":
+            return queryset.filter(contact_consent_at__isnull=False)
+        if self.value() == "awaiting":
+            return queryset.filter(**awaiting).exclude(contact_consent_requested_text="")
+        if self.value() == "none":
+            return queryset.filter(contact_consent_at__isnull=True, contact_consent_requested_text="")
+        return queryset
+
+
 @admin.register(Customer)
 class CustomerAdmin(ServiceAdmin):
     service_form = CustomerRegisterForm
     list_display = ("__str__", "email", "kind", "distributor", "household_of", "created_at")
-    list_filter = ("kind", ("household_of", admin.EmptyFieldListFilter))
+    list_filter = ("kind", ("household_of", admin.EmptyFieldListFilter), ContactConsentFilter)
     search_fields = ("first_name", "last_name", "email", "external_id", "distributor__external_id")
     list_select_related = ("distributor", "household_of")
     raw_id_fields = ("distributor", "household_of")
     readonly_fields = (
-        "distributor", "external_id", "contact_consent_at", "contact_consent_text",
-        "created_at", "updated_at",
+        "distributor", "external_id", "contact_consent_state", "contact_consent_at", "contact_consent_text",
+        "contact_consent_requested_at", "contact_consent_requested_text", "created_at", "updated_at",
     )  # fmt: skip
     fields = (
         "distributor",
@@ -227,13 +252,34 @@ class CustomerAdmin(ServiceAdmin):
         "kind",
         "household_of",
         "external_id",
+        "contact_consent_state",
         "contact_consent_at",
         "contact_consent_text",
+        "contact_consent_requested_at",
+        "contact_consent_requested_text",
         "created_at",
         "updated_at",
     )
     show_full_result_count = False
     actions = ("export_personal_data_action", "erase_personal_data_action")
+
+    @admin.display(description=_("consent to contact"))
+    def contact_consent_state(self, obj: Customer) -> str:
+        """The double opt-in at a glance: a consent asked on the referral page counts once confirmed."""
+        if obj.contact_consent_at is not None:
+            return _("Confirmed on %(time)s") % {"time": timestamp(obj.contact_consent_at)}
+        if obj.contact_consent_requested_at is None or not obj.contact_consent_requested_text:
+            return str(_("None"))
+        expires = obj.contact_consent_requested_at + contact_consent_valid_for()
+        if expires < timezone.now():
+            return _("Not confirmed: the link sent on %(asked)s expired on %(expires)s") % {
+                "asked": timestamp(obj.contact_consent_requested_at),
+                "expires": timestamp(expires),
+            }
+        return _("Awaiting confirmation: the link sent on %(asked)s works until %(expires)s") % {
+            "asked": timestamp(obj.contact_consent_requested_at),
+            "expires": timestamp(expires),
+        }
 
     def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple:
         return (*self.readonly_fields, "email")

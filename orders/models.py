@@ -91,11 +91,29 @@ class Customer(TimeStampedModel):
     # controller must be able to show it): when, and the words the customer agreed to.
     contact_consent_at = models.DateTimeField(_("consented to contact at"), null=True, blank=True)
     contact_consent_text = models.TextField(_("consent given to"), blank=True)
+    # A consent given on the public referral page counts only once it is confirmed from the
+    # address itself (double opt-in, orders.services.customers): when it was asked, and its words
+    # until then. The request time stays after the confirmation, as part of the proof.
+    contact_consent_requested_at = models.DateTimeField(
+        _("consent to contact requested at"), null=True, blank=True
+    )
+    # db_default: rows written outside the ORM (bench/generate_network.py's COPY) need no value.
+    contact_consent_requested_text = models.TextField(
+        _("consent awaiting confirmation"), blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            # Words await confirmation only with the time they were asked and until confirmed.
+            models.CheckConstraint(
+                condition=models.Q(contact_consent_requested_text="")
+                | models.Q(contact_consent_requested_at__isnull=False, contact_consent_at__isnull=True),
+                name="customer_consent_pending_only_while_unconfirmed",
+            ),
+        ]
 
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()

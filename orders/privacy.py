@@ -119,6 +119,9 @@ def customer_personal_data(customer: Customer) -> dict[str, Any]:
             "household_of": me.household_of_id,
             "contact_consent_at": plain(me.contact_consent_at),
             "contact_consent_text": me.contact_consent_text,
+            # The double opt-in: when the consent was asked, and its words until confirmed.
+            "contact_consent_requested_at": plain(me.contact_consent_requested_at),
+            "contact_consent_requested_text": me.contact_consent_requested_text,
             "created_at": plain(me.created_at),
             "updated_at": plain(me.updated_at),
         },
@@ -142,10 +145,12 @@ def _own_distributor_id(actor: Any) -> int | None:
 def _pseudonym(pk: int) -> dict[str, str | None]:
     # The e-mail is emptied, not replaced: registration matches customers by e-mail, and an
     # erased customer who comes back is a new customer.
-    # The consent to be contacted goes too: with no address left, erasure withdraws it.
+    # The consent to be contacted goes too, given or awaiting confirmation: with no address
+    # left, erasure withdraws it (and a link still in a mailbox confirms nothing).
     return {
         "first_name": ERASED_FIRST_NAME, "last_name": f"#{pk}", "email": "", "phone": "",
         "contact_consent_at": None, "contact_consent_text": "",
+        "contact_consent_requested_at": None, "contact_consent_requested_text": "",
     }  # fmt: skip
 
 

@@ -119,7 +119,7 @@ def index(request):
     me = request.distributor
     now = timezone.now()
     preview = newest_preview()
-    has_downline = me.rght - me.lft > 1
+    has_downline = me.downline_size > 0
     compliance = distributor_compliance_status(me, period_of(now))
     context = {
         "now": now,

@@ -95,7 +95,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "run": run,
         "legs": legs,
         "leg_count": leg_count,
-        "downline_count": (me.rght - me.lft - 1) // 2,
+        "downline_count": me.downline_size,
         "rank_names": live_rank_names(),
         "referral_link": link,
         "qr": qr_svg(link, title=_("QR code of my referral link")),
@@ -129,7 +129,7 @@ def _frontline_context(request: HttpRequest, member_id: int, after: int | None) 
 def tree(request: HttpRequest) -> HttpResponse:
     context = _frontline_context(request, request.distributor.pk, None)
     context["me"] = request.distributor
-    context["downline_count"] = (request.distributor.rght - request.distributor.lft - 1) // 2
+    context["downline_count"] = request.distributor.downline_size
     return render(request, "portal/team_tree.html", context)
 
 

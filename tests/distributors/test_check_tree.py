@@ -21,13 +21,21 @@ def test_clean_tree_passes(network, capsys):
 @pytest.mark.parametrize(
     "corrupt, expected",
     [
-        (dict(lft=3), "duplicated"),
-        (dict(level=5), "level 5, but it is 2 deep"),
-        (dict(rght=30), "crosses"),
+        (lambda n: dict(lft=n["dirk"].rght - 1, rght=n["dirk"].rght), "repeated"),
+        (lambda n: dict(level=5), "level 5, but it is 2 deep"),
+        (lambda n: dict(rght=n["anna"].rght + 1), "crosses"),
+        (lambda n: dict(downline_size=3), "downline size 3, but 0 below it"),
     ],
+    ids=["repeated", "level", "crosses", "size"],
 )
 def test_corruption_is_reported_and_fixed(network, capsys, corrupt, expected):
-    Distributor.objects.filter(pk=network["dirk"].pk).update(**corrupt)
+    for node in network.values():
+        node.refresh_from_db()
+    # Dirk's label taken by another node: Cor (Bram's recruit) ends where Dirk ends.
+    if expected == "repeated":
+        Distributor.objects.filter(pk=network["cor"].pk).update(rght=network["dirk"].rght)
+    else:
+        Distributor.objects.filter(pk=network["dirk"].pk).update(**corrupt(network))
     report = tree_check()
     assert not report.ok
     assert any(expected in p for p in report.problems), report.problems
@@ -55,7 +63,7 @@ def test_sponsor_link_disagreeing_with_nested_sets_is_reported(network):
 def _corruptions(nodes):
     """Every small damage to one node's numbers or links, and swapped numbers of two nodes."""
     for node in nodes:
-        for column in ("lft", "rght", "level", "tree_id"):
+        for column in ("lft", "rght", "level", "tree_id", "downline_size"):
             for delta in (-2, -1, 1, 2):
                 yield node, {column: F(column) + delta}
         for sponsor in [None, *nodes]:
@@ -133,6 +141,9 @@ def test_ten_thousand_deep_chain_renumbers_and_checks(db):
         assert renumber_trees() == depth
     assert_tree_ok()
     deepest = Distributor.objects.get(pk=nodes[-1].pk)
-    assert (deepest.level, deepest.lft, deepest.rght) == (depth - 1, depth, depth + 1)
+    root = Distributor.objects.get(pk=nodes[0].pk)
+    # Positions depth and depth + 1 of 2 * depth, spread over the label space (ADR 0011).
+    spacing = root.lft
+    assert (deepest.level, deepest.lft, deepest.rght) == (depth - 1, depth * spacing, (depth + 1) * spacing)
     assert downline_count(nodes[0]) == depth - 1
     assert len(upline(deepest)) == depth - 1

@@ -695,9 +695,10 @@ def test_a_10000_deep_sponsor_chain_listed_bottom_up(tmp_path):
     )
     import_network(directory=directory)
     deepest = Distributor.objects.get(external_id=f"D{depth - 1}")
-    assert (deepest.level, deepest.lft, deepest.rght) == (depth - 1, depth, depth + 1)
     root = Distributor.objects.get(external_id="D0")
-    assert (root.level, root.lft, root.rght) == (0, 1, 2 * depth)
+    spacing = root.lft  # positions 1..2 * depth, spread over the label space (ADR 0011)
+    assert (deepest.level, deepest.lft, deepest.rght) == (depth - 1, depth * spacing, (depth + 1) * spacing)
+    assert (root.level, root.rght, root.downline_size) == (0, 2 * depth * spacing, depth - 1)
     assert_tree_consistent()
 
 

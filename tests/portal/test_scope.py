@@ -53,7 +53,18 @@ def _pk_by_section(net, section: str) -> int:
     return objects[section]
 
 
-def _host_token(net, section: str) -> str:
+def _token(net, section: str) -> str:
+    """A signed token of the section: the host link's, or a join consent's (anna's guest asked)."""
+    if section == "join":
+        from django.utils import timezone
+
+        from orders.services.customers import contact_consent_token
+
+        guest = _owned(net).guest
+        guest.contact_consent_requested_at = timezone.now()
+        guest.contact_consent_requested_text = "I agree that this distributor contacts me."
+        guest.save(update_fields=["contact_consent_requested_at", "contact_consent_requested_text"])
+        return contact_consent_token(guest)
     from portal.host_links import host_link_token
 
     return host_link_token(_owned(net).demonstration)
@@ -69,7 +80,7 @@ PARAMETERS: dict[str, Parameter] = {
     # outside the line does.
     "member_id": Parameter("object", lambda net, section: net.anton.pk, also_allowed=("root", "anton")),
     "period": Parameter("own", lambda net, section: "2026-01"),
-    "token": Parameter("public", _host_token),
+    "token": Parameter("public", _token),
     "code": Parameter("public", lambda net, section: net.anna.referral_code),
 }
 
@@ -79,6 +90,7 @@ PUBLIC = {
     "host-demonstration": 200,
     "join": 200,
     "join-thanks": 200,
+    "join-confirm": 200,
     # Says that a signed-in user has no distributor profile: it needs no sign-in of its own.
     "no-profile": 403,
 }

@@ -239,9 +239,10 @@ def test_join_makes_the_visitor_the_distributors_customer(net):
     assert response.status_code == 302 and response["Location"] == f"/join/{net.anna.referral_code}/thanks/"
     vera = Customer.objects.get(email="vera@example.nl")
     assert vera.distributor_id == net.anna.pk
-    # The consent is kept as proof (GDPR art. 7): when, and the words the visitor agreed to.
-    assert vera.contact_consent_at is not None
-    assert vera.contact_consent_text == (
+    # The consent counts once confirmed from the address (double opt-in, tests/portal/test_join.py);
+    # until then the words the visitor agreed to wait beside the moment they asked.
+    assert vera.contact_consent_at is None and vera.contact_consent_requested_at is not None
+    assert vera.contact_consent_requested_text == (
         "I agree that this distributor contacts me about their products and offers."
     )
     assert Client().get(response["Location"]).status_code == 200
@@ -250,7 +251,7 @@ def test_join_makes_the_visitor_the_distributors_customer(net):
 def test_join_records_the_consent_in_the_words_the_visitor_read(net):
     Client().post(f"/join/{net.anna.referral_code}/", SIGN_UP, HTTP_ACCEPT_LANGUAGE="nl")
     vera = Customer.objects.get(email="vera@example.nl")
-    assert vera.contact_consent_text.startswith("Ik ga ermee akkoord")
+    assert vera.contact_consent_requested_text.startswith("Ik ga ermee akkoord")
 
 
 def test_join_never_tells_whether_an_address_is_known(net):
