@@ -129,3 +129,61 @@ def test_two_claims_of_one_address_queue_and_the_second_is_refused(claim):
     b.join()
     assert (errors, waited, len(refused)) == ([], True, 1)
     assert not Customer.objects.filter(email__iexact="nina@example.nl").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enrollments_moves_and_terminations_racing_in_a_crowded_label_space(monkeypatch):
+    """Issue 17: with labels so tight that gaps run out and windows are spread again while the
+    writers race, every write either lands whole or is refused, and every read stays exact."""
+    from core.errors import ApplicationError
+    from distributors import tree
+    from distributors.services import distributor_terminate
+
+    from .test_sparse_labels import assert_reads_equal_the_sponsor_links
+
+    monkeypatch.setattr(tree, "SPACE", 2**14)
+    staff = StaffFactory()
+    root = DistributorFactory(first_name="Root")
+    branches = [DistributorFactory(sponsor=root, first_name=f"Branch{i}") for i in range(4)]
+    kids = [DistributorFactory(sponsor=branches[i % 4], first_name=f"Kid{i}") for i in range(8)]
+    barrier = threading.Barrier(16, timeout=60)
+    errors: list[BaseException] = []
+
+    def run(write) -> None:
+        try:
+            barrier.wait()
+            write()
+        except ApplicationError:
+            pass  # refused (e.g. a move onto a sponsor terminated meanwhile): nothing changed
+        except BaseException as exc:  # noqa: B036 - reported to the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    writes = [
+        lambda i=i: distributor_enroll(
+            sponsor_id=kids[i % 8].pk, first_name="Recruit", last_name=str(i), email=f"r{i}@example.nl"
+        )
+        for i in range(10)
+    ]
+    writes += [
+        lambda i=i: distributor_move(
+            distributor=kids[i],
+            new_sponsor=Distributor(pk=branches[(i + 1) % 4].pk),
+            actor=staff,
+            reason="race",
+        )
+        for i in range(4)
+    ]
+    writes += [
+        lambda i=i: distributor_terminate(distributor=branches[i], actor=staff, reason="race") for i in (2, 3)
+    ]
+    threads = [threading.Thread(target=run, args=(write,)) for write in writes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    assert Distributor.objects.filter(first_name="Recruit").count() == 10
+    assert_reads_equal_the_sponsor_links()

@@ -101,6 +101,15 @@ def test_downline_page_depth_limit_and_search(network):
     assert downline_page(network["root"], search="visser").total is None
 
 
+def test_a_search_takes_its_words_literally_and_a_partial_external_id_finds_nobody(network):
+    # LIKE's wildcards are escaped: "%" and "_" are characters, not "anything".
+    assert downline_page(network["root"], search="%").items == []
+    assert downline_page(network["root"], search="_").items == []
+    assert names(downline_page(network["root"], search="ViSsEr").items) == ["Dirk"]
+    # An external id or a referral code matches whole: only names match in part.
+    assert downline_page(network["root"], search=network["dirk"].external_id[:-1]).items == []
+
+
 def test_a_reference_names_one_distributor_or_is_refused_naming_all(network):
     anna, cor = network["anna"], network["cor"]
     assert distributor_by_reference(f" {anna.external_id} ") == anna

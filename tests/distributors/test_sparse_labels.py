@@ -112,7 +112,10 @@ def test_an_enrollment_writes_the_new_row_and_the_sizes_above_it_only(db):
     assert_reads_equal_the_sponsor_links()
 
 
-def test_used_up_gaps_are_spread_again_and_the_tree_stays_exact(tiny_space):
+def test_used_up_gaps_are_spread_again_and_the_tree_stays_exact(tiny_space, monkeypatch):
+    relabelled = []
+    relabel = tree._relabel_window
+    monkeypatch.setattr(tree, "_relabel_window", lambda *a: relabelled.append(relabel(*a)) or relabelled[-1])
     root = enroll(None, "root")
     # One leader enrolling again and again at the same place, and a chain growing deeper: both
     # use up their gaps within a few steps in a 2**14 space.
@@ -123,6 +126,8 @@ def test_used_up_gaps_are_spread_again_and_the_tree_stays_exact(tiny_space):
     for i in range(12):
         node = enroll(node, f"deep{i}")
     assert Distributor.objects.count() == 54
+    # Windows were spread again, each far smaller than the tree.
+    assert len(relabelled) >= 5 and max(relabelled) < 54
     assert_reads_equal_the_sponsor_links()
 
 
