@@ -402,9 +402,11 @@ def _compute_or_fail(run_id: int, *, stored: Callable[[int], None] | None) -> bo
 
 
 def _tasks_run_eagerly() -> bool:
-    from backoffice.celery import app
+    # The project's Celery app is the current one (backoffice/celery.py); the domain names no
+    # project module (the layers in pyproject.toml).
+    from celery import current_app
 
-    return bool(app.conf.task_always_eager)
+    return bool(current_app.conf.task_always_eager)
 
 
 def _writers_here(chunks: int | None = None) -> int:

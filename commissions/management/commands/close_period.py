@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
+from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from backoffice.celery import app
 from commissions.models import CloseRun, CloseRunStatus
 from commissions.selectors import close_run_progress
 from commissions.services.close import close_run_advance, close_start
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             detail = f" (run {run.pk}: {run.error})" if run is not None and run.error else ""
             raise CommandError(f"The close failed: {exc}{detail}. Run the command again to resume.") from exc
         self.stdout.write(f"{run} started with plan {run.plan.version}.")
-        if app.conf.task_always_eager:
+        if current_app.conf.task_always_eager:
             # No broker: the work runs here (it already has if the start committed; this is a no-op then).
             try:
                 close_run_advance(run_id=run.pk, inline=True)
