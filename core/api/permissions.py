@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from distributors.models import Distributor
+if TYPE_CHECKING:  # core names the profile only for the type checker (the layers, pyproject.toml)
+    from distributors.models import Distributor
 
 
 def actor_distributor(user: Any) -> Distributor | None:
@@ -18,7 +20,7 @@ def actor_distributor(user: Any) -> Distributor | None:
         return None
     try:
         return user.distributor
-    except Distributor.DoesNotExist:
+    except ObjectDoesNotExist:  # the profile's DoesNotExist, without importing its app
         return None
 
 
