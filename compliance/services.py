@@ -16,15 +16,9 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from commissions.plan_document import current_plan_document
+from commissions.report_figures import LineSums, OrderFigures, order_figures, run_figures, stored_run_figures
 from compliance.models import ComplianceReport
-from compliance.selectors import (
-    LineSums,
-    OrderFigures,
-    compliance_thresholds,
-    order_figures,
-    run_figures,
-    stored_run_figures,
-)
+from compliance.selectors import compliance_thresholds
 from compliance.warnings import warning_text
 from core.money import ZERO, round_cents
 from core.periods import period_bounds, period_label

@@ -728,7 +728,7 @@ class ComputedClose:
         (and per source for the compliance figures) as they are built: a few million lines in
         all, so every attribute lookup counts.
         """
-        from compliance.selectors import LineSums
+        from commissions.report_figures import LineSums
 
         earner = operator.itemgetter(1)
         engine_lines = self.result.lines
@@ -808,7 +808,7 @@ class ComputedClose:
 
     def summary(self) -> dict[str, Any]:
         """The period report of the run, from the rows built (after every part)."""
-        from compliance.selectors import order_figures, run_figures
+        from commissions.report_figures import order_figures, run_figures
 
         chain = itertools.chain.from_iterable
         statements = [part["statements"] for part in self._built]
