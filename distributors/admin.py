@@ -140,6 +140,7 @@ class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
         "lft",
         "rght",
         "level",
+        "downline_size",
         "created_at",
         "updated_at",
     ]
@@ -194,7 +195,7 @@ class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
             (_("Ranks"), {"fields": ["rank_named", "title_named"]}),
             (
                 _("Nested sets (derived from the sponsor links)"),
-                {"classes": ["collapse"], "fields": ["tree_id", "lft", "rght", "level"]},
+                {"classes": ["collapse"], "fields": ["tree_id", "lft", "rght", "level", "downline_size"]},
             ),
             (_("Record"), {"fields": ["enrolled_at", "created_at", "updated_at"]}),
         ]

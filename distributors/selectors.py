@@ -174,7 +174,7 @@ def downline_page(
         qs = qs.filter(depth__lte=max_depth)
     words = search.split()
     qs = _matching(qs, words)
-    # The whole downline's size is nested-set arithmetic; a filtered one would need a count of
+    # The whole downline's size is stored (downline_size); a filtered one would need a count of
     # up to a million rows on every page, so it is not given.
     total = downline_count(distributor) if max_depth is None and not words else None
     if after_lft is not None:
