@@ -1,5 +1,8 @@
 """Build a believable Dutch demo company: network, catalogue, six months of sales, closed periods
-with their payout batches (the newest still to pay), buy-back requests and a move in the tree."""
+with their payout batches (the newest still to pay), buy-back requests and a move in the tree.
+
+It seeds every app, so it lives above them all, with the portal (the layers, pyproject.toml);
+each app seeds its own part (`<app>.demo`)."""
 
 from __future__ import annotations
 
