@@ -25,17 +25,9 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def sponsor_links(n: int, rng: random.Random) -> list[int | None]:
-    # As bench/generate_network.py (without importing it: that sets Django up on a database).
-    sponsors: list[int | None] = [None]
-    for i in range(1, n):
-        if i < 50 or rng.random() < 0.35:
-            sponsors.append(int(i * rng.random() ** 3))
-        else:
-            sponsors.append(i - 1 - int(rng.expovariate(1 / 40)) % i)
-    return sponsors
+from network_shape import sponsor_links  # noqa: E402
 
 
 def child(n: int, seed: int) -> dict:

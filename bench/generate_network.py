@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 # DEBUG is off, as in production, which wants a real key: a throwaway one unless given.
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
@@ -32,6 +33,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from network_shape import sponsor_links  # noqa: E402
 
 from core.periods import parse_period, period_bounds  # noqa: E402
 from distributors.tree import compute_numbering  # noqa: E402
@@ -45,18 +47,6 @@ PRODUCTS = [
     ("BOOK", "Cookbook", "39.00", "29.00", "10", "10.00", True),
     ("KIT", "Starter kit", "99.00", "99.00", "0", "0.00", False),
 ]
-
-
-def sponsor_links(n: int, rng: random.Random) -> list[int | None]:
-    """Skewed tree: node 0 is the root; most recruits join a recent enrollee (deep legs),
-    some join anyone (wide fans near the top). Max depth grows to a few dozen at 1M."""
-    sponsors: list[int | None] = [None]
-    for i in range(1, n):
-        if i < 50 or rng.random() < 0.35:
-            sponsors.append(int(i * rng.random() ** 3))
-        else:
-            sponsors.append(i - 1 - int(rng.expovariate(1 / 40)) % i)
-    return sponsors
 
 
 def copy_rows(cursor, table: str, columns: list[str], rows) -> int:

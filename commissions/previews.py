@@ -17,6 +17,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from commissions.models import (
@@ -99,22 +100,26 @@ def previews_to_prune(*, keep: int | None = None, keep_closed: int | None = None
     """
     keep = max(1, settings.PREVIEW_RUNS_KEPT if keep is None else keep)
     keep_closed = max(0, settings.PREVIEW_RUNS_KEPT_CLOSED if keep_closed is None else keep_closed)
-    previews = CloseRun.objects.filter(kind=CloseRunKind.PREVIEW).exclude(status__in=UNDER_WAY)
+    # Every preview that is not under way, newest first, in one query: a few per period.
+    runs = (
+        CloseRun.objects.filter(kind=CloseRunKind.PREVIEW)
+        .exclude(status__in=UNDER_WAY)
+        .order_by("period_id", F("finished_at").desc(nulls_last=True), "-pk")
+        .values_list("pk", "period_id", "period__status", "status", "created_at")
+    )
+    by_period: dict[int, list[tuple]] = {}
+    for run in runs:
+        by_period.setdefault(run[1], []).append(run)
     doomed = []
-    periods = previews.order_by().values_list("period_id", "period__status").distinct()
-    for period_id, period_status in periods:
-        closed = period_status == PeriodStatus.CLOSED
-        succeeded = list(
-            previews.filter(period_id=period_id, status=CloseRunStatus.SUCCEEDED)
-            .order_by("-finished_at", "-pk")
-            .values_list("pk", "created_at")
-        )
-        doomed += [pk for pk, _ in succeeded[keep_closed if closed else keep :]]
-        failed = previews.filter(period_id=period_id, status=CloseRunStatus.FAILED)
-        if not closed and succeeded:
-            failed = failed.filter(created_at__lt=succeeded[0][1])
-        if closed or succeeded:
-            doomed += failed.values_list("pk", flat=True)
+    for period_runs in by_period.values():
+        closed = period_runs[0][2] == PeriodStatus.CLOSED
+        succeeded = [run for run in period_runs if run[3] == CloseRunStatus.SUCCEEDED]
+        doomed += [run[0] for run in succeeded[keep_closed if closed else keep :]]
+        failed = [run for run in period_runs if run[3] == CloseRunStatus.FAILED]
+        if closed:
+            doomed += [run[0] for run in failed]
+        elif succeeded:
+            doomed += [run[0] for run in failed if run[4] < succeeded[0][4]]
     return sorted(doomed)
 
 

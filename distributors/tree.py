@@ -310,8 +310,10 @@ def move_subtree(node_id: int, sponsor_id: int) -> int:
     """Put the node and its downline at the end of another sponsor's frontline: their labels mapped
     in order into a free gap there, levels and tree shifted; the sizes above both sponsors
     follow. The caller changes the sponsor link. How many distributors moved."""
-    old_sponsor_id = Distributor.objects.filter(pk=node_id).values_list("sponsor_id", flat=True).get()
-    size = Distributor.objects.filter(pk=node_id).values_list("downline_size", flat=True).get() + 1
+    old_sponsor_id, below = (
+        Distributor.objects.filter(pk=node_id).values_list("sponsor_id", "downline_size").get()
+    )
+    size = below + 1
     labels = free_labels(sponsor_id, 2 * size)  # may relabel: read the subtree after it
     target_tree, _, _, target_level = _numbers_of(sponsor_id)
     tree_id, lft, rght, level = _numbers_of(node_id)

@@ -25,12 +25,23 @@ def period_get_or_create(*, start: dt.date) -> Period:
 
 
 def _status_for_share(start: dt.date) -> str | None:
+    """The status of the period, share-locked, as a write into it sees it: the status of the first
+    later period that is closed or closing if there is one (see period_status_locked). One query."""
     table = connection.ops.quote_name(Period._meta.db_table)
     column = connection.ops.quote_name(Period._meta.get_field("start").column)
+    frozen = (PeriodStatus.CLOSED.value, PeriodStatus.CLOSING.value)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status FROM {table} WHERE {column} = %s FOR SHARE", [start])
+        cursor.execute(
+            f"SELECT p.status, (SELECT l.status FROM {table} l WHERE l.{column} > p.{column} "
+            f"AND l.status IN (%s, %s) ORDER BY l.{column} LIMIT 1) "
+            f"FROM {table} p WHERE p.{column} = %s FOR SHARE OF p",
+            [*frozen, start],
+        )
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None:
+        return None
+    status, later = row
+    return later if status == PeriodStatus.OPEN and later is not None else status
 
 
 def period_status_locked(start: dt.date) -> str:
@@ -51,16 +62,13 @@ def period_status_locked(start: dt.date) -> str:
         raise RuntimeError("period_status_locked must be called inside transaction.atomic()")
     if connection.vendor != "postgresql":
         status = period_get_or_create(start=start).status
-    else:
+        later = later_frozen_period(start) if status == PeriodStatus.OPEN else None
+        return later.status if later is not None else status
+    status = _status_for_share(start)
+    if status is None:  # the first write of the month: create its row, then lock it
+        period_get_or_create(start=start)
         status = _status_for_share(start)
-        if status is None:  # the first write of the month: create its row, then lock it
-            period_get_or_create(start=start)
-            status = _status_for_share(start)
-        assert status is not None  # a period row is never deleted
-    if status == PeriodStatus.OPEN:
-        later = later_frozen_period(start)
-        if later is not None:
-            return later.status
+    assert status is not None  # a period row is never deleted
     return status
 
 
