@@ -67,9 +67,13 @@ INSTALLED_APPS = [
     "template_partials",
     "core",
     "distributors",
+    # Plans and periods (the period lock): below orders, whose writes check a period's state.
+    "plans",
     "orders",
     "commissions",
     "compliance",
+    # GDPR: collects every app's part of a person's data; above the domain apps it asks.
+    "privacy",
     # The distributor's pages (server-rendered, htmx): above the domain, like the API and the admin.
     "portal",
 ]
@@ -393,7 +397,7 @@ COMMISSION_CLOSE_STALE_CLAIM_SECONDS = env.int("COMMISSION_CLOSE_STALE_CLAIM_SEC
 # On PostgreSQL a dead worker's chunk is taken over sooner: once its row lock is gone and its claim
 # is this old (the instant between a claim and its writer's lock).
 COMMISSION_CLOSE_CLAIM_GRACE_SECONDS = env.int("COMMISSION_CLOSE_CLAIM_GRACE_SECONDS", default=10)
-# The close's watchdog (commissions.services.recovery), run by Celery beat this often: a run that has
+# The close's watchdog (commissions.close.recovery), run by Celery beat this often: a run that has
 # not moved for COMMISSION_CLOSE_STALL_SECONDS is stalled (an ERROR in the log, "close run ... stalled"),
 # and what a dead worker held is queued again, or the run finalized when its chunks are all written.
 COMMISSION_CLOSE_WATCHDOG_SECONDS = env.int("COMMISSION_CLOSE_WATCHDOG_SECONDS", default=60)

@@ -109,9 +109,11 @@ def _timed(module, name: str, label: str) -> None:
 def instrument() -> None:
     import commissions.engine as engine
     import compliance.services as compliance
-    from commissions.services import aggregation, close
+    from commissions.close import chunks, compute, finalize, start, threads
+    from commissions.services import aggregation
 
-    _timed(close, "_tree_problems", "tree check (SQL, in the database during the engine)")
+    # Each function is wrapped in the module that calls it (where its name is looked up).
+    _timed(compute, "tree_problems", "tree check (SQL, in the database during the engine)")
     _timed(aggregation, "order_volumes", "volume sums and paying customers (SQL, streamed into Python)")
     _timed(aggregation, "period_distributors", "distributors read (alongside the aggregation)")
     _timed(
@@ -120,27 +122,28 @@ def instrument() -> None:
         "final close: distributors frozen and read back (alongside the aggregation)",
     )
     _timed(aggregation, "period_tree", "period tree and engine structure (alongside the aggregation)")
-    _timed(close, "period_inputs", "inputs (period sponsors, engine input rows)")
+    _timed(compute, "period_inputs", "inputs (period sponsors, engine input rows)")
     _timed(engine, "compute_period", "engine")
-    _timed(close, "clawback_lines", "clawbacks")
-    _timed(close, "adjustment_lines", "adjustments")
-    _timed(close, "carried_in_by_distributor", "carried in")
-    _timed(close, "build_statements", "statements")
-    _timed(close, "statement_totals", "statement totals (summary)")
-    _timed(close.ComputedClose, "summary", "run summary (after the last chunk is built)")
-    import compliance.selectors as compliance_selectors
+    _timed(compute, "clawback_lines", "clawbacks")
+    _timed(compute, "adjustment_lines", "adjustments")
+    _timed(compute, "carried_in_by_distributor", "carried in")
+    _timed(compute, "build_statements", "statements")
+    _timed(compute, "statement_totals", "statement totals (summary)")
+    _timed(compute.ComputedClose, "summary", "run summary (after the last chunk is built)")
+    import commissions.report_figures as report_figures
 
-    _timed(compliance_selectors, "order_figures", "compliance order figures (from the volumes)")
-    _timed(compliance_selectors, "run_figures", "compliance run figures (from the rows)")
-    _timed(close, "compute_close", "compute (all of the above)")
-    _timed(close, "encode_payload", "payload encode")
-    _timed(close, "_compute_phase", "compute phase (+ chunks stored, written meanwhile)")
-    _timed(close, "decode_payload", "payload decode")
-    _timed(close, "write_chunk_rows", "chunk writes")
-    _timed(close, "close_chunk_write", "chunk tasks (claim, write, commit, finalize)")
-    _timed(close, "write_ranks_and_titles", "ranks and titles (own connection, during the engine)")
-    _timed(close, "_update_ranks_and_titles", "rank/title update by finalize (resumed computes only)")
-    _timed(close, "close_run_finalize", "finalize (all calls)")
+    _timed(report_figures, "order_figures", "compliance order figures (from the volumes)")
+    _timed(report_figures, "run_figures", "compliance run figures (from the rows)")
+    _timed(compute, "compute_close", "compute (all of the above)")
+    _timed(compute, "encode_payload", "payload encode")
+    _timed(compute, "compute_phase", "compute phase (+ chunks stored, written meanwhile)")
+    _timed(chunks, "decode_payload", "payload decode")
+    _timed(chunks, "write_chunk_rows", "chunk writes")
+    _timed(threads, "close_chunk_write", "chunk tasks (claim, write, commit, finalize)")
+    _timed(threads, "ranks_write", "ranks and titles (own connection, during the engine)")
+    _timed(finalize, "ranks_write", "rank/title update by finalize (resumed computes only)")
+    _timed(chunks, "close_run_finalize", "finalize (all calls)")
+    _timed(start, "close_run_finalize", "finalize (all calls)")
     _timed(compliance, "compliance_report_compute", "compliance report (in finalize's transaction)")
 
 
@@ -211,9 +214,9 @@ def main() -> None:
             check=True,
         )
 
+    from commissions.close import close_start
     from commissions.models import CloseRunStatus
-    from commissions.services.close import close_start
-    from commissions.services.plans import plan_ensure_default
+    from plans.services import plan_ensure_default
 
     period = parse_period(args.period)
     if args.reset:

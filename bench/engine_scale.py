@@ -34,7 +34,7 @@ def child(n: int, seed: int) -> dict:
     sys.path.insert(0, str(ROOT))
     from commissions.engine import compute_period
     from commissions.engine.types import DistributorInput
-    from commissions.plan_document import DEFAULT_PLAN_PATH, load_plan_file, parse_plan_document
+    from plans.document import DEFAULT_PLAN_PATH, load_plan_file, parse_plan_document
 
     plan = parse_plan_document(load_plan_file(DEFAULT_PLAN_PATH))
     rng = random.Random(seed)

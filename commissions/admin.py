@@ -30,8 +30,13 @@ from core.admin_display import column
 from core.errors import ApplicationError
 from core.periods import parse_period
 from core.templatetags.formatting import duration, money, number, points, rank, rate
+from distributors.models import Distributor
+from plans.models import Period
 
+from . import report_figures
+from .admin_distributors import RankedDistributorAdmin
 from .admin_ranks import RankNamesMixin, rank_column, rank_filter
+from .close import close_run_discard, close_start
 from .models import (
     Adjustment,
     CloseChunk,
@@ -42,14 +47,10 @@ from .models import (
     LedgerLine,
     Payout,
     PayoutBatch,
-    Period,
-    Plan,
     Statement,
 )
 from .selectors import close_run_progress, rank_names
 from .services.adjustments import adjustment_create
-from .services.close import close_start
-from .services.discard import close_run_discard
 from .services.payouts import (
     PAYOUT_CSV_COLUMNS,
     payout_batch_create,
@@ -120,12 +121,6 @@ def _formatter_of(field: Any) -> Any:
     return points
 
 
-@admin.register(Plan)
-class PlanAdmin(ReadOnlyAdmin):
-    list_display = ["name", "version", "plan_type", "loaded_at", "loaded_by"]
-    search_fields = ["name", "version"]
-
-
 def _start(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Period], preview: bool
 ) -> CloseRun | None:
@@ -165,6 +160,8 @@ def _create_payout_batch(
     return batch
 
 
+# The period's page starts the close and creates payout batches: its admin is here, with the close,
+# although the model lives in plans (below orders); the plan versions' admin is in plans/admin.py.
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
     list_display = ["label", "status", "plan", "closed_at", "runs_link"]
@@ -234,7 +231,7 @@ class PeriodAdmin(admin.ModelAdmin):
     def _back(self, period: Period, run: CloseRun | None = None) -> HttpResponseRedirect:
         if run is not None:
             return HttpResponseRedirect(reverse("admin:commissions_closerun_change", args=[run.pk]))
-        return HttpResponseRedirect(reverse("admin:commissions_period_change", args=[period.pk]))
+        return HttpResponseRedirect(reverse("admin:plans_period_change", args=[period.pk]))
 
     def final_close_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """GET: what the final close does, and a button to confirm; POST: start it."""
@@ -302,18 +299,18 @@ class CloseRunAdmin(ReadOnlyAdmin):
 
     compute_duration = column(CloseRun, "compute_seconds", duration, description=_("compute time"))
 
-    # The summary as a non-engineer reads it: one labelled, formatted row per figure of the report.
+    # The period report as a non-engineer reads it: one labelled, formatted row per figure.
     REPORT_ROWS = [
         ("distributors", _("Distributors in the period"), number),
         ("total_rewardable_cv", _("Total rewardable CV"), points),
-        (("totals", "personal"), _("Personal commission"), money),
-        (("totals", "override"), _("Overrides"), money),
-        (("totals", "clawbacks"), _("Clawbacks"), money),
-        (("totals", "adjustments"), _("Adjustments"), money),
-        (("totals", "carried_in"), _("Carried in from last period"), money),
+        ("personal", _("Personal commission"), money),
+        ("override", _("Overrides"), money),
+        ("clawbacks", _("Clawbacks"), money),
+        ("adjustments", _("Adjustments"), money),
+        ("carried_in", _("Carried in from last period"), money),
         ("total_paid", _("Total paid out"), money),
         ("paid_distributors", _("Distributors paid"), number),
-        (("totals", "carried_out"), _("Carried forward"), money),
+        ("carried_out", _("Carried forward"), money),
         ("breakage", _("Breakage (overrides nobody qualified for)"), money),
         ("host_credit_issued", _("Host credit issued"), money),
         ("lines", _("Ledger lines"), number),
@@ -322,15 +319,15 @@ class CloseRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("period report"))
     def period_report(self, obj: CloseRun) -> str:
-        summary = obj.summary or {}
-        if not summary:
+        report = report_figures.period_report(obj)
+        if report is None:
             return "-"
         rows = []
-        for key, label, formatter in self.REPORT_ROWS:
-            value = summary.get(key[0], {}).get(key[1]) if isinstance(key, tuple) else summary.get(key)
+        for figure, label, formatter in self.REPORT_ROWS:
+            value = getattr(report, figure)
             if value is not None:
                 rows.append(format_html("<tr><th>{}</th><td>{}</td></tr>", label, formatter(value)))
-        ranks = summary.get("ranks") or {}
+        ranks = report.ranks
         names = rank_names(obj.plan) if ranks else {}
         for number_, count in ranks.items():
             label = _("Paid as %(rank)s") % {"rank": rank(number_, names)}
@@ -691,3 +688,8 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 self.message_user(request, _("%(reference)s marked paid.") % {"reference": batch.reference})
+
+
+# The distributors' admin once more, with the rank and title named by the plan (admin_distributors.py).
+admin.site.unregister(Distributor)
+admin.site.register(Distributor, RankedDistributorAdmin)

@@ -21,13 +21,22 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
-from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, run_comparison, run_label
+from commissions.comparison import (
+    CSV_COLUMNS,
+    comparison_csv_rows,
+    periods_with_runs,
+    run_comparison,
+    run_label,
+    runs_to_compare,
+    succeeded_run,
+)
 from commissions.explain import explain_distributor
-from commissions.models import CloseRun, CloseRunStatus, Period
+from commissions.models import CloseRun
 from commissions.selectors import rank_names
 from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError, NotFound
 from core.periods import parse_period, period_label
+from plans.models import Period
 
 PAGE_ROWS = 500  # rows shown on the page; the CSV has every changed distributor
 
@@ -42,13 +51,7 @@ def _context(request: HttpRequest, title: str) -> dict:
 
 
 def _run_or_none(value: str | None) -> CloseRun | None:
-    if not value or not value.isdigit():
-        return None
-    return (
-        CloseRun.objects.select_related("period", "plan")
-        .filter(pk=int(value), status=CloseRunStatus.SUCCEEDED)
-        .first()
-    )
+    return succeeded_run(int(value)) if value and value.isdigit() else None
 
 
 class _Echo:
@@ -86,18 +89,9 @@ def compare_view(request: HttpRequest) -> HttpResponse:
     if request.GET.get("b") and run_b is None:
         errors.append(_("Run %(run)s does not exist or has not succeeded.") % {"run": request.GET["b"]})
 
-    runs = []
-    if period is not None:
-        runs = list(
-            CloseRun.objects.filter(period=period, status=CloseRunStatus.SUCCEEDED)
-            .select_related("period", "plan")
-            .order_by("-created_at", "-id")
-        )
-        # By default: the final close (or the older preview) against the newest preview.
-        if run_a is None and run_b is None and len(runs) >= 2:
-            final = next((run for run in runs if run.kind == "final"), None)
-            run_b = runs[0] if final is None or runs[0].pk != final.pk else runs[1]
-            run_a = final if final is not None and final.pk != run_b.pk else runs[1]
+    # When neither run is chosen: the final close (or the older preview) against the newest preview.
+    chosen = runs_to_compare(period, a=run_a, b=run_b)
+    runs, run_a, run_b = chosen.runs, chosen.a, chosen.b
 
     comparison = None
     if run_a is not None and run_b is not None and not errors:
@@ -111,16 +105,9 @@ def compare_view(request: HttpRequest) -> HttpResponse:
             return response
         comparison = run_comparison(run_a, run_b, limit=PAGE_ROWS)
 
-    periods = [
-        period_label(start)
-        for start in Period.objects.filter(runs__status=CloseRunStatus.SUCCEEDED)
-        .distinct()
-        .order_by("-start")
-        .values_list("start", flat=True)[:36]
-    ]
     context = {
         **_context(request, _("Compare two runs of the close")),
-        "periods": periods,
+        "periods": periods_with_runs(limit=36),
         "period": period_label(period.start) if period else "",
         "runs": [(run.pk, run_label(run)) for run in runs],
         "run_a": run_a,

@@ -19,10 +19,18 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Sum
 
-from commissions.models import CloseRun, DistributorPeriod, LedgerLine, Statement
+from commissions.models import (
+    CloseRun,
+    CloseRunKind,
+    CloseRunStatus,
+    DistributorPeriod,
+    LedgerLine,
+    Statement,
+)
 from core.money import ZERO, money_str, points_str
 from core.periods import period_label
 from core.sql import row_converter
+from plans.models import Period
 
 # Document keys that name a plan version rather than set a parameter.
 NOT_PARAMETERS = ("$.name", "$.version")
@@ -218,7 +226,7 @@ def run_comparison(run_a: CloseRun, run_b: CloseRun, *, limit: int | None = None
     Only distributors with a difference (money, rank, volumes or eligibility) are listed; `limit`
     keeps the largest changes. Works on two runs of any periods, typically the same one.
     """
-    from commissions.plan_document import parse_plan_document
+    from plans.document import parse_plan_document
 
     params: dict[str, Any] = {"a": run_a.pk, "b": run_b.pk, "limit": limit}
     width = 1 + len(_STATEMENT_COLUMNS) + len(_RESULT_COLUMNS)
@@ -318,6 +326,55 @@ def _json_text(value: Any) -> str:
     return str(value)
 
 
+# --- which runs to compare (the admin's compare page) ---------------------------------------------
+
+
+def succeeded_run(run_id: int) -> CloseRun | None:
+    """The run to compare, with its period and plan; None when there is none that succeeded."""
+    return (
+        CloseRun.objects.select_related("period", "plan")
+        .filter(pk=run_id, status=CloseRunStatus.SUCCEEDED)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class RunsToCompare:
+    runs: list[CloseRun]  # the period's succeeded runs, newest first
+    a: CloseRun | None
+    b: CloseRun | None
+
+
+def runs_to_compare(
+    period: Period | None, *, a: CloseRun | None = None, b: CloseRun | None = None
+) -> RunsToCompare:
+    """The period's succeeded runs, and the two to compare: `a` and `b` as chosen; when neither
+    is chosen, the final close (or else the older preview) against the newest preview."""
+    if period is None:
+        return RunsToCompare([], a, b)
+    runs = list(
+        CloseRun.objects.filter(period=period, status=CloseRunStatus.SUCCEEDED)
+        .select_related("period", "plan")
+        .order_by("-created_at", "-id")
+    )
+    if a is None and b is None and len(runs) >= 2:
+        final = next((run for run in runs if run.kind == CloseRunKind.FINAL), None)
+        b = runs[0] if final is None or runs[0].pk != final.pk else runs[1]
+        a = final if final is not None and final.pk != b.pk else runs[1]
+    return RunsToCompare(runs, a, b)
+
+
+def periods_with_runs(*, limit: int = 36) -> list[str]:
+    """The newest `limit` periods with a succeeded run, newest first (YYYY-MM)."""
+    starts = (
+        Period.objects.filter(runs__status=CloseRunStatus.SUCCEEDED)
+        .distinct()
+        .order_by("-start")
+        .values_list("start", flat=True)[:limit]
+    )
+    return [period_label(start) for start in starts]
+
+
 # --- why -------------------------------------------------------------------------------------------
 
 
@@ -337,7 +394,7 @@ def _money_change(label: str, a: Decimal, b: Decimal) -> str:
 
 
 def _eligibility_reasons(side: RunFigures, doc: Any) -> list[str]:
-    """Which condition of override eligibility fails on this side (§3)."""
+    """Which condition of override eligibility fails on this side (compensation-plan §3)."""
     reasons = []
     if side.active is False:
         minimum = doc.activity_min_pv if doc is not None else None

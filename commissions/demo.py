@@ -8,12 +8,13 @@ from typing import Any, TextIO
 
 from django.utils import timezone
 
-from commissions.models import CloseRun, CloseRunKind, CloseRunStatus, PayoutBatch, Period, PeriodStatus
+from commissions.close import close_run_advance, close_start
+from commissions.models import CloseRun, CloseRunKind, CloseRunStatus, PayoutBatch
 from commissions.services.adjustments import adjustment_create
-from commissions.services.close import close_run_advance, close_start
 from commissions.services.payouts import payout_batch_create, payout_batch_mark_paid
 from core.errors import Conflict
 from core.periods import period_label
+from plans.models import Period, PeriodStatus
 
 ADJUSTMENT_AMOUNT = "50.00"
 ADJUSTMENT_REASON = "Demo: campaign bonus approved after the preview"

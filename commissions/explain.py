@@ -1,5 +1,5 @@
 """Explain a distributor's results in one run of the close: "why do I have this rank, where does
-each line of money come from?" (compliance item 7: keep evidence).
+each line of money come from?" (rules/compliance §7: keep evidence).
 
 Read-side only (selectors), from what the run wrote: the distributor's results row, the frontline's
 rows (`sponsor_id_in_period`: the tree as it was in the period) with the highest rank in each leg
@@ -31,11 +31,11 @@ from commissions.models import (
     LedgerLine,
     Statement,
 )
-from commissions.plan_document import PlanDocument, parse_plan_document
 from core.errors import NotFound
 from core.money import ZERO
 from core.periods import period_bounds, period_label
 from core.templatetags import formatting  # numbers and ranks as the reader's language writes them
+from plans.document import PlanDocument, parse_plan_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,8 @@ class DifferentialLeg:
 
 @dataclass(frozen=True, slots=True)
 class Differential:
-    """§10: the distributor's group volume, bracket rate and the frontline legs' differentials."""
+    """compensation-plan §10: the distributor's group volume, bracket rate and the frontline legs'
+    differentials."""
 
     group_qv: Decimal
     group_cv: Decimal
@@ -197,7 +198,7 @@ class Explanation:
     period: str  # YYYY-MM
     plan_version: str
     plan_type: str
-    # Volumes (§2)
+    # Volumes (compensation-plan §2)
     pcv: Decimal
     ppc: Decimal
     consumption_cap: Decimal | None
@@ -209,13 +210,13 @@ class Explanation:
     own_cv_share: Decimal
     rewardable_cv: Decimal
     customer_paid: Decimal
-    # Activity, customer requirement, eligibility (§3)
+    # Activity, customer requirement, eligibility (compensation-plan §3)
     activity: Requirement
     customer_requirement: tuple[Requirement, ...]  # either alternative meets it
     customer_requirement_met: bool
     eligibility: tuple[Requirement, ...]  # active, status, customer requirement
     override_eligible: bool
-    # Ranks (§4)
+    # Ranks (compensation-plan §4)
     active_frontline: int
     legs: tuple[Leg, ...]
     ranks: tuple[RankCheck, ...]
@@ -245,7 +246,7 @@ class Explanation:
 
     @property
     def volume_rows(self) -> list[tuple[str, str]]:
-        """(label, value) of each volume (§2), as every page and the command show them."""
+        """(label, value) of each volume (compensation-plan §2), as every page and the command show them."""
         ppc = _volume_text(self.ppc)
         if self.consumption_cap is not None:
             ppc += " " + _("(counted up to %(cap)s; left out: %(left_out)s)") % {
@@ -343,7 +344,7 @@ def rank_checks(
     plan: PlanDocument, result: DistributorPeriod, legs: list[Leg], *, summary: dict | None = None
 ) -> list[RankCheck]:
     """Every rank of the plan, in order, with each requirement against the distributor's numbers
-    (the same tests the engine applies, §4).
+    (the same tests the engine applies, compensation-plan §4).
 
     `summary`: `result.leg_summary` when `legs` are only some of the frontline (the ones with the
     most GV): the qualifying GV and the qualified legs come from its sums over every leg, and the

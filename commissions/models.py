@@ -1,4 +1,6 @@
-"""Plans, periods and everything the monthly close writes.
+"""Everything the monthly close writes: runs, chunks, results, ledger, statements, payouts.
+
+Plans and periods are in the plans app (below orders, which checks a period's state).
 
 A closed period never changes: database triggers (PostgreSQL) refuse writes to the close's
 output rows of a closed period; later corrections are lines of the next open period.
@@ -9,82 +11,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-
-class PlanType(models.TextChoices):
-    UNILEVEL = "unilevel", _("Unilevel")
-    DIFFERENTIAL = "differential", _("Stairstep differential")
-
-
-class Plan(models.Model):
-    """One version of a compensation plan document (plan-format.md). Never edited: a change is
-    a new version."""
-
-    name = models.CharField(_("name"), max_length=100)
-    version = models.CharField(_("version"), max_length=32, unique=True)
-    plan_type = models.CharField(_("plan type"), max_length=16, choices=PlanType.choices)
-    document = models.JSONField(_("plan document"))
-    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
-    loaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("loaded by"),
-    )
-
-    class Meta:
-        verbose_name = _("compensation plan")
-        verbose_name_plural = _("compensation plans")
-        ordering = ["-loaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.name} {self.version}"
-
-
-class PeriodStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSING = "closing", _("Closing")
-    CLOSED = "closed", _("Closed")
-
-
-class Period(models.Model):
-    """A calendar month in the company time zone: [start, first day of next month)."""
-
-    start = models.DateField(_("start"), unique=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=PeriodStatus.choices, default=PeriodStatus.OPEN, db_index=True
-    )
-    plan = models.ForeignKey(
-        Plan,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="periods",
-        verbose_name=_("compensation plan"),
-    )
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("period")
-        verbose_name_plural = _("periods")
-        ordering = ["-start"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(status="closed") | models.Q(plan__isnull=False, closed_at__isnull=False),
-                name="period_closed_has_plan_and_time",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.start.year:04d}-{self.start.month:02d}"
-
-    @property
-    def label(self) -> str:
-        return str(self)
-
-
-# --- The close: runs, chunks, results, ledger, statements, adjustments, payouts -------------------
+from plans.models import Period, Plan
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # Sums of per-unit volumes (4 decimals on order lines) over a period.
@@ -104,7 +31,7 @@ class CloseRunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
-    # A final run an operator gave up on (commissions.services.discard): its rows are gone and
+    # A final run an operator gave up on (commissions.close.discard): its rows are gone and
     # its period is open again; the row stays as the record of what happened.
     DISCARDED = "discarded", _("Discarded")
 
@@ -160,7 +87,7 @@ class CloseRun(models.Model):
     # them (during the compute, ADR 0007); finalize writes them when it is not set.
     ranks_written = models.BooleanField(_("ranks written"), default=False, editable=False)
     # The last time the run moved forward (compute started, a chunk stored or written, finalize):
-    # the watchdog (commissions.services.recovery) takes a run that has not moved for longer than
+    # the watchdog (commissions.close.recovery) takes a run that has not moved for longer than
     # its bound for one whose worker died.
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     recoveries = models.PositiveIntegerField(_("recoveries"), default=0)
@@ -375,7 +302,7 @@ class LedgerKind(models.TextChoices):
 
 
 class LedgerLine(models.Model):
-    """One rounded amount with everything needed to explain it (spec §9 granularity).
+    """One rounded amount with everything needed to explain it (compensation-plan §9 granularity).
 
     Append-only (a trigger refuses UPDATE, and DELETE except of a preview's or a discarded run's
     rows); `key` makes a re-run chunk unable to write a line twice.

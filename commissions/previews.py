@@ -27,13 +27,13 @@ from commissions.models import (
     CloseRunStatus,
     DistributorPeriod,
     LedgerLine,
-    PeriodStatus,
     Statement,
 )
 from core.errors import ApplicationError
 from core.locks import advisory_xact_lock, try_advisory_session_lock
 from core.periods import period_label, period_of
 from distributors.models import Distributor
+from plans.models import PeriodStatus
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +75,13 @@ def preview_schedule(*, now: dt.datetime | None = None) -> CloseRun | None:
     period = period_of(now or timezone.now())
     started = None
     with transaction.atomic():
-        # The same lock as commissions.services.close.close_start (it takes it again: re-entrant).
+        # The same lock as commissions.close.close_start (it takes it again: re-entrant).
         advisory_xact_lock(f"commission-close-start:{period_label(period)}")
         under_way = CloseRun.objects.filter(period__start=period, status__in=UNDER_WAY).first()
         if under_way is not None:
             logger.info("No preview of %s started: %s is under way.", period_label(period), under_way)
         else:
-            from commissions.services.close import close_start
+            from commissions.close import close_start
 
             try:
                 started = close_start(period=period, preview=True)

@@ -16,9 +16,9 @@ from decimal import Decimal
 from django.db import connection
 
 from commissions.models import CloseRun, DistributorPeriod
-from commissions.plan_document import current_plan_document
 from core.sql import row_converter
 from distributors.models import Distributor
+from plans.document import current_plan_document
 
 SCOPE_LEVELS = 2
 SCOPE_LIMIT = 1000  # members of the first levels looked at (the frontline first)

@@ -1,7 +1,8 @@
 """The figures of a close run that the compliance report needs, computed by the close from its own
 aggregation and the rows it writes, and kept in the run's summary: so the report (compliance)
 reads no order line, ledger line or statement, and the close depends on nothing above it (the
-layers, pyproject.toml)."""
+layers, pyproject.toml). And the run's period report as its summary keeps it (`period_report`),
+for the admin's run page and `manage.py close_period`."""
 
 from __future__ import annotations
 
@@ -158,6 +159,50 @@ def run_figures(
         paid_payout=sum(paid, ZERO),
         median_payout=median(payouts) if payouts else None,
         median_payout_paid=median(paid) if paid else None,
+    )
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    """A run's period report (compensation-plan §9) as its summary keeps it: amounts as the decimal
+    text stored, counts as numbers, None for a figure the run did not store."""
+
+    period: str | None
+    plan: str | None
+    distributors: int | None
+    ranks: dict[str, int]  # paid-as rank -> how many distributors, by rank
+    total_rewardable_cv: str | None
+    personal: str | None
+    override: str | None
+    clawbacks: str | None
+    adjustments: str | None
+    carried_in: str | None
+    total_paid: str | None
+    paid_distributors: int | None
+    carried_out: str | None
+    breakage: str | None
+    host_credit_issued: str | None
+    lines: int | None
+    duration_seconds: float | None
+
+
+_REPORT_TOTALS = ("personal", "override", "clawbacks", "adjustments", "carried_in", "carried_out")
+_REPORT_FIGURES = (
+    "period", "plan", "distributors", "total_rewardable_cv", "total_paid", "paid_distributors", "breakage",
+    "host_credit_issued", "lines", "duration_seconds",
+)  # fmt: skip
+
+
+def period_report(run: Any) -> PeriodReport | None:
+    """The run's period report; None while it has none (until its compute is done)."""
+    summary = run.summary or {}
+    if not summary:
+        return None
+    totals = summary.get("totals", {})
+    return PeriodReport(
+        ranks=summary.get("ranks") or {},
+        **{name: summary.get(name) for name in _REPORT_FIGURES},
+        **{name: totals.get(name) for name in _REPORT_TOTALS},
     )
 
 

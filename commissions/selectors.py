@@ -20,22 +20,16 @@ from commissions.models import (
     CloseRunStatus,
     DistributorPeriod,
     LedgerLine,
-    Period,
-    PeriodStatus,
-    Plan,
+    Payout,
     Statement,
-)
-from commissions.plan_document import (
-    DEFAULT_PLAN_PATH,
-    current_plan_document,
-    load_plan_file,
-    parse_plan_document,
 )
 from core.errors import NotFound
 from core.locks import advisory_lock_held
 from core.money import ZERO, money_str, points_str
-from core.periods import period_label
+from core.periods import period_bounds, period_label, period_of
 from core.sql import row_converter
+from plans.document import DEFAULT_PLAN_PATH, current_plan_document, load_plan_file, parse_plan_document
+from plans.models import Period, PeriodStatus, Plan
 
 EXPORT_COLUMNS = (
     "distributor_id", "period", "pv", "gv", "paid_as_rank", "title", "active", "override_eligible",
@@ -186,7 +180,7 @@ class RunProgress:
     chunks_total: int
     status: str
     # When the run last moved, if longer ago than the stall bound (a dead or missing worker): then
-    # there is no ETA, and the watchdog recovers the run (commissions.services.recovery).
+    # there is no ETA, and the watchdog recovers the run (commissions.close.recovery).
     stalled_since: dt.datetime | None = None
     notice: str = ""  # what the watchdog or a resume last did
 
@@ -354,6 +348,77 @@ def final_statement_of(distributor, period: dt.date) -> Statement:
             _("You have no statement in %(period)s.") % {"period": period_label(period)}, field="period"
         )
     return statement
+
+
+def closed_period_statement_of(distributor, period: dt.date) -> Statement:
+    """The distributor's statement of `period` as the API gives it: of the period's final close
+    only (a preview never reaches a distributor). NotFound while the period has no final close
+    ("not closed yet"), or when the distributor has no statement in it."""
+    try:
+        run = close_run_for_export(period=period)
+    except NotFound:
+        raise NotFound(
+            _("Period %(period)s is not closed yet; its statement follows the close.")
+            % {"period": period_label(period)}
+        ) from None
+    statement = final_statements_of(distributor).filter(run=run).first()
+    if statement is None:
+        raise NotFound(_("You have no statement in %(period)s.") % {"period": period_label(run.period.start)})
+    return statement
+
+
+def rank_progress_of(distributor, *, open_month: bool = False):
+    """The distributor's rank progress (a commissions.explain.Explanation without money lines):
+    of their newest statement with results in a final close, or with `open_month` of the open
+    month so far, from its newest preview (the one way a preview reaches a distributor: as an
+    estimate of the month under way). NotFound when there is none yet."""
+    from commissions.explain import rank_progress
+    from commissions.previews import newest_preview
+
+    if open_month:
+        preview = newest_preview()
+        explanation = rank_progress(distributor, preview) if preview is not None else None
+        if explanation is None:
+            raise NotFound(_("The open month has no preview with results of yours yet."))
+        return explanation
+    explanation = rank_progress(distributor)
+    if explanation is None:
+        raise NotFound(_("No closed period has results of yours yet."))
+    return explanation
+
+
+def payouts_of(distributor) -> QuerySet[Payout]:
+    """The payouts made to the distributor, newest period first, with their batch and period."""
+    return (
+        Payout.objects.filter(distributor=distributor)
+        .select_related("batch__period")
+        .order_by("-batch__period__start", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    """A month of the period calendar: half-open [starts_at, ends_at) in the company time zone."""
+
+    period: str  # YYYY-MM
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    closed_at: dt.datetime | None
+    is_current: bool
+
+
+def period_calendar(*, now: dt.datetime | None = None) -> list[CalendarMonth]:
+    """The months something is recorded in, and the current one (open even before anything is
+    recorded), newest first."""
+    current = period_of(now or timezone.now())
+    # A period row exists once something is recorded in it: a few per year, read whole.
+    rows = {p.start: (p.status, p.closed_at) for p in Period.objects.only("start", "status", "closed_at")}
+    rows.setdefault(current, (PeriodStatus.OPEN, None))
+    return [
+        CalendarMonth(period_label(start), *period_bounds(start), *rows[start], start == current)
+        for start in sorted(rows, reverse=True)
+    ]
 
 
 # --- The portal's dashboard: the close under way, last month's run

@@ -22,15 +22,15 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from commissions.plan_document import current_plan_document
+from commissions.customer_requirement import distributor_compliance_status
 from commissions.previews import newest_preview, preview_figures
 from commissions.selectors import rank_names
 from commissions.services.aggregation import _COUNTS, _RETURNED
-from compliance.selectors import distributor_compliance_status
 from core.money import ZERO, points_str
 from core.periods import period_bounds, period_label, period_of
 from core.sql import sql_params
 from distributors.models import Distributor, DistributorStatus
+from plans.document import current_plan_document
 
 # PV of every distributor in an interval of the tree: customer QV + own QV up to the cap.
 _DOWNLINE_PV_SQL = f"""

@@ -11,7 +11,15 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from commissions.services import close as close_service
+from commissions.close import (
+    CHUNK_BUSY,
+    claim_takeover_seconds,
+    close_chunk_write,
+    close_run_advance,
+    close_start,
+    previous_month,
+    worker_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,24 +38,24 @@ COMMON = {
 @shared_task(bind=True, name="commissions.tasks.close_run", **COMMON)
 def close_run(self, run_id: int) -> None:
     """Compute the run if not done yet, then dispatch its chunks (or finalize when all are written)."""
-    close_service.close_run_advance(run_id=run_id)
+    close_run_advance(run_id=run_id)
 
 
 @shared_task(bind=True, name="commissions.tasks.close_chunk", **COMMON)
 def close_chunk(self, chunk_id: int) -> str:
-    outcome = close_service.close_chunk_write(chunk_id=chunk_id, worker=close_service.worker_name())
-    if outcome == close_service.CHUNK_BUSY and not self.request.is_eager:
+    outcome = close_chunk_write(chunk_id=chunk_id, worker=worker_name())
+    if outcome == CHUNK_BUSY and not self.request.is_eager:
         # Claimed by a worker that may have died: come back once a dead claim can be taken over
         # (the watchdog queues the chunk again should this task give up).
-        raise self.retry(countdown=close_service.claim_takeover_seconds() + 5, max_retries=20)
+        raise self.retry(countdown=claim_takeover_seconds() + 5, max_retries=20)
     return outcome
 
 
 @shared_task(name="commissions.tasks.close_watchdog", acks_late=True, reject_on_worker_lost=True)
 def close_watchdog() -> list[int]:
     """Celery beat, every COMMISSION_CLOSE_WATCHDOG_SECONDS: recover close runs whose worker died
-    (commissions.services.recovery)."""
-    from commissions.services.recovery import close_watchdog as watchdog
+    (commissions.close.recovery)."""
+    from commissions.close import close_watchdog as watchdog
 
     return watchdog()
 
@@ -60,7 +68,6 @@ def scheduled_monthly_close(today: str | None = None) -> int | None:
     """
     import datetime as dt
 
-    from commissions.services.close import close_start, previous_month
     from core.errors import ApplicationError
 
     preview = getattr(settings, "COMMISSION_CLOSE_MODE", "preview") != "final"

@@ -1,8 +1,8 @@
-"""Compliance evidence: the period compliance report (compliance.md item 5).
+"""Compliance evidence: the period compliance report (rules/compliance §5).
 
 One report per close run (final or preview), or one per period computed from the orders alone
 when the period has no close yet. Recomputing replaces the numbers of that report; the income
-disclosure statement (item 6) is computed on demand from the ledger and is not stored.
+disclosure statement (rules/compliance §6) is computed on demand from the ledger and is not stored.
 """
 
 from django.db import models

@@ -6,7 +6,7 @@ from typing import Any
 
 
 def report_of_a_succeeded_run(sender: Any, run: Any, **kwargs: Any) -> None:
-    """Every close gets its compliance report (compliance.md item 5), written in the transaction
+    """Every close gets its compliance report (rules/compliance §5), written in the transaction
     that marks the run succeeded: a run never counts as done without it."""
     from .services import compliance_report_compute
 

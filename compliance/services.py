@@ -1,4 +1,4 @@
-"""The period compliance report (compliance.md item 5): computed with every close, from SQL
+"""The period compliance report (rules/compliance §5): computed with every close, from SQL
 aggregates over the period's orders and the run's ledger and statements.
 
 Definitions of every number are in docs/compliance.md; thresholds come from
@@ -15,13 +15,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from commissions.plan_document import current_plan_document
 from commissions.report_figures import LineSums, OrderFigures, order_figures, run_figures, stored_run_figures
 from compliance.models import ComplianceReport
 from compliance.selectors import compliance_thresholds
 from compliance.warnings import warning_text
 from core.money import ZERO, round_cents
 from core.periods import period_bounds, period_label
+from plans.document import current_plan_document
 
 SHARE_PLACES = Decimal("0.0001")
 

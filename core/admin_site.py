@@ -41,6 +41,11 @@ MODEL_ORDER = {
     ],
 }
 
+# Apps whose models the index lists in another app's section: periods and plan versions are where
+# a clerk starts and reads the close, so they stay under Commissions (their app, plans, sits below
+# orders for the order of imports, not for the clerk). /admin/plans/ lists them as well.
+SHOWN_WITH = {"plans": "commissions"}
+
 
 def _position(order: list[str], key: str) -> tuple[int, str]:
     return (order.index(key) if key in order else len(order), key)
@@ -70,12 +75,26 @@ class BackofficeAdminSite(admin.AdminSite):
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict]:
         apps = super().get_app_list(request, app_label)
+        for guest, host in SHOWN_WITH.items():
+            if app_label == host:  # the host's own page lists the guest's models too
+                apps += super().get_app_list(request, guest)
+            if app_label in (None, host):
+                _fold(apps, guest, host)
         apps.sort(key=lambda app: _position(APP_ORDER, app["app_label"]))
         for app in apps:
             order = MODEL_ORDER.get(app["app_label"], [])
             # Named models in their order, any other after them alphabetically (as Django lists them).
             app["models"].sort(key=lambda model: _model_key(order, model))
         return apps
+
+
+def _fold(apps: list[dict], guest: str, host: str) -> None:
+    """List the models of app `guest` in the entry of app `host`; without a host entry (no
+    permission on any of its models) the guest keeps its own."""
+    by_label = {app["app_label"]: app for app in apps}
+    if guest in by_label and host in by_label:
+        by_label[host]["models"].extend(by_label[guest]["models"])
+        apps.remove(by_label[guest])
 
 
 class BackofficeAdminConfig(AdminConfig):

@@ -3,6 +3,10 @@
 Enrollment goes through `distributor_enroll`; the sponsor and status are read-only on the
 change form and change only through the actions, which call the move, terminate and status
 services and report their errors.
+
+The rank and title are numbers here: the plan names them, so the commissions app registers this
+admin again with the names (`2 · Senior Consultant`) in the columns, the filters and the change
+page (commissions/admin_distributors.py).
 """
 
 from __future__ import annotations
@@ -20,18 +24,12 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from commissions.admin_ranks import RankNamesMixin, rank_column, rank_filter
 from core.errors import ApplicationError
 
 from .forms import DistributorAddForm, DistributorChangeForm, MoveForm, ReasonForm
 from .invitations import distributor_invitation_resend
 from .models import Distributor, DistributorStatus, ErasureRequest, ErasureRequestStatus, SponsorChange
-from .privacy import (
-    distributor_erase,
-    distributor_personal_data,
-    erasure_request_handle,
-    personal_data_download,
-)
+from .personal_data import distributor_erase, erasure_request_handle
 from .selectors import downline
 from .services import (
     distributor_enroll,
@@ -93,15 +91,15 @@ class DownlineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Distributor)
-class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
+class DistributorAdmin(admin.ModelAdmin):
     # No e-mail column: the list must fit a laptop screen; the search finds by e-mail.
     list_display = [
         "external_id",
         "name",
         "sponsor",
         "status",
-        "rank_named",
-        "title_named",
+        "rank",
+        "title",
         "country",
         "enrolled_at",
     ]
@@ -109,8 +107,8 @@ class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
     list_filter = [
         "status",
         "country",
-        rank_filter("rank", _("rank")),
-        rank_filter("title", _("title")),
+        "rank",
+        "title",
         DownlineFilter,
     ]
     search_fields = ["first_name", "last_name", "email", "=external_id", "=referral_code"]
@@ -123,6 +121,7 @@ class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
         "terminate_action",
         "hold_action",
         "reactivate_action",
+        # The privacy app's (privacy/admin.py): the export collects every app's part.
         "export_personal_data_action",
         "erase_personal_data_action",
         "send_invitation_action",
@@ -133,8 +132,8 @@ class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
         "terminated_at",
         "referral_code",
         "enrolled_at",
-        "rank_named",
-        "title_named",
+        "rank",
+        "title",
         "related_records",
         "tree_id",
         "lft",
@@ -145,9 +144,6 @@ class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [SponsorChangeInline]
-
-    rank_named = rank_column("rank", _("rank"))
-    title_named = rank_column("title", _("title"))
 
     @admin.display(description=_("name"), ordering="last_name")
     def name(self, obj: Distributor) -> str:
@@ -192,7 +188,7 @@ class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
             (_("Their records"), {"fields": ["related_records"]}),
             (None, {"fields": list(DistributorChangeForm.base_fields)}),
             (_("Sponsor tree"), {"fields": ["sponsor", "status", "terminated_at", "referral_code"]}),
-            (_("Ranks"), {"fields": ["rank_named", "title_named"]}),
+            (_("Ranks"), {"fields": ["rank", "title"]}),
             (
                 _("Nested sets (derived from the sponsor links)"),
                 {"classes": ["collapse"], "fields": ["tree_id", "lft", "rght", "level", "downline_size"]},
@@ -395,14 +391,6 @@ class DistributorAdmin(RankNamesMixin, admin.ModelAdmin):
                 distributor=d, status=status, actor=request.user, reason=data["reason"]
             ),
         )
-
-    @admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
-    def export_personal_data_action(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, _("Select exactly one distributor to export."), messages.ERROR)
-            return None
-        distributor = queryset.get()
-        return personal_data_download(distributor_personal_data(distributor), distributor.external_id)
 
     @admin.action(description=_("Erase personal data…"), permissions=["change"])
     def erase_personal_data_action(self, request, queryset):

@@ -213,10 +213,10 @@ class ErasureRequestStatus(models.TextChoices):
 
 
 class ErasureRequest(models.Model):
-    """A distributor asks for their personal data to be erased (GDPR art. 17, compliance.md item 8).
+    """A distributor asks for their personal data to be erased (GDPR art. 17, rules/compliance §8).
 
     The distributor only asks; staff decide in the admin (terminate, then erase with
-    `distributors.privacy.distributor_erase`, or decline with a reason). One pending request per
+    `distributors.personal_data.distributor_erase`, or decline with a reason). One pending request per
     distributor, kept by the database.
     """
 

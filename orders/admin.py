@@ -25,7 +25,6 @@ from core.periods import period_label, period_of, previous_period
 from core.templatetags.formatting import money, number, points, rate, timestamp
 from core.templatetags.formatting import period as month
 from distributors.forms import ReasonForm
-from distributors.privacy import personal_data_download
 from orders import services
 from orders.forms import (
     CustomerRegisterForm,
@@ -47,7 +46,7 @@ from orders.models import (
     Return,
     ReturnLine,
 )
-from orders.privacy import customer_erase, customer_personal_data
+from orders.personal_data import customer_erase
 from orders.selectors import demonstration_summary, with_totals
 from orders.services.customers import contact_consent_valid_for
 
@@ -261,6 +260,7 @@ class CustomerAdmin(ServiceAdmin):
         "updated_at",
     )
     show_full_result_count = False
+    # export_personal_data_action is the privacy app's (privacy/admin.py): it collects every app's part.
     actions = ("export_personal_data_action", "erase_personal_data_action")
 
     @admin.display(description=_("consent to contact"))
@@ -290,14 +290,6 @@ class CustomerAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    @admin.action(description=_("Export personal data (JSON)"), permissions=["view"])
-    def export_personal_data_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        if queryset.count() != 1:
-            self.message_user(request, _("Select exactly one customer to export."), messages.ERROR)
-            return None
-        customer = queryset.get()
-        return personal_data_download(customer_personal_data(customer), f"customer-{customer.pk}")
 
     @admin.action(description=_("Erase personal data…"), permissions=["change"])
     def erase_personal_data_action(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

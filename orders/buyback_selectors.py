@@ -1,4 +1,4 @@
-"""Reads for inventory buy-back (compliance.md item 3): which units a distributor may hand back,
+"""Reads for inventory buy-back (rules/compliance §3): which units a distributor may hand back,
 what the company repays for each, and the distributor's requests with their status.
 
 A unit is eligible when it comes from the distributor's own (personal or inventory) paid order,
@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissions.plan_document import current_plan_document
+from core.errors import NotFound
 from core.money import round_cents
 from distributors.models import Distributor
 from orders.models import (
@@ -33,6 +33,7 @@ from orders.models import (
     OrderStatus,
     ReturnLine,
 )
+from plans.document import current_plan_document
 
 OWN_PURPOSES = (OrderPurpose.PERSONAL, OrderPurpose.INVENTORY)
 RETURNABLE_STATUSES = (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
@@ -208,6 +209,25 @@ def buyback_requests_of(*, distributor: Distributor) -> QuerySet[BuybackRequest]
         )
         .order_by("-created_at", "-id")
     )
+
+
+def buyback_request_of(*, distributor: Distributor, request_id: int) -> BuybackRequest:
+    """One of the distributor's requests (as `buyback_requests_of`); anyone else's is not found."""
+    found = buyback_requests_of(distributor=distributor).filter(pk=request_id).first()
+    if found is None:
+        raise NotFound(_("No such buy-back request among yours."))
+    return found
+
+
+def own_order_lines(*, distributor: Distributor, line_ids: set[int]) -> set[int]:
+    """`line_ids`, when every one is a line of the distributor's own orders; else not found, on
+    `lines`, whoever's the others are."""
+    own = set(
+        OrderLine.objects.filter(pk__in=line_ids, order__distributor=distributor).values_list("pk", flat=True)
+    )
+    if len(own) != len(line_ids):
+        raise NotFound(_("No such order line among your orders."), field="lines")
+    return own
 
 
 @dataclass(frozen=True)

@@ -393,7 +393,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
         by_distributor[customer.distributor_id].append(customer)
     _print(stdout, f"Catalogue of {len(products)} products and {len(customers)} customers.")
 
-    from commissions.models import Period
+    from plans.models import Period
 
     frozen = set(Period.objects.filter(status__in=("closed", "closing")).values_list("start", flat=True))
     period = period_of(now)

@@ -78,7 +78,7 @@ class Customer(TimeStampedModel):
         _("kind"), max_length=16, choices=CustomerKind.choices, default=CustomerKind.RETAIL
     )
     # A customer who is a distributor, or of a distributor's household, never counts as a
-    # customer for the customer requirement (compliance.md item 2).
+    # customer for the customer requirement (rules/compliance §2).
     household_of = models.ForeignKey(
         Distributor,
         null=True,
@@ -165,7 +165,7 @@ class Order(TimeStampedModel):
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    # When the order counts (spec §1): paid_at, or the demonstration's close for party orders;
+    # When the order counts (compensation-plan §1): paid_at, or the demonstration's close for party orders;
     # commission_period is the first day of that month in the company time zone.
     commission_date = models.DateTimeField(_("commission date"), null=True, blank=True)
     commission_period = models.DateField(_("commission period"), null=True, blank=True, db_index=True)
@@ -292,7 +292,7 @@ class ReturnKind(models.TextChoices):
 
 
 class Return(TimeStampedModel):
-    """A refund of some units of one order. It counts by its refund date (spec §2, §8)."""
+    """A refund of some units of one order. It counts by its refund date (compensation-plan §2, §8)."""
 
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="returns", verbose_name=_("order")
@@ -358,7 +358,7 @@ class DemonstrationStatus(models.TextChoices):
 
 
 class Demonstration(TimeStampedModel):
-    """A home demonstration (party): a consultant, a host, guests and their orders (spec §7)."""
+    """A home demonstration (party): a consultant, a host, guests and their orders (compensation-plan §7)."""
 
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
     consultant = models.ForeignKey(
@@ -468,7 +468,7 @@ class BuybackStatus(models.TextChoices):
 
 
 class BuybackRequest(TimeStampedModel):
-    """A distributor asks the company to take back unsold stock (compliance.md item 3)."""
+    """A distributor asks the company to take back unsold stock (rules/compliance §3)."""
 
     distributor = models.ForeignKey(
         Distributor, on_delete=models.PROTECT, related_name="buyback_requests", verbose_name=_("distributor")

@@ -1,4 +1,4 @@
-"""The plan parameters orders and demonstrations obey, and the host rewards of spec §7.
+"""The plan parameters orders and demonstrations obey, and the host rewards of compensation-plan §7.
 
 They come from the newest stored plan document (plan-format.md) when there is one, else from the
 defaults of the default plan. Cooling-off is a per-market setting: settings.COOLING_OFF_DAYS_BY_COUNTRY
@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from commissions.plan_document import current_plan_document
 from core.money import ZERO, round_cents
+from plans.document import current_plan_document
 
 DEFAULT_TIERS: tuple[tuple[Decimal, Decimal], ...] = (
     (Decimal("200"), Decimal("0.10")),
@@ -60,7 +60,7 @@ def current_rules() -> OrderRules:
 
 
 def host_rewards(qps: Decimal, rules: OrderRules) -> tuple[Decimal, int]:
-    """(host credit, half-price items) a demonstration with this QPS earns (spec §7).
+    """(host credit, half-price items) a demonstration with this QPS earns (compensation-plan §7).
 
     S3: QPS 500 -> (75.00, 2); QPS 350 -> (35.00, 1); below the lowest tier -> (0.00, 0).
     """

@@ -10,6 +10,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Qu
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from core.errors import NotFound
 from core.money import ZERO
 from distributors.models import Distributor
 from orders.models import (
@@ -91,6 +92,45 @@ def orders_of_distributor(
     if demonstration:
         orders = orders.filter(demonstration=demonstration)
     return with_totals(orders).order_by("-created_at", "-id")
+
+
+# --- One object of the distributor's own, by id (the API's lookups): a customer they brought in, an
+# order credited to them, a demonstration they run, a voucher of their host. Anything else is "not
+# found" with the same message, whether it exists or not; `field` names the input that named it.
+
+
+def customer_of(*, distributor: Distributor, customer_id: int, field: str | None = None) -> Customer:
+    customer = customers_of_distributor(distributor=distributor).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("No such customer among yours."), field=field)
+    return customer
+
+
+def order_of(*, distributor: Distributor, order_id: int) -> Order:
+    order = orders_of_distributor(distributor=distributor).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(_("No such order among yours."))
+    return order
+
+
+def demonstration_of(
+    *, distributor: Distributor, demonstration_id: int, field: str | None = None
+) -> Demonstration:
+    demonstration = (
+        Demonstration.objects.filter(consultant=distributor, pk=demonstration_id)
+        .select_related("host")
+        .first()
+    )
+    if demonstration is None:
+        raise NotFound(_("No such demonstration among yours."), field=field)
+    return demonstration
+
+
+def host_credit_of(*, distributor: Distributor, host_credit_id: int) -> HostCredit:
+    voucher = HostCredit.objects.filter(pk=host_credit_id, host__distributor=distributor).first()
+    if voucher is None:
+        raise NotFound(_("No such host credit among your hosts'."), field="host_credit")
+    return voucher
 
 
 def returned_quantities(order: Order) -> dict[int, int]:
@@ -261,18 +301,20 @@ def order_returns(order: Order) -> list[Return]:
 
 
 def demonstrations_of_distributor(
-    *, distributor: Distributor, planned: bool | None = None
+    *, distributor: Distributor, planned: bool | None = None, status: str | None = None
 ) -> QuerySet[Demonstration]:
     """A consultant's demonstrations with `guest_count` and `order_count` (orders not cancelled).
 
     planned=True: still planned (to hold or to close), soonest first; planned=False: closed or
-    cancelled, newest first; None: all, newest first.
+    cancelled, newest first; None: all, newest first. `status`: only those in that status.
     """
     from django.db.models import Count, IntegerField
 
     from orders.models import DemonstrationStatus
 
     demonstrations = Demonstration.objects.filter(consultant=distributor).select_related("host")
+    if status:
+        demonstrations = demonstrations.filter(status=status)
     if planned is True:
         demonstrations = demonstrations.filter(status=DemonstrationStatus.PLANNED).order_by("held_at", "id")
     elif planned is False:
@@ -309,7 +351,7 @@ class HostRewardTier:
 
 @dataclass(frozen=True)
 class HostRewardProgress:
-    """Where a QPS stands on the plan's host reward tiers (spec §7): what it earns now, the next
+    """Where a QPS stands on the plan's host reward tiers (compensation-plan §7): what it earns now, the next
     tier and what it would earn there, and the QPS that brings one more half-price item."""
 
     qps: Decimal

@@ -29,6 +29,6 @@ def standard_plan_document(**changes):
     """The shipped default plan, with some parameters changed: stored plans are always complete."""
     import json
 
-    from commissions.plan_document import DEFAULT_PLAN_PATH
+    from plans.document import DEFAULT_PLAN_PATH
 
     return {**json.loads(DEFAULT_PLAN_PATH.read_text()), **changes}

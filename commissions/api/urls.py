@@ -1,8 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import downline, me, views
 
 urlpatterns = [
+    path("me/", me.MeApi.as_view(), name="api-me"),
+    path("downline/", downline.DownlineListApi.as_view(), name="api-downline"),
+    path("downline/<int:member_id>/", downline.DownlineMemberApi.as_view(), name="api-downline-member"),
     path("periods/", views.PeriodListApi.as_view(), name="api-periods"),
     path("statements/", views.StatementListApi.as_view(), name="api-statements"),
     path("statements/<str:period>/", views.StatementDetailApi.as_view(), name="api-statement"),

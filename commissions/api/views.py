@@ -1,8 +1,9 @@
 """A distributor's money and results: the period calendar, statements with every ledger line
 explained ("why did I get this?"), payouts, and rank progress (what is missing for the next rank).
 
-Only final closes are shown (a preview never reaches a distributor); the explanation comes from
-commissions.explain, the reader the admin pages and `manage.py explain` use too. One shape per
+Only final closes are shown (a preview never reaches a distributor: commissions.selectors decides
+what is shown); the explanation comes from commissions.explain, the reader the admin pages and
+`manage.py explain` use too. One shape per
 resource: a detail is its list item plus its children (a statement: its ledger lines, by cursor
 pages, and its rank decision); every rank and title is `{"number", "name"}`.
 """
@@ -10,28 +11,22 @@ pages, and its rank decision); every rank and title is `{"number", "name"}`.
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commissions.explain import explain_distributor, rank_progress
-from commissions.models import (
-    Payout,
-    PayoutBatchStatus,
-    Period,
-    PeriodStatus,
-    Statement,
-)
-from commissions.previews import newest_preview
+from commissions.explain import explain_distributor
+from commissions.models import Payout, PayoutBatchStatus, Statement
 from commissions.selectors import (
-    close_run_for_export,
+    closed_period_statement_of,
     final_statements_of,
+    payouts_of,
+    period_calendar,
     rank_names,
     rank_names_by_plan,
+    rank_progress_of,
     statement_lines,
 )
 from commissions.services.legs import LEGS_READ
@@ -53,7 +48,8 @@ from core.api.pagination import (
 from core.api.permissions import IsDistributor, actor
 from core.api.serializers import QueryInputSerializer, RankSerializer, period_or_404, rank_data
 from core.errors import NotFound
-from core.periods import period_bounds, period_label, period_of
+from core.periods import period_label
+from plans.models import PeriodStatus
 
 PERMISSION_NOTE = "Only for a logged-in distributor, and only their own results and money."
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -83,18 +79,6 @@ class PeriodSerializer(serializers.Serializer):
     is_current = serializers.BooleanField()
 
 
-def _period_row(start, status: str, closed_at, current) -> dict:
-    starts_at, ends_at = period_bounds(start)
-    return {
-        "period": period_label(start),
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "status": status,
-        "closed_at": closed_at,
-        "is_current": start == current,
-    }
-
-
 class PeriodListApi(DistributorApi):
     @extend_schema(
         tags=["money"],
@@ -110,15 +94,11 @@ class PeriodListApi(DistributorApi):
     def get(self, request: Request) -> Response:
         actor(request)
         page = page_request(request)
-        current = period_of(timezone.now())
-        # A period row exists once something is recorded in it: a few per year, read whole.
-        rows = {p.start: (p.status, p.closed_at) for p in Period.objects.only("start", "status", "closed_at")}
-        rows.setdefault(current, (PeriodStatus.OPEN, None))
-        starts = sorted(rows, reverse=True)[page.offset : page.offset + page.page_size]
+        months = period_calendar()
         return paged_response(
             request,
-            items=[_period_row(start, *rows[start], current) for start in starts],
-            total=len(rows),
+            items=months[page.offset : page.offset + page.page_size],
+            total=len(months),
             page=page,
             serialize=lambda data: PeriodSerializer(data, many=True).data,
         )
@@ -313,25 +293,6 @@ class StatementDetailSerializer(StatementSerializer):
     )
 
 
-def _closed_run(period_text: str):
-    start = period_or_404(period_text)
-    try:
-        return close_run_for_export(period=start)
-    except NotFound:
-        raise NotFound(
-            _("Period %(period)s is not closed yet; its statement follows the close.")
-            % {"period": period_label(start)}
-        ) from None
-
-
-def _my_statement(me, period_text: str) -> Statement:
-    run = _closed_run(period_text)
-    statement = final_statements_of(me).filter(run=run).first()
-    if statement is None:
-        raise NotFound(_("You have no statement in %(period)s.") % {"period": period_label(run.period.start)})
-    return statement
-
-
 def _explanation(me, run) -> dict | None:
     try:
         explanation = explain_distributor(me, run, with_money=False, all_legs=False)
@@ -383,7 +344,7 @@ class StatementDetailApi(DistributorApi):
     def get(self, request: Request, period: str) -> Response:
         me = actor(request)
         page = cursor_request(request, (str,))
-        statement = _my_statement(me, period)
+        statement = closed_period_statement_of(me, period_or_404(period))
         data = {
             **StatementSerializer(_statement_item(statement, rank_names(statement.run.plan))).data,
             "explanation": _explanation(me, statement.run),
@@ -411,7 +372,7 @@ class StatementLineListApi(DistributorApi):
     )
     def get(self, request: Request, period: str) -> Response:
         page = cursor_request(request, (str,))
-        statement = _my_statement(actor(request), period)
+        statement = closed_period_statement_of(actor(request), period_or_404(period))
         return Response(_lines_page(request, statement, page))
 
 
@@ -444,16 +405,7 @@ class ProgressApi(DistributorApi):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        me = actor(request)
-        if filters.validated_data["month"] == "open":
-            preview = newest_preview()
-            explanation = rank_progress(me, preview) if preview is not None else None
-            if explanation is None:
-                raise NotFound(_("The open month has no preview with results of yours yet."))
-        else:
-            explanation = rank_progress(me)
-            if explanation is None:
-                raise NotFound(_("No closed period has results of yours yet."))
+        explanation = rank_progress_of(actor(request), open_month=filters.validated_data["month"] == "open")
         return etag_response(request, _explanation_data(explanation))
 
 
@@ -481,9 +433,4 @@ class PayoutListApi(DistributorApi):
         responses={200: paginated(PayoutSerializer, "PayoutPage"), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
-        payouts = (
-            Payout.objects.filter(distributor=actor(request))
-            .select_related("batch__period")
-            .order_by("-batch__period__start", "-id")
-        )
-        return paginate_queryset(request, payouts, serializer_class=PayoutSerializer)
+        return paginate_queryset(request, payouts_of(actor(request)), serializer_class=PayoutSerializer)

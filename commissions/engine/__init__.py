@@ -15,8 +15,8 @@ from commissions.engine.differential import differential
 from commissions.engine.network import ZERO, EngineInputError, Network, NetworkShape, network_shape
 from commissions.engine.types import DistributorInput, DistributorResult, EngineLine, PeriodResult
 from commissions.engine.unilevel import overrides, roll_up_ranks
-from commissions.plan_document import PlanDocument
 from core.money import CENT
+from plans.document import PlanDocument
 
 __all__ = ["EngineInputError", "NetworkShape", "compute_period", "network_shape"]
 
@@ -104,7 +104,7 @@ def _compute(
 
 
 def _personal_lines(plan: PlanDocument, net: Network) -> list[EngineLine]:
-    """Personal commission (§5): one line per distributor on what their customers paid."""
+    """Personal commission (compensation-plan §5): one line per distributor on what their customers paid."""
     rate = plan.personal_commission_rate
     lines: list[EngineLine] = []
     add = lines.append

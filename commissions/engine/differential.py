@@ -1,4 +1,5 @@
-"""Stairstep differential plan (§10): group volume with breakaway, the bracket rate, the differential."""
+"""Stairstep differential plan (compensation-plan §10): group volume with breakaway, the bracket rate,
+the differential."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from commissions.engine.network import ZERO, Network
 from commissions.engine.types import EngineLine
-from commissions.plan_document import PlanDocument
 from core.money import CENT
+from plans.document import PlanDocument
 
 
 def differential(plan: PlanDocument, net: Network) -> tuple[list[Decimal], list[Decimal], list[EngineLine]]:

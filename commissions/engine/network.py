@@ -1,7 +1,7 @@
 """The period's network in flat lists: positions instead of ids, one order for every pass.
 
 Everything here is per-distributor and independent of the plan type: personal volumes, the
-personal consumption cap, activity and override eligibility (spec §2-§3). No recursion anywhere:
+personal consumption cap, activity and override eligibility (compensation-plan §2-§3). No recursion anywhere:
 a sponsor line ten thousand deep is one more loop iteration, not a stack frame.
 """
 
@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from commissions.engine.types import DistributorInput
-from commissions.plan_document import PlanDocument
 from core.errors import ApplicationError
+from plans.document import PlanDocument
 
 ONE = Decimal(1)
 ZERO = Decimal(0)
@@ -119,7 +119,7 @@ class Network:
         self.parent, self.first_child, self.next_sibling = shape.parent, shape.first_child, shape.next_sibling
         self.order = shape.order
 
-        # Personal volume and the personal consumption cap (§2).
+        # Personal volume and the personal consumption cap (compensation-plan §2).
         cap = plan.personal_consumption_cap_qv
         pv: list[Decimal] = [ZERO] * n
         share: list[Decimal] = [ONE] * n
@@ -136,7 +136,7 @@ class Network:
                 rewardable[i] = customer_cv[i] + own_cv[i] * cap / ppc
         self.pv, self.own_cv_share, self.rewardable_cv = pv, share, rewardable
 
-        # Activity, the customer requirement and override eligibility (§3).
+        # Activity, the customer requirement and override eligibility (compensation-plan §3).
         min_pv = plan.activity_min_pv
         active = [True] * n if min_pv is None else [v >= min_pv for v in pv]
         requirement = plan.customer_requirement

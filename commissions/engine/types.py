@@ -2,7 +2,7 @@
 
 The engine is pure Python: no database, no Django models. It takes one period's per-distributor
 aggregates and the parsed plan, rolls the tree up in memory in one pass, and returns per-distributor
-results and rounded ledger lines. The orchestration (commissions/services/close*.py) aggregates the
+results and rounded ledger lines. The orchestration (commissions/close/) aggregates the
 order lines in SQL, calls `compute_period`, and writes the results in bulk.
 """
 
@@ -47,7 +47,7 @@ class DistributorResult(NamedTuple):
 
 
 class EngineLine(NamedTuple):
-    """A ledger line before it is written, already rounded to cents (spec §9)."""
+    """A ledger line before it is written, already rounded to cents (compensation-plan §9)."""
 
     kind: str  # "personal" | "override"
     earner_id: int

@@ -1,4 +1,5 @@
-"""Unilevel plan: group volume, paid-as ranks bottom-up, overrides with dynamic compression (§2-§6)."""
+"""Unilevel plan: group volume, paid-as ranks bottom-up, overrides with dynamic compression
+(compensation-plan §2-§6)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from commissions.engine.network import ZERO, Network
 from commissions.engine.types import EngineLine
-from commissions.plan_document import PlanDocument
 from core.money import CENT
+from plans.document import PlanDocument
 
 
 def roll_up_ranks(plan: PlanDocument, net: Network) -> tuple[list[Decimal], list[int], list[int], list[int]]:
@@ -78,7 +79,7 @@ def roll_up_ranks(plan: PlanDocument, net: Network) -> tuple[list[Decimal], list
 
 
 def overrides(plan: PlanDocument, net: Network, rank: list[int]) -> tuple[list[EngineLine], Decimal]:
-    """Override lines of every source's rewardable CV, and the breakage (§6).
+    """Override lines of every source's rewardable CV, and the breakage (compensation-plan §6).
 
     `up[v]` is v's nearest upline who is not compressed out, computed top-down once, so a walk
     takes one step per level however many skipped uplines lie between. With roll-up, `stop[k][v]`

@@ -1,5 +1,5 @@
 """Chunk payloads are stored as COPY text and compressed by PostgreSQL with lz4 (see the payload
-notes in commissions/services/close.py). A server built without lz4 keeps them uncompressed
+notes in commissions/close/payload.py). A server built without lz4 keeps them uncompressed
 rather than trying pglz, which costs more than it saves on text of this size."""
 
 from django.db import migrations

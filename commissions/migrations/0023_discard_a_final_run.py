@@ -1,4 +1,4 @@
-"""A final close's rows can be deleted only once the run is discarded (commissions.services.discard).
+"""A final close's rows can be deleted only once the run is discarded (commissions.close.discard).
 
 An operator discards a final close that cannot finish: the service marks the run `discarded`, then
 deletes its ledger lines, statements and results in the same transaction. The ledger's append-only

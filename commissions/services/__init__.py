@@ -1,1 +1,2 @@
-"""Commission services, split by sub-domain: plans, periods, the close, adjustments, payouts."""
+"""Commission services, split by sub-domain: adjustments, payouts, clawbacks, the close's inputs and rows
+(plans and periods are in the plans app; the close itself in commissions.close)."""

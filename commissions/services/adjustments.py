@@ -15,8 +15,8 @@ from core.errors import ApplicationError
 from core.money import round_cents
 from core.services import audit_record
 from distributors.models import Distributor
+from plans.periods import period_ensure_open
 
-from .periods import period_ensure_open
 from .rows import LineRow
 
 

@@ -2,7 +2,7 @@
 (one pass over the period's order lines), one read of the distributors. Never one model instance
 per order or per distributor.
 
-Volumes are net of returns refunded up to the end of the period (spec §2: a refund within the
+Volumes are net of returns refunded up to the end of the period (compensation-plan §2: a refund within the
 order's own period takes the units out as if never bought; later refunds change nothing here and
 become clawback lines in their own period, see clawbacks.py).
 """

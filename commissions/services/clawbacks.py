@@ -1,4 +1,4 @@
-"""Clawbacks (spec §8): refunds in this period of orders that counted in an earlier period.
+"""Clawbacks (compensation-plan §8): refunds in this period of orders that counted in an earlier period.
 
 For every (distributor, original period) refunded, negative lines reverse what the original
 period's FINAL run paid on the refunded part, at the rates it paid: one personal line per
@@ -16,8 +16,8 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from django.db import connection
 
 from commissions.models import CloseRun, CloseRunKind, CloseRunStatus, DistributorPeriod, LedgerLine
-from commissions.plan_document import parse_plan_document
 from core.money import ZERO, round_cents
+from plans.document import parse_plan_document
 
 from .aggregation import _dec
 from .rows import LineRow, line_key

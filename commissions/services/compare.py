@@ -1,8 +1,8 @@
 """Compare two plan versions on the same period: two previews, then their comparison.
 
-A preview writes nothing a final close or a payout reads (§1), so this is safe at any time while
-the period is open. It is not one transaction: each preview commits on its own so that its work
-can run (on Celery when a broker is configured) and be read back.
+A preview writes nothing a final close or a payout reads (compensation-plan §1), so this is safe at
+any time while the period is open. It is not one transaction: each preview commits on its own so
+that its work can run (on Celery when a broker is configured) and be read back.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from commissions.comparison import Comparison, run_comparison
-from commissions.models import CloseRun, CloseRunStatus, Plan
+from commissions.models import CloseRun, CloseRunStatus
 from core.errors import ApplicationError
+from plans.models import Plan
 
 POLL_SECONDS = 0.5
 
@@ -30,7 +31,7 @@ def compare_plans(
     timeout: float = 3600,
 ) -> Comparison:
     """Preview `period` with plan A and with plan B (plan objects or versions) and compare them."""
-    from commissions.services.close import close_start
+    from commissions.close import close_start
 
     run_a = close_start(period=period, plan=plan_a, preview=True, actor=actor)
     run_b = close_start(period=period, plan=plan_b, preview=True, actor=actor)
@@ -43,7 +44,7 @@ def compare_plans(
 def preview_wait(*, run: CloseRun, deadline: float) -> CloseRun:
     """Drive the run to its end here (safe beside workers doing the same), or wait for the worker
     that holds it; raise if it fails or the deadline passes."""
-    from commissions.services.close import close_run_advance
+    from commissions.close import close_run_advance
 
     while True:
         run.refresh_from_db()

@@ -16,7 +16,6 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
-from commissions.models import Period, PeriodStatus
 from core.periods import period_label, period_of
 from distributors.models import Distributor
 from orders.models import (
@@ -32,6 +31,7 @@ from orders.models import (
     ReturnLine,
     line_too_large,
 )
+from plans.models import Period, PeriodStatus
 
 from .files import ErrorLog
 from .parse import (
@@ -805,11 +805,7 @@ class Checker:
             return
         # Locked, so a close cannot start on a period while this import writes into it: created
         # open first where missing, or a close could start on that month unseen by this lock.
-        from commissions.services.periods import (
-            later_frozen_period,
-            newest_frozen_period,
-            period_get_or_create,
-        )
+        from plans.periods import later_frozen_period, newest_frozen_period, period_get_or_create
 
         for start in sorted(self.periods):
             period_get_or_create(start=start)

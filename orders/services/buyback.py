@@ -1,4 +1,4 @@
-"""Inventory buy-back (compliance.md item 3): request, decide (approve fully or partly, reject),
+"""Inventory buy-back (rules/compliance §3): request, decide (approve fully or partly, reject),
 withdraw.
 
 An approval refunds the approved units as one Return of kind `buyback` per order, refunded at the

@@ -51,7 +51,7 @@ def product_validate(product: Product) -> None:
         raise ApplicationError(
             _("The wholesale price cannot be above the retail price."), field="wholesale_price"
         )
-    # Compliance item 1: starter kits and fees pay nobody, so they carry no volume at all.
+    # rules/compliance §1: starter kits and fees pay nobody, so they carry no volume at all.
     if not product.commissionable and (Decimal(product.qv) or Decimal(product.cv)):
         raise ApplicationError(
             _(

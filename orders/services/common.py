@@ -20,7 +20,7 @@ def ensure_period_open(moment: dt.datetime, *, field: str, what: str) -> dt.date
     Call it inside the transaction that writes: it share-locks the period's row until that
     transaction ends, so a final close starting meanwhile waits for this write and counts it.
     """
-    from commissions.services.periods import period_status_locked
+    from plans.periods import period_status_locked
 
     period = period_of(moment)
     status = period_status_locked(period)

@@ -91,7 +91,7 @@ def customer_register(
     as requested and confirmed from the e-mail address (the module's docstring): the link goes
     out in `language` once the registration is committed.
 
-    A distributor is never anyone's customer (compliance item 2), so an e-mail address that is a
+    A distributor is never anyone's customer (rules/compliance §2), so an e-mail address that is a
     distributor's is refused; a member of a distributor's household may be registered with
     `household_of` and never counts for the customer requirement.
     """

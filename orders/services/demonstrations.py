@@ -1,4 +1,4 @@
-"""Home demonstrations (spec §7): plan, add guests, take orders, close, host rewards.
+"""Home demonstrations (compensation-plan §7): plan, add guests, take orders, close, host rewards.
 
 The close is the moment the party's orders count: they become paid with the close as their
 commission date, QPS is frozen on the demonstration and the host's reward is issued as a
@@ -47,7 +47,7 @@ def demonstration_window(*, now: dt.datetime | None = None) -> tuple[dt.datetime
     earlier than the month of `close_within_days` ago (an older one could no longer be closed).
     At most a year ahead.
     """
-    from commissions.models import Period
+    from plans.models import Period
 
     now = now or timezone.now()
     earliest = period_of(now - dt.timedelta(days=current_rules().close_within_days))

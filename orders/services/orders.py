@@ -3,7 +3,7 @@
 Payment and party orders: an ordinary order counts when it is paid (commission date = paid_at).
 An order taken at a home demonstration stays `pending` until the demonstration closes, even when
 the guest paid on the spot (`order_pay` then only records `paid_at`); the close marks it paid and
-gives it the close as commission date (spec §1, §7).
+gives it the close as commission date (compensation-plan §1, §7).
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def _price_lines(
         if line.quantity - half:
             priced.append(_PricedLine(product, line.quantity - half, list_price, list_price, qv, cv, False))
         if half:
-            # A half-price item carries QV and CV on the half that was paid (spec §7).
+            # A half-price item carries QV and CV on the half that was paid (compensation-plan §7).
             priced.append(
                 _PricedLine(product, half, list_price, round_cents(list_price / 2), qv / 2, cv / 2, True)
             )
@@ -574,7 +574,7 @@ def order_cancel(
 
     Pending: simply cancelled (nothing counted, nothing refunded in the commission sense).
     Paid: only within the cooling-off window, which for a demonstration order is always accepted
-    (compliance item 4); it refunds every unit not yet returned as one Return of kind
+    (rules/compliance §4); it refunds every unit not yet returned as one Return of kind
     `cancellation`, counted by its refund date. Outside the window a paid order can only be returned.
     """
     order = _locked(order)

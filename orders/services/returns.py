@@ -1,4 +1,4 @@
-"""Returns: units of a paid order refunded, counted by the refund date (spec §2, §8).
+"""Returns: units of a paid order refunded, counted by the refund date (compensation-plan §2, §8).
 
 A return refunded in the order's own period takes the units out of that period; one refunded in
 a later period is recorded with that refund_period, whose close claws back what the order's period

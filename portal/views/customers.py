@@ -1,5 +1,5 @@
 """Portal: my customers. List and search, register, change, delete: the services and fields of the
-API's customer views (orders/api/views_/customers.py). Another distributor's customer is 404."""
+API's customer views (orders/api/customers.py). Another distributor's customer is 404."""
 
 from __future__ import annotations
 

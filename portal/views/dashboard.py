@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from commissions.customer_requirement import distributor_compliance_status
 from commissions.explain import rank_progress
 from commissions.models import CloseRunKind
 from commissions.previews import newest_preview, preview_statement
@@ -30,7 +31,6 @@ from commissions.selectors import (
     running_final_close,
 )
 from commissions.standing import current_standing
-from compliance.selectors import distributor_compliance_status
 from core.periods import period_of
 from orders.buyback_selectors import buyback_request_view, buyback_requests_of
 from orders.models import BuybackStatus

@@ -1,7 +1,7 @@
 """Portal: my orders. History with filters, take an order with live totals, an order's page with
 pay, cancel (within cooling-off) and return by line.
 
-The same selectors and services as the API's order views (orders/api/views_/orders.py): the
+The same selectors and services as the API's order views (orders/api/orders.py): the
 history is orders_of_distributor, the totals while typing are order_quote (which order_create
 itself uses, so the page shows what will be stored), the actions are order_pay, order_cancel and
 order_return. Another distributor's order or customer is 404 (or not among the choices).

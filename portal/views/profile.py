@@ -16,15 +16,11 @@ from core.api.auth import LockedOut, current_password_check
 from core.errors import ApplicationError
 from distributors import services
 from distributors.models import ErasureRequestStatus
-from distributors.privacy import (
-    distributor_personal_data,
-    erasure_request_create,
-    erasure_requests_of,
-    personal_data_download,
-)
+from distributors.personal_data import erasure_request_create, erasure_requests_of
 from portal.access import distributor_required
 from portal.forms import add_service_error
 from portal.forms_account import ErasureRequestForm, ProfileForm
+from privacy.selectors import distributor_personal_data, personal_data_file
 
 
 def _initial(me) -> dict:
@@ -83,7 +79,11 @@ def index(request: HttpRequest) -> HttpResponse:
 def export(request: HttpRequest) -> HttpResponse:
     """Everything the back office holds about me, as the API's JSON download."""
     me = request.distributor
-    return personal_data_download(distributor_personal_data(me), me.external_id)
+    file = personal_data_file(distributor_personal_data(me), me.external_id)
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @distributor_required

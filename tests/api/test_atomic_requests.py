@@ -15,8 +15,8 @@ from django.utils import timezone
 from core.middleware import AtomicWriteRequestsMiddleware
 from core.models import AuditEntry
 from orders.admin import DemonstrationAdmin
-from orders.api.views_ import demonstrations as demonstration_views
-from orders.api.views_ import orders as order_views
+from orders.api import demonstrations as demonstration_views
+from orders.api import orders as order_views
 from orders.models import Customer, Demonstration
 
 from .conftest import client_for

@@ -319,5 +319,5 @@ def test_admin_only_operations_are_not_in_the_api(net, api):
     schema_paths = api(None).get("/api/v1/schema/?format=json").json()["paths"]
     for word in ("close_period", "move", "approve", "decide", "adjustment", "terminate"):
         assert not any(word in path for path in schema_paths), word
-    response = anna.get("/admin/commissions/period/")
+    response = anna.get("/admin/plans/period/")
     assert response.status_code == 302  # to the admin login: the JWT is not a session

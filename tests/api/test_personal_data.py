@@ -6,7 +6,7 @@ import json
 
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-from distributors.privacy import distributor_erase
+from distributors.personal_data import distributor_erase
 from distributors.services import distributor_terminate
 
 from .conftest import PASSWORD

@@ -19,10 +19,11 @@ from django.db import connection
 from django.urls import reverse
 
 from commissions.explain import leg_highest_ranks
-from commissions.models import DistributorPeriod, Plan
+from commissions.models import DistributorPeriod
 from core.api.pagination import encode_cursor
 from distributors.models import Distributor
 from distributors.services import distributor_move
+from plans.models import Plan
 from tests.commissions.closing import EXAMPLES, close, default_plan
 
 from .conftest import client_for

@@ -10,8 +10,9 @@ from pathlib import Path
 from django.core.management import call_command
 from django.test import TestCase
 
-from commissions.models import CloseRun, LedgerLine, Plan
+from commissions.models import CloseRun, LedgerLine
 from core.periods import parse_period
+from plans.models import Plan
 
 # The worked examples of compensation-plan.md §11 (import files and expected statements), as shipped
 # with the specification.
@@ -19,14 +20,14 @@ EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 def default_plan() -> Plan:
-    from commissions.services.plans import plan_ensure_default
+    from plans.services import plan_ensure_default
 
     return plan_ensure_default()
 
 
 def close(label: str, **kwargs) -> CloseRun:
     """Run a close (or preview) in-process and return the refreshed run."""
-    from commissions.services.close import close_start
+    from commissions.close import close_start
 
     # Inside a test transaction nothing commits: run the scheduled tasks as a commit would.
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -74,23 +75,23 @@ class SimulatedCrash(Exception):
 
 def crash_in_chunk(monkeypatch, number: int) -> None:
     """The chunk `number` is written, then its worker dies before committing it."""
-    from commissions.services import close as close_service
+    from commissions.close import chunks
 
-    real = close_service.write_chunk_rows
+    real = chunks.write_chunk_rows
 
     def write_then_crash(run, chunk_number, payload):
         real(run, chunk_number, payload)  # rows written, then the worker dies before committing
         if chunk_number == number:
             raise SimulatedCrash(f"worker died in chunk {number}")
 
-    monkeypatch.setattr(close_service, "write_chunk_rows", write_then_crash)
+    monkeypatch.setattr(chunks, "write_chunk_rows", write_then_crash)
 
 
 def crash_in_compute_after(monkeypatch, stored: int) -> None:
     """The compute dies after storing `stored` chunks (which may be written already)."""
-    from commissions.services import close as close_service
+    from commissions.close import compute
 
-    real = close_service.encode_payload
+    real = compute.encode_payload
     encoded = []
 
     def encode_then_crash(run, payload, *, distributors):
@@ -99,4 +100,12 @@ def crash_in_compute_after(monkeypatch, stored: int) -> None:
         encoded.append(distributors)
         return real(run, payload, distributors=distributors)
 
-    monkeypatch.setattr(close_service, "encode_payload", encode_then_crash)
+    monkeypatch.setattr(compute, "encode_payload", encode_then_crash)
+
+
+def finalize_never(monkeypatch) -> None:
+    """The worker dies after each chunk's commit, before it finalizes the run (every caller)."""
+    from commissions.close import chunks, start
+
+    for module in (chunks, start):
+        monkeypatch.setattr(module, "close_run_finalize", lambda *, run_id: False)

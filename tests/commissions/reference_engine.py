@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from commissions.engine.types import DistributorInput, DistributorResult, EngineLine, PeriodResult
-from commissions.plan_document import PlanDocument
+from plans.document import PlanDocument
 
 CENT = Decimal("0.01")
 
@@ -184,7 +184,7 @@ def reference_compute_period(plan: PlanDocument, inputs: list[DistributorInput])
 
 
 def reference_overrides(plan, inputs, uplines, rewardable_cv, eligible, active, rank, lines) -> Decimal:
-    """§6 walked literally for every source: skip, pay or break, level by level."""
+    """compensation-plan §6 walked literally for every source: skip, pay or break, level by level."""
 
     def skipped(u: int) -> bool:
         if plan.compression == "not_eligible":

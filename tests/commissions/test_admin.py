@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
 
-from commissions.models import CloseRun, DistributorPeriod, LedgerLine, PayoutBatch, Period
+from commissions.models import CloseRun, DistributorPeriod, LedgerLine, PayoutBatch
 from distributors.models import Distributor
+from plans.models import Period
 
 from .closing import EXAMPLES, close, default_plan, period
 
@@ -32,7 +33,7 @@ def november(s1_closed):
 
 
 def _change(period_: Period) -> str:
-    return reverse("admin:commissions_period_change", args=[period_.pk])
+    return reverse("admin:plans_period_change", args=[period_.pk])
 
 
 # --- the period page: the close is started from buttons -------------------------------------------

@@ -1,4 +1,5 @@
-"""Clawbacks (spec §8): later refunds reverse exactly what the original period paid, at its rates."""
+"""Clawbacks (compensation-plan §8): later refunds reverse exactly what the original period paid, at
+its rates."""
 
 from decimal import Decimal
 

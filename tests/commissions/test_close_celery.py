@@ -98,7 +98,7 @@ def test_a_close_through_a_celery_worker_writes_the_ledger_of_an_in_process_run(
     in_process = ledger_tuples(close("2026-10", preview=True))
     app.conf.task_always_eager = False
 
-    from commissions.services.close import close_start
+    from commissions.close import close_start
 
     run = close_start(period=period("2026-10"), plan=plan)
     deadline = time.monotonic() + 90

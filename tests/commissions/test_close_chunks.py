@@ -5,7 +5,7 @@ reach)."""
 from decimal import Decimal
 from types import SimpleNamespace
 
-from commissions.services.close import ComputedClose
+from commissions.close.compute import ComputedClose
 
 
 def computed_with(ids: list[int], lines_earned: dict[int, int]) -> ComputedClose:

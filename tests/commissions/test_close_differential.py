@@ -1,4 +1,5 @@
-"""§10: a stairstep differential plan through the whole close (import -> close -> export)."""
+"""compensation-plan §10: a stairstep differential plan through the whole close (import -> close ->
+export)."""
 
 import copy
 import json
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from commissions.models import LedgerLine, Plan
-from commissions.plan_document import parse_plan_document
+from commissions.models import LedgerLine
+from plans.document import parse_plan_document
+from plans.models import Plan
 
 from .closing import close, export
 from .networks import customer_orders, import_network
@@ -19,9 +21,7 @@ OCT = "2026-10-10T12:00:00+02:00"
 
 
 def differential_plan() -> Plan:
-    document = json.loads(
-        (Path(__file__).resolve().parents[2] / "commissions" / "default_plan.json").read_text()
-    )
+    document = json.loads((Path(__file__).resolve().parents[2] / "plans" / "default_plan.json").read_text())
     document = copy.deepcopy(document)
     for key in ("ranks", "unilevel"):
         document.pop(key)

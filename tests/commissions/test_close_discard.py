@@ -13,22 +13,13 @@ from django.db import IntegrityError, connection, transaction
 from django.test import TestCase
 from django.urls import reverse
 
-from commissions.models import (
-    CloseChunk,
-    CloseInput,
-    CloseRun,
-    DistributorPeriod,
-    LedgerLine,
-    Period,
-    Statement,
-)
-from commissions.services import close as close_service
-from commissions.services.close import close_start
-from commissions.services.discard import close_run_discard
+from commissions.close import close_run_advance, close_run_discard, close_run_finalize, close_start
+from commissions.models import CloseChunk, CloseInput, CloseRun, DistributorPeriod, LedgerLine, Statement
 from core.errors import ApplicationError, Conflict
 from core.locks import lock_key
 from core.models import AuditEntry
 from distributors.models import Distributor
+from plans.models import Period
 
 from .closing import EXAMPLES, SimulatedCrash, close, crash_in_chunk, default_plan, ledger_tuples, period
 
@@ -436,6 +427,6 @@ def test_a_run_being_computed_or_written_right_now_is_not_discarded():
     assert discarded.status == "discarded" and not CloseChunk.objects.filter(run=run).exists()
     assert Period.objects.get(start=period("2026-10")).status == "open"
     # A chunk task delivered late finds nothing to write, and the run stays discarded.
-    assert close_service.close_run_finalize(run_id=run.pk) is False
-    close_service.close_run_advance(run_id=run.pk, inline=True)
+    assert close_run_finalize(run_id=run.pk) is False
+    close_run_advance(run_id=run.pk, inline=True)
     assert CloseRun.objects.get(pk=run.pk).status == "discarded"

@@ -3,7 +3,6 @@ all end in the same ledger as one clean run."""
 
 import datetime as dt
 import io
-import json
 import zlib
 from decimal import Decimal
 
@@ -14,11 +13,23 @@ from django.test import TestCase
 from django.utils import timezone
 
 from commissions import tasks
-from commissions.models import CloseChunk, CloseRun, DistributorPeriod, LedgerLine, Period, Statement
-from commissions.services import close as close_service
-from commissions.services.periods import period_get_or_create
+from commissions.close import (
+    CHUNK_ALREADY_DONE,
+    CHUNK_BUSY,
+    CHUNK_WRITTEN,
+    close_chunk_write,
+    close_run_advance,
+    close_run_finalize,
+    close_start,
+)
+from commissions.close.chunks import write_chunk_rows
+from commissions.close.compute import compute_phase
+from commissions.close.payload import decode_payload, encode_payload
+from commissions.models import CloseChunk, CloseRun, DistributorPeriod, LedgerLine, Statement
 from core.errors import ApplicationError, Conflict
 from distributors.models import Distributor
+from plans.models import Period
+from plans.periods import period_get_or_create
 
 from .closing import (
     EXAMPLES,
@@ -72,8 +83,8 @@ def test_a_compute_that_dies_after_storing_chunks_resumes_with_the_ledger_of_a_c
     assert list(run.chunks.values_list("number", "status")) == [(0, "pending"), (1, "pending")]
     # A writer took the first stored chunk before the compute died: its rows are in the ledger.
     first = run.chunks.get(number=0)
-    assert close_service.close_chunk_write(chunk_id=first.pk) == close_service.CHUNK_WRITTEN
-    assert not close_service.close_run_finalize(run_id=run.pk)  # not before the compute is done
+    assert close_chunk_write(chunk_id=first.pk) == CHUNK_WRITTEN
+    assert not close_run_finalize(run_id=run.pk)  # not before the compute is done
     run.refresh_from_db()
     assert run.status == "failed"  # a written chunk does not hide the failed compute
 
@@ -95,7 +106,7 @@ def _computed_final_run(plan) -> CloseRun:
     october = Period.objects.get(start=period("2026-10"))
     Period.objects.filter(pk=october.pk).update(status="closing")
     run = CloseRun.objects.create(period=october, plan=plan, kind="final")
-    assert close_service._compute_phase(run.pk)
+    assert compute_phase(run.pk)
     return run
 
 
@@ -112,8 +123,8 @@ def test_a_final_compute_writes_the_ranks_and_finalize_leaves_them(s1, monkeypat
     def refuse(*args, **kwargs):
         raise AssertionError("the ranks were written again")
 
-    monkeypatch.setattr(close_service, "_update_ranks_and_titles", refuse)
-    close_service.close_run_advance(run_id=run.pk, inline=True)
+    monkeypatch.setattr("commissions.close.finalize.ranks_write", refuse)
+    close_run_advance(run_id=run.pk, inline=True)
     run.refresh_from_db()
     assert run.status == "succeeded" and ledger_tuples(run) == ledger_tuples(preview)
     paid_as = dict(DistributorPeriod.objects.filter(run=run).values_list("distributor_id", "paid_as_rank"))
@@ -132,7 +143,7 @@ def test_a_resumed_compute_that_computes_other_rows_than_it_stored_fails_and_wri
     CloseChunk.objects.filter(run=run, number=1).update(digest="0" * 64)
 
     with pytest.raises(ApplicationError, match="result differs from the chunks stored"):
-        close_service.close_run_advance(run_id=run.pk, inline=True)
+        close_run_advance(run_id=run.pk, inline=True)
     run.refresh_from_db()
     assert run.status == "failed" and "Start a new preview" in run.error
     assert run.chunks.count() == 2 and not LedgerLine.objects.filter(run=run).exists()
@@ -149,7 +160,7 @@ def test_a_worker_killed_mid_chunk_leaves_a_claim_that_is_taken_over_once_stale(
     CloseChunk.objects.filter(run=run, number=1).update(
         status="running", claimed_by="dead-host:1", claimed_at=timezone.now(), error=""
     )
-    assert close_service.close_chunk_write(chunk_id=run.chunks.get(number=1).pk) == close_service.CHUNK_BUSY
+    assert close_chunk_write(chunk_id=run.chunks.get(number=1).pk) == CHUNK_BUSY
 
     CloseChunk.objects.filter(run=run, number=1).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
     resumed = close("2026-10")
@@ -161,18 +172,18 @@ def test_a_task_delivered_twice_and_a_chunk_written_twice_add_no_rows(s1):
     run = close("2026-10")
     lines = LedgerLine.objects.filter(run=run).count()
     for chunk in run.chunks.all():
-        assert tasks.close_chunk.apply(args=[chunk.pk]).get() == close_service.CHUNK_ALREADY_DONE
+        assert tasks.close_chunk.apply(args=[chunk.pk]).get() == CHUNK_ALREADY_DONE
     tasks.close_run.apply(args=[run.pk]).get()
     assert LedgerLine.objects.filter(run=run).count() == lines
 
     # The rows of a chunk inserted twice (a takeover racing a slow worker) are written once.
     november = period_get_or_create(start=period("2026-11"))
     preview = CloseRun.objects.create(period=november, plan=s1, kind="preview")
-    assert close_service._compute_phase(preview.pk)
+    assert compute_phase(preview.pk)
     chunk = preview.chunks.get(number=0)
-    payload = close_service.decode_payload(chunk.payload, preview)
-    close_service.write_chunk_rows(preview, 0, payload)
-    close_service.write_chunk_rows(preview, 0, payload)
+    payload = decode_payload(chunk.payload)
+    write_chunk_rows(preview, 0, payload)
+    write_chunk_rows(preview, 0, payload)
     assert Statement.objects.filter(run=preview).count() == payload.rows("statements") == 3
 
 
@@ -189,10 +200,10 @@ def test_closing_a_closed_period_again_is_refused_and_changes_nothing(s1):
 
 def test_a_second_final_close_while_one_runs_joins_it_and_only_one_final_run_can_exist(s1):
     with TestCase.captureOnCommitCallbacks(execute=False):
-        first = close_service.close_start(period=period("2026-10"))
+        first = close_start(period=period("2026-10"))
     assert first.status == "pending" and Period.objects.get(start=period("2026-10")).status == "closing"
     with TestCase.captureOnCommitCallbacks(execute=False):
-        second = close_service.close_start(period=period("2026-10"))
+        second = close_start(period=period("2026-10"))
     assert second.pk == first.pk
     with pytest.raises(Conflict, match="a preview runs only while a period is open"):
         close("2026-10", preview=True)
@@ -256,7 +267,7 @@ def test_two_final_closes_started_at_the_same_moment_make_one_run_and_one_ledger
 
         try:
             barrier.wait()
-            outcomes.append(close_service.close_start(period=period("2026-10")).pk)
+            outcomes.append(close_start(period=period("2026-10")).pk)
         except Conflict as exc:
             outcomes.append(str(exc))
         finally:
@@ -276,54 +287,35 @@ def test_two_final_closes_started_at_the_same_moment_make_one_run_and_one_ledger
     main_connection.close()
 
 
-def _as_earlier_version_payload(blob: bytes) -> bytes:
-    """A chunk payload as the version before COPY-text payloads stored it: per table a JSON list of
-    COPY lines without run and period, NULL as \\N, and no distributor range."""
-    decoded = close_service.decode_payload(blob)
-    tables = {}
-    for table, text in decoded.texts.items():
-        lines = []
-        for line in text.splitlines():
-            values = line.split("\t")[2:]  # run and period
-            lines.append("\t".join("\\N" if value == decoded.null else value for value in values))
-        tables[table] = lines
-    return zlib.compress(json.dumps(tables).encode("utf-8"))
-
-
-def test_a_final_run_computed_by_an_earlier_version_finishes_with_the_same_ledger_ranks_and_totals(s1):
+def test_a_final_run_whose_compute_wrote_no_ranks_finishes_with_the_same_ledger_ranks_and_totals(s1):
     clean = close("2026-10", preview=True)
     run = _computed_final_run(s1)
-    # Stored by the earlier version: old payloads, and a summary without the statements' totals;
-    # its compute wrote no rank (its chunks did not either: finalize does).
+    # As if its compute had died before the ranks were written: finalize writes them.
     CloseRun.objects.filter(pk=run.pk).update(ranks_written=False)
     Distributor.objects.update(rank=0, title=0)
-    for chunk in run.chunks.all():
-        CloseChunk.objects.filter(pk=chunk.pk).update(payload=_as_earlier_version_payload(chunk.payload))
     run.refresh_from_db()
-    expected_totals = run.summary.pop("totals")
-    run.summary.pop("total_paid"), run.summary.pop("paid_distributors")
-    run.save(update_fields=["summary"])
+    expected_totals = run.summary["totals"]
 
-    close_service.close_run_advance(run_id=run.pk, inline=True)
+    close_run_advance(run_id=run.pk, inline=True)
 
     run.refresh_from_db()
     assert run.status == "succeeded" and run.period.status == "closed"
     assert ledger_tuples(run) == ledger_tuples(clean)
     assert run.summary["totals"] == expected_totals == clean.summary["totals"]
     assert not run.chunks.filter(ranks_written=True).exists()
-    # Finalize updated the ranks the old chunks did not: everyone has the rank of the close.
+    # Finalize updated the ranks the compute did not: everyone has the rank of the close.
     ranks = dict(DistributorPeriod.objects.filter(run=run).values_list("distributor_id", "paid_as_rank"))
     assert ranks and any(ranks.values())
     assert dict(Distributor.objects.filter(pk__in=ranks).values_list("pk", "rank")) == ranks
 
 
-def test_a_payload_stored_compressed_by_the_previous_version_decodes_to_the_same_rows(s1):
+def test_a_payload_decodes_to_the_rows_encoded_and_no_other_format_is_read(s1):
     run = close("2026-10", preview=True)
     line = (1, "personal", "personal", None, 0, Decimal("0.1000"), Decimal("10.00"), Decimal("1.00"))
     part = {"results": [], "lines": [(*line, None, None, None)], "statements": []}
-    body, _ = close_service.encode_payload(run, part, distributors=(1, 1))
-    # Stored as it is now (PostgreSQL compresses it), and as the previous version stored it (zlib).
-    for stored in (body, zlib.compress(body, 1)):
-        decoded = close_service.decode_payload(stored, run)
-        assert decoded.distributors == (1, 1) and decoded.rows("lines") == 1
-        assert decoded.texts["lines"].startswith(f"{run.pk}\t{run.period_id}\t1\tpersonal\t")
+    body, _ = encode_payload(run, part, distributors=(1, 1))
+    decoded = decode_payload(body)  # stored as it is (PostgreSQL compresses it)
+    assert decoded.distributors == (1, 1) and decoded.rows("lines") == 1
+    assert decoded.texts["lines"].startswith(f"{run.pk}\t{run.period_id}\t1\tpersonal\t")
+    with pytest.raises(ApplicationError, match="not in the format this version writes"):
+        decode_payload(zlib.compress(body, 1))

@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.core.management import call_command
 
+from commissions.close import threads
 from commissions.models import CloseRun, DistributorPeriod
-from commissions.services import close as close_service
 from compliance.models import ComplianceReport
 from core.errors import ApplicationError
 from distributors.models import Distributor
@@ -27,8 +27,8 @@ def test_chunks_written_on_threads_give_the_ledger_and_ranks_of_a_one_by_one_clo
     one_by_one = close("2026-10", preview=True)
 
     handed, writers_threads = [], set()
-    real_hand = close_service.ChunkWriters.write
-    real_write = close_service.close_chunk_write
+    real_hand = threads.ChunkWriters.write
+    real_write = threads.close_chunk_write
 
     def hand(pool, chunk_id):
         # Each chunk goes to the writers as soon as it is stored, while the compute goes on.
@@ -39,8 +39,8 @@ def test_chunks_written_on_threads_give_the_ledger_and_ranks_of_a_one_by_one_clo
         writers_threads.add(threading.current_thread().name.split("_")[0])
         return real_write(**kwargs)
 
-    monkeypatch.setattr(close_service.ChunkWriters, "write", hand)
-    monkeypatch.setattr(close_service, "close_chunk_write", write)
+    monkeypatch.setattr(threads.ChunkWriters, "write", hand)
+    monkeypatch.setattr(threads, "close_chunk_write", write)
     settings.COMMISSION_CLOSE_INPROCESS_WRITERS = 2
     final = close("2026-10")
 

@@ -9,16 +9,17 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from commissions.models import Adjustment, CloseRun, DistributorPeriod, LedgerLine, Period
+from commissions.close import close_start
+from commissions.models import Adjustment, CloseRun, DistributorPeriod, LedgerLine
 from commissions.services import adjustments as adjustment_service
 from commissions.services.adjustments import adjustment_create
-from commissions.services.close import close_start
-from commissions.services.periods import period_get_or_create, period_status_locked
 from core.errors import Conflict
 from distributors.models import Distributor
 from orders.models import Customer, Order, Product, Return
 from orders.services import order_create, order_pay
 from orders.services.returns import order_return
+from plans.models import Period
+from plans.periods import period_get_or_create, period_status_locked
 
 from .closing import close, period
 

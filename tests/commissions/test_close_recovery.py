@@ -17,15 +17,15 @@ from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
+from commissions.close import chunks as close_chunks
+from commissions.close import close_chunk_claim, close_run_finalize, close_watchdog
 from commissions.models import CloseChunk, CloseInput, CloseRun, DistributorPeriod
 from commissions.selectors import close_run_progress
-from commissions.services import close as close_service
-from commissions.services.recovery import close_watchdog
 from compliance.models import ComplianceReport
 from distributors.models import Distributor
 from distributors.services import distributor_move, distributor_terminate
 
-from .closing import SimulatedCrash, close, crash_in_compute_after, ledger_tuples
+from .closing import SimulatedCrash, close, crash_in_compute_after, finalize_never, ledger_tuples
 
 pytestmark = pytest.mark.django_db
 
@@ -78,11 +78,11 @@ def test_a_chunk_of_a_dead_writer_is_taken_over_once_its_lock_is_gone_not_after_
     CloseChunk.objects.filter(pk=chunk.pk).update(status="running", claimed_by="gone:1", claimed_at=recent)
     if connection.vendor == "postgresql":
         # Nobody holds its row lock: the writer is dead, the claim is taken over at once.
-        assert close_service.close_chunk_claim(chunk_id=chunk.pk, worker="me:2")
+        assert close_chunk_claim(chunk_id=chunk.pk, worker="me:2")
         run.refresh_from_db()
         assert run.recoveries == 1 and "taken over" in run.notice and "gone:1" in run.notice
     else:
-        assert not close_service.close_chunk_claim(chunk_id=chunk.pk, worker="me:2")
+        assert not close_chunk_claim(chunk_id=chunk.pk, worker="me:2")
 
 
 def test_a_claim_by_a_process_of_this_host_that_is_gone_is_taken_over_at_once(s1):
@@ -95,13 +95,13 @@ def test_a_claim_by_a_process_of_this_host_that_is_gone_is_taken_over_at_once(s1
     CloseChunk.objects.filter(pk=chunk.pk).update(
         status="running", claimed_by=f"{socket.gethostname()}:{dead}", claimed_at=timezone.now()
     )
-    assert close_service.close_chunk_claim(chunk_id=chunk.pk, worker="me:2")
+    assert close_chunk_claim(chunk_id=chunk.pk, worker="me:2")
 
 
 def test_the_watchdog_finalizes_a_run_whose_worker_died_after_the_last_chunk(s1, monkeypatch, caplog):
     # As if the worker died between its last chunk's commit and finalize: every chunk written,
     # the run not finished, the period still closing, no report.
-    monkeypatch.setattr(close_service, "close_run_finalize", lambda *, run_id: False)
+    finalize_never(monkeypatch)
     run = close("2026-10")
     monkeypatch.undo()
     assert (run.status, run.phase, run.chunks_done, run.period.status) == ("running", "write", 4, "closing")
@@ -113,7 +113,7 @@ def test_the_watchdog_finalizes_a_run_whose_worker_died_after_the_last_chunk(s1,
     assert progress.stalled_since == long_ago and progress.eta_seconds is None
     assert "waiting for a worker since" in progress.describe()
 
-    with caplog.at_level(logging.ERROR, logger="commissions.services.recovery"):
+    with caplog.at_level(logging.ERROR, logger="commissions.close.recovery"):
         assert close_watchdog() == [run.pk]
     assert f"close run {run.pk} of 2026-10 stalled" in caplog.text
     run.refresh_from_db()
@@ -164,14 +164,14 @@ def test_a_long_compute_whose_worker_holds_its_lock_is_not_stalled(s1, monkeypat
 
 def test_the_watchdog_queues_again_a_chunk_whose_writer_died(s1, monkeypatch):
     clean = ledger_tuples(close("2026-10", preview=True))
-    real = close_service.write_chunk_rows
+    real = close_chunks.write_chunk_rows
 
     def crash_in_chunk_two(run, number, payload):
         real(run, number, payload)
         if number == 2:
             raise SimulatedCrash("worker died in chunk 2")
 
-    monkeypatch.setattr(close_service, "write_chunk_rows", crash_in_chunk_two)
+    monkeypatch.setattr(close_chunks, "write_chunk_rows", crash_in_chunk_two)
     with pytest.raises(SimulatedCrash):
         close("2026-10")
     monkeypatch.undo()
@@ -202,7 +202,7 @@ def test_a_run_succeeds_only_with_its_report_written_in_the_same_transaction(s1,
     assert run.status != "succeeded" and run.period.status == "closing"
     assert not ComplianceReport.objects.filter(run=run).exists()
     monkeypatch.undo()
-    assert close_service.close_run_finalize(run_id=run.pk)
+    assert close_run_finalize(run_id=run.pk)
     run.refresh_from_db()
     assert (run.status, run.period.status) == ("succeeded", "closed")
     assert ComplianceReport.objects.filter(run=run).count() == 1

@@ -45,19 +45,17 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from commissions.close import chunks as close_chunks
+from commissions.close import close_run_discard, close_watchdog
+from commissions.close import compute as close_compute
 from commissions.models import (
     CloseRun,
     CloseRunKind,
     CloseRunStatus,
     DistributorPeriod,
     LedgerLine,
-    Period,
-    PeriodStatus,
     Statement,
 )
-from commissions.services import close as close_service
-from commissions.services.discard import close_run_discard
-from commissions.services.recovery import close_watchdog
 from compliance.models import ComplianceReport
 from core.errors import ApplicationError
 from core.periods import next_period, period_label
@@ -69,8 +67,9 @@ from orders.selectors import returned_quantities
 from orders.services.buyback import buyback_request_create, buyback_request_decide
 from orders.services.orders import order_create, order_pay
 from orders.services.returns import order_return
+from plans.models import Period, PeriodStatus
 
-from .closing import EXAMPLES, SimulatedCrash, close, default_plan, ledger_tuples
+from .closing import EXAMPLES, SimulatedCrash, close, default_plan, finalize_never, ledger_tuples
 
 MONTHS = (dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1))
 ZONE = ZoneInfo(django_settings.TIME_ZONE)
@@ -448,7 +447,7 @@ class CloseMachine(RuleBasedStateMachine):
         }
         with pytest.MonkeyPatch.context() as patch:
             if where == "compute":
-                real_encode, encoded = close_service.encode_payload, []
+                real_encode, encoded = close_compute.encode_payload, []
 
                 def encode_then_crash(run, payload, *, distributors):
                     if len(encoded) == after:
@@ -456,18 +455,18 @@ class CloseMachine(RuleBasedStateMachine):
                     encoded.append(distributors)
                     return real_encode(run, payload, distributors=distributors)
 
-                patch.setattr(close_service, "encode_payload", encode_then_crash)
+                patch.setattr(close_compute, "encode_payload", encode_then_crash)
             elif where == "chunk":
-                real_write = close_service.write_chunk_rows
+                real_write = close_chunks.write_chunk_rows
 
                 def write_then_crash(run, number, payload):
                     real_write(run, number, payload)
                     if number == after:
                         raise SimulatedCrash(f"worker died in chunk {number}")
 
-                patch.setattr(close_service, "write_chunk_rows", write_then_crash)
+                patch.setattr(close_chunks, "write_chunk_rows", write_then_crash)
             else:
-                patch.setattr(close_service, "close_run_finalize", lambda *, run_id: False)
+                finalize_never(patch)
             try:
                 run = close(label)
             except SimulatedCrash:

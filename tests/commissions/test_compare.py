@@ -15,9 +15,10 @@ from django.urls import include, path, reverse
 
 from commissions.admin_views import admin_urls
 from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, plan_differences, run_comparison
-from commissions.models import Adjustment, Plan
+from commissions.models import Adjustment
 from commissions.services.compare import compare_plans
 from distributors.models import Distributor
+from plans.models import Plan
 
 from .closing import EXAMPLES, close, default_plan, period
 

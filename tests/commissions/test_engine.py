@@ -1,5 +1,5 @@
-"""The close engine against the worked examples of compensation-plan.md (S1, S2, S4, §10) and the
-variants of §6. Pure Python: no database."""
+"""The close engine against the worked examples S1, S2, S4 (compensation-plan §11), the example of
+compensation-plan §10 and the variants of compensation-plan §6. Pure Python: no database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from commissions.engine import EngineInputError, compute_period
 from commissions.engine.types import DistributorInput
-from commissions.plan_document import DEFAULT_PLAN_PATH, load_plan_file, parse_plan_document
+from plans.document import DEFAULT_PLAN_PATH, load_plan_file, parse_plan_document
 
 D = Decimal
 DEFAULT_DOCUMENT = load_plan_file(DEFAULT_PLAN_PATH)
@@ -238,7 +238,7 @@ def test_s4_october_rounds_each_line_half_up():
     assert (line.rate, line.base) == (D("0.05"), D("112.5"))
 
 
-# -- §6 variants on a plan whose rank is simply PV / 100 -------------------------------------------
+# -- compensation-plan §6 variants on a plan whose rank is simply PV / 100 -------------------------
 
 
 def rank_by_pv(compression="not_eligible", roll_up=False):
@@ -297,7 +297,7 @@ def test_roll_up_passes_a_level_over_an_upline_whose_rank_does_not_unlock_it(rol
     assert result.breakage == breakage
 
 
-# -- §10: the stairstep differential ---------------------------------------------------------------
+# -- compensation-plan §10: the stairstep differential -------------------------------------------------
 
 
 def differential_plan(breakaway=True):

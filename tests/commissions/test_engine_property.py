@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from commissions.engine import compute_period
 from commissions.engine.types import DistributorInput
-from commissions.plan_document import DEFAULT_PLAN_PATH, load_plan_file, parse_plan_document
+from plans.document import DEFAULT_PLAN_PATH, load_plan_file, parse_plan_document
 from tests.commissions.reference_engine import reference_compute_period
 
 # The reference recurses down deep chains.

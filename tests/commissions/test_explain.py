@@ -1,4 +1,5 @@
-"""Explain a distributor's rank and money in a run (issue item 7), on S1 and the §10 example."""
+"""Explain a distributor's rank and money in a run (issue item 7), on S1 and
+the compensation-plan §10 example."""
 
 import io
 from decimal import Decimal
@@ -13,8 +14,8 @@ from django.utils import timezone
 
 from commissions.admin_views import admin_urls
 from commissions.explain import explain_distributor, leg_highest_ranks, paid_as_from_checks
-from commissions.models import Plan
 from distributors.models import Distributor
+from plans.models import Plan
 
 from .closing import EXAMPLES, close, default_plan
 from .networks import customer_orders, import_network
@@ -241,7 +242,7 @@ def test_explain_command_refuses_an_unknown_distributor_and_a_period_without_a_c
 
 
 def test_differential_plan_shows_group_volumes_brackets_and_leg_differentials(tmp_path):
-    # §10: X with 200 QV, frontline Y with a 700 QV group (Y 300 + W 400) and Z with 100 QV.
+    # compensation-plan §10: X with 200 QV, frontline Y with a 700 QV group (Y 300 + W 400) and Z with 100 QV.
     import_network(
         tmp_path / "net",
         tree={"X": None, "Y": "X", "W": "Y", "Z": "X"},

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from commissions.models import CloseRun, DistributorPeriod, LedgerLine, Period, Statement
+from commissions.models import CloseRun, DistributorPeriod, LedgerLine, Statement
 from distributors.models import Distributor
 from orders.models import Order, OrderLine, Return
+from plans.models import Period
 
 from .closing import EXAMPLES, close, default_plan, period
 
@@ -132,7 +133,7 @@ def test_an_order_cannot_be_dated_into_a_period_while_its_close_runs():
     default_plan()
     from django.test import TestCase
 
-    from commissions.services.close import close_start
+    from commissions.close import close_start
 
     with TestCase.captureOnCommitCallbacks(execute=False):
         close_start(period=period("2026-10"))  # started, not yet run: the period is closing

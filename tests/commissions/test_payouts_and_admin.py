@@ -9,11 +9,12 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.urls import reverse
 
-from commissions.models import Adjustment, CloseRun, LedgerLine, Payout, PayoutBatch, Period
+from commissions.models import Adjustment, CloseRun, LedgerLine, Payout, PayoutBatch
 from commissions.services.payouts import payout_batch_create, payout_batch_mark_paid
 from core.errors import Conflict, NotFound
 from core.models import AuditEntry
 from distributors.models import Distributor
+from plans.models import Period
 
 from .closing import EXAMPLES, close, default_plan, period
 
@@ -68,7 +69,7 @@ def test_the_admin_starts_a_preview_and_shows_its_progress(admin_client, s1_clos
     november = Period.objects.create(start=period("2026-11"))
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = admin_client.post(
-            reverse("admin:commissions_period_changelist"),
+            reverse("admin:plans_period_changelist"),
             {"action": "start_preview", "_selected_action": [november.pk]},
             follow=True,
         )
@@ -83,7 +84,7 @@ def test_the_admin_starts_a_preview_and_shows_its_progress(admin_client, s1_clos
 
 def test_the_admin_refuses_a_second_close_of_a_closed_period_with_the_reason(admin_client, s1_closed):
     response = admin_client.post(
-        reverse("admin:commissions_period_changelist"),
+        reverse("admin:plans_period_changelist"),
         {"action": "start_final_close", "_selected_action": [s1_closed.period_id]},
         follow=True,
     )
@@ -141,7 +142,7 @@ def test_the_payout_batch_csv_downloads_from_the_admin(admin_client, s1_closed):
         "commissions_statement_changelist",
         "commissions_distributorperiod_changelist",
         "commissions_closerun_changelist",
-        "commissions_period_changelist",
+        "plans_period_changelist",
     ],
 )
 def test_list_pages_take_a_fixed_number_of_queries(

@@ -1,4 +1,4 @@
-"""The period report (spec §9): rewardable CV, paid, breakage, host credit; progress of a run."""
+"""The period report (compensation-plan §9): rewardable CV, paid, breakage, host credit; progress of a run."""
 
 import datetime as dt
 import io
@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from commissions.models import CloseRun, Period, Plan
+from commissions.models import CloseRun
 from commissions.selectors import close_run_progress
 from distributors.models import Distributor
 from orders.models import Customer, Demonstration, HostCredit
+from plans.models import Period, Plan
 
 from .closing import EXAMPLES, close, default_plan, period
 

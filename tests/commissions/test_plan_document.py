@@ -9,16 +9,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from commissions.models import Plan
-from commissions.plan_document import (
-    DEFAULT_PLAN_PATH,
-    PlanDocumentError,
-    load_plan_file,
-    parse_plan_document,
-)
-from commissions.services.plans import plan_ensure_default, plan_load, plan_newest
 from core.errors import ApplicationError, Conflict
 from core.models import AuditEntry
+from plans.document import DEFAULT_PLAN_PATH, PlanDocumentError, load_plan_file, parse_plan_document
+from plans.models import Plan
+from plans.services import plan_ensure_default, plan_load, plan_newest
 
 D = Decimal
 

@@ -1,4 +1,5 @@
-"""Statements (spec §9): carried in + the period's lines = net; paid from 25.00, else carried (S5)."""
+"""Statements (compensation-plan §9): carried in + the period's lines = net; paid from 25.00, else
+carried (S5)."""
 
 import pytest
 

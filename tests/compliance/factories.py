@@ -114,11 +114,9 @@ def make_plan():
     import json
     from pathlib import Path
 
-    from commissions.models import Plan
+    from plans.models import Plan
 
-    document = json.loads(
-        (Path(__file__).resolve().parents[2] / "commissions" / "default_plan.json").read_text()
-    )
+    document = json.loads((Path(__file__).resolve().parents[2] / "plans" / "default_plan.json").read_text())
     return Plan.objects.get_or_create(
         version=document["version"],
         defaults={"name": document["name"], "plan_type": document["type"], "document": document},
@@ -126,7 +124,8 @@ def make_plan():
 
 
 def make_run(period_start: dt.date, *, kind: str = "final"):
-    from commissions.models import CloseRun, Period
+    from commissions.models import CloseRun
+    from plans.models import Period
 
     period, _ = Period.objects.get_or_create(start=period_start)
     return CloseRun.objects.create(period=period, plan=make_plan(), kind=kind, status="succeeded")

@@ -1,4 +1,4 @@
-"""The customer requirement and the consumption cap as a distributor sees them (compliance.md item 2)."""
+"""The customer requirement and the consumption cap as a distributor sees them (rules/compliance §2)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.selectors import distributor_compliance_status
+from commissions.customer_requirement import distributor_compliance_status
 from orders.models import Return, ReturnKind, ReturnLine
 from tests.compliance.factories import make_customer, make_distributor, make_order, make_product
 

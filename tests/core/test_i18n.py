@@ -38,7 +38,7 @@ def test_model_names_and_choice_labels_are_dutch():
 
 # --- every model, field and choice is named in Dutch -------------------------------------------
 
-PROJECT_APPS = ["core", "distributors", "orders", "commissions", "compliance"]
+PROJECT_APPS = ["core", "distributors", "plans", "orders", "commissions", "compliance"]
 
 # Labels that are rightly the same in Dutch, each for a reason; every other label must change.
 SAME_IN_DUTCH = {

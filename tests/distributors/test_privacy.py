@@ -1,4 +1,4 @@
-"""GDPR (compliance.md item 8): a distributor's export holds their data and nobody else's;
+"""GDPR (rules/compliance §8): a distributor's export holds their data and nobody else's;
 erasure pseudonymises a terminated distributor and keeps the tree and the financial records."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from commissions.services.payouts import payout_batch_create
 from core.errors import ApplicationError, Conflict, PermissionDenied
 from core.models import AuditEntry
 from distributors.models import Distributor
-from distributors.privacy import distributor_erase, distributor_personal_data
+from distributors.personal_data import distributor_erase
 from distributors.selectors import tree_check
 from distributors.services import distributor_enroll, distributor_move, distributor_terminate
 from orders.models import Order, OrderLine, Product
@@ -33,6 +33,7 @@ from orders.services import (
     order_return,
 )
 from orders.services.buyback import buyback_request_create
+from privacy.selectors import distributor_personal_data
 from tests.commissions.closing import close, default_plan, period
 
 from .factories import StaffFactory
@@ -307,15 +308,15 @@ def test_erasure_revokes_the_logins_tokens_through_the_accounts_service(world, m
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    import distributors.privacy
+    import distributors.personal_data
 
     anna = terminated(world)
     RefreshToken.for_user(anna.user)
     RefreshToken.for_user(anna.user)
     revoked = []
-    real = distributors.privacy.user_tokens_revoke
+    real = distributors.personal_data.user_tokens_revoke
     monkeypatch.setattr(
-        distributors.privacy, "user_tokens_revoke", lambda *, user: revoked.append(real(user=user))
+        distributors.personal_data, "user_tokens_revoke", lambda *, user: revoked.append(real(user=user))
     )
     distributor_erase(distributor=anna, actor=world["staff"], reason="GDPR request 12")
     assert revoked == [2]

@@ -76,7 +76,7 @@ def reference_close() -> Reference:
 def start_final_close() -> CloseRun:
     """The final close, started as `close_period` or the admin starts it: the run is queued on the
     test's Redis when this transaction commits."""
-    from commissions.services.close import close_start
+    from commissions.close import close_start
 
     return close_start(period=period(PERIOD), plan=default_plan())
 

@@ -1,4 +1,4 @@
-"""GDPR for end customers (compliance.md item 8): export, and erasure by staff or by the
+"""GDPR for end customers (rules/compliance §8): export, and erasure by staff or by the
 customer's own distributor; the orders stay for the books."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from core.models import AuditEntry
 from distributors.models import Distributor
 from distributors.services import distributor_enroll
 from orders.models import Customer, Order, OrderLine
-from orders.privacy import customer_erase, customer_personal_data
+from orders.personal_data import customer_erase
 from orders.services import (
     customer_register,
     demonstration_add_guest,
@@ -26,6 +26,7 @@ from orders.services import (
     order_create,
     order_return,
 )
+from privacy.selectors import customer_personal_data
 
 from .factories import ProductFactory
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from core.errors import ApplicationError
 from core.models import AuditEntry
 from orders.models import Customer
-from orders.privacy import customer_erase, customer_personal_data
+from orders.personal_data import customer_erase
 from orders.services.customers import (
     CONSENT_SALT,
     ConsentConfirmation,
@@ -32,6 +32,7 @@ from orders.services.customers import (
     customer_contact_consent_request,
     customer_register,
 )
+from privacy.selectors import customer_personal_data
 
 from .factories import CustomerFactory
 

@@ -1,4 +1,4 @@
-"""Home demonstrations, spec §7 and worked example S3."""
+"""Home demonstrations, compensation-plan §7 and worked example S3."""
 
 import datetime as dt
 from decimal import Decimal
@@ -435,8 +435,8 @@ def test_a_demonstration_inside_the_window_is_planned(consultant, host):
 
 
 def test_a_demonstration_is_not_planned_in_a_closed_or_closing_period(consultant, host):
-    from commissions.models import Period
     from core.periods import period_of, previous_period
+    from plans.models import Period
 
     now = timezone.now()
     current = period_of(now)

@@ -12,7 +12,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from commissions.models import Period, PeriodStatus, Plan
 from distributors.models import Distributor
 from distributors.selectors import tree_check
 from distributors.tree import compute_numbering
@@ -26,6 +25,7 @@ from orders.models import (
     Return,
     ReturnLine,
 )
+from plans.models import Period, PeriodStatus, Plan
 from tests.conftest import standard_plan_document
 
 pytestmark = pytest.mark.django_db

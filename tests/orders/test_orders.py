@@ -4,11 +4,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from commissions.models import Period, Plan
 from core.errors import ApplicationError, Conflict
 from orders.models import OrderPurpose, OrderStatus
 from orders.selectors import order_detail, orders_of_distributor
 from orders.services import order_cancel, order_create, order_pay
+from plans.models import Period, Plan
 from tests.conftest import standard_plan_document
 
 from .factories import CustomerFactory, ProductFactory

@@ -4,12 +4,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from commissions.models import Period, Plan
 from core.errors import ApplicationError, Conflict
 from core.periods import period_of
 from orders.models import OrderStatus
 from orders.selectors import order_detail
 from orders.services import order_create, order_return
+from plans.models import Period, Plan
 from tests.conftest import standard_plan_document
 
 pytestmark = pytest.mark.django_db

@@ -15,11 +15,12 @@ from django.db import connection
 from django.utils import timezone
 
 from commissions.explain import rank_progress
-from commissions.models import CloseRun, DistributorPeriod, Period
+from commissions.models import CloseRun, DistributorPeriod
 from commissions.radar import team_radar
 from commissions.selectors import last_final_run
 from core.periods import period_label, period_of, previous_period
 from distributors.models import Distributor
+from plans.models import Period
 from portal.charts import Bar, earnings_bar_chart
 from tests.commissions.closing import close, default_plan
 
@@ -249,7 +250,7 @@ def test_the_compliance_sentences_come_split_from_the_selector(portal, net, monk
     by counting."""
     import dataclasses
 
-    from compliance.selectors import distributor_compliance_status
+    from commissions.customer_requirement import distributor_compliance_status
     from portal.views import dashboard
 
     status = distributor_compliance_status(net.anna, period_of(timezone.now()))

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from orders.models import Customer
-from orders.privacy import customer_erase
+from orders.personal_data import customer_erase
 from orders.services.customers import contact_consent_token
 from portal.host_links import host_link_token
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from commissions.models import Period, Plan
 from core.periods import period_of
 from orders.models import HostCredit, Order, OrderLine, OrderStatus, Product, Return
 from orders.selectors import order_detail
+from plans.models import Period, Plan
 from tests.conftest import standard_plan_document
 
 pytestmark = pytest.mark.django_db

@@ -97,7 +97,7 @@ PUBLIC = {
 # Who opens anna's objects and must get 404: another leg, another tree, her upline, her downline.
 STRANGERS = ("bert", "ursula", "root", "anton")
 # Apps whose rows a refused request must leave as they were.
-DOMAIN_APPS = ("distributors", "orders", "commissions", "compliance")
+DOMAIN_APPS = ("distributors", "plans", "orders", "commissions", "compliance")
 
 
 @dataclass(frozen=True)

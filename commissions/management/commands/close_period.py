@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from celery import current_app
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from commissions.close import close_run_advance_without_broker, close_start
 from commissions.models import CloseRun, CloseRunStatus
+from commissions.report_figures import period_report
 from commissions.selectors import close_run_progress
-from commissions.services.close import close_run_advance, close_start
 from core.errors import ApplicationError
 from core.periods import parse_period
 
@@ -42,15 +42,13 @@ class Command(BaseCommand):
             detail = f" (run {run.pk}: {run.error})" if run is not None and run.error else ""
             raise CommandError(f"The close failed: {exc}{detail}. Run the command again to resume.") from exc
         self.stdout.write(f"{run} started with plan {run.plan.version}.")
-        if current_app.conf.task_always_eager:
-            # No broker: the work runs here (it already has if the start committed; this is a no-op then).
-            try:
-                close_run_advance(run_id=run.pk, inline=True)
-            except Exception as exc:
-                run.refresh_from_db()
-                raise CommandError(
-                    f"The close failed: {run.error or exc}. Run the command again to resume it."
-                ) from exc
+        try:
+            close_run_advance_without_broker(run_id=run.pk)
+        except Exception as exc:
+            run.refresh_from_db()
+            raise CommandError(
+                f"The close failed: {run.error or exc}. Run the command again to resume it."
+            ) from exc
         last = notice = None
         waited = 0.0
         patience = options["give_up_after"]
@@ -89,22 +87,24 @@ class Command(BaseCommand):
 
 
 def render_summary(run: CloseRun) -> str:
-    s = run.summary
-    totals = s.get("totals", {})
-    ranks = ", ".join(f"rank {rank}: {count}" for rank, count in s.get("ranks", {}).items())
+    """The period report (the admin's run page shows the same figures, formatted), in plain text."""
+    r = period_report(run)
+    if r is None:  # not for a finished run: its compute stored the report
+        return f"{run} has no period report yet."
+    ranks = ", ".join(f"rank {rank}: {count}" for rank, count in r.ranks.items())
     return "\n".join(
         [
-            f"{'Preview' if run.kind == 'preview' else 'Closed'} {s.get('period')} with plan {s.get('plan')}",
-            f"distributors:        {s.get('distributors')} ({ranks})",
-            f"total rewardable CV: {s.get('total_rewardable_cv')}",
-            f"personal commission: {totals.get('personal')}",
-            f"overrides:           {totals.get('override')}",
-            f"clawbacks:           {totals.get('clawbacks')}",
-            f"adjustments:         {totals.get('adjustments')}",
-            f"total paid:          {s.get('total_paid')} to {s.get('paid_distributors')} distributors",
-            f"carried forward:     {totals.get('carried_out')}",
-            f"breakage:            {s.get('breakage')}",
-            f"host credit issued:  {s.get('host_credit_issued')}",
-            f"duration:            {s.get('duration_seconds')} s",
+            f"{'Preview' if run.kind == 'preview' else 'Closed'} {r.period} with plan {r.plan}",
+            f"distributors:        {r.distributors} ({ranks})",
+            f"total rewardable CV: {r.total_rewardable_cv}",
+            f"personal commission: {r.personal}",
+            f"overrides:           {r.override}",
+            f"clawbacks:           {r.clawbacks}",
+            f"adjustments:         {r.adjustments}",
+            f"total paid:          {r.total_paid} to {r.paid_distributors} distributors",
+            f"carried forward:     {r.carried_out}",
+            f"breakage:            {r.breakage}",
+            f"host credit issued:  {r.host_credit_issued}",
+            f"duration:            {r.duration_seconds} s",
         ]
     )

@@ -1,14 +1,14 @@
 """`manage.py discard_close YYYY-MM --reason "..."`: discard a final close that has not succeeded.
 
 Its ledger lines, statements and results are deleted, the ranks and titles it wrote are put back,
-and the period is open again (commissions.services.discard); the audit log keeps the reason.
+and the period is open again (commissions.close.discard); the audit log keeps the reason.
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commissions.services.discard import close_run_discard
+from commissions.close import close_run_discard
 from core.errors import ApplicationError
 from core.periods import parse_period
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commissions.plan_document import PlanDocumentError, load_plan_file
-from commissions.services.plans import plan_load
 from core.errors import ApplicationError
+from plans.document import PlanDocumentError, load_plan_file
+from plans.services import plan_load
 
 
 class Command(BaseCommand):

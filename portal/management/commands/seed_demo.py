@@ -11,10 +11,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from commissions.demo import seed_commissions
-from commissions.services.plans import plan_ensure_default
 from distributors.demo import demo_password, seed_moves, seed_network
 from distributors.models import Distributor
 from orders.demo import seed_buybacks, seed_sales
+from plans.services import plan_ensure_default
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"
