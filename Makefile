@@ -47,6 +47,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	DEBUG=1 $(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

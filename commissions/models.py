@@ -11,14 +11,14 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.money import MONEY, DecimalSize
 from plans.models import Period, Plan
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 # Sums of per-unit volumes (4 decimals on order lines) over a period.
-VOLUME = {"max_digits": 18, "decimal_places": 4}
+VOLUME: DecimalSize = {"max_digits": 18, "decimal_places": 4}
 # Bases and shares keep enough digits that base x rate reproduces the line before rounding.
-PRECISE = {"max_digits": 32, "decimal_places": 12}
-RATE = {"max_digits": 16, "decimal_places": 10}
+PRECISE: DecimalSize = {"max_digits": 32, "decimal_places": 12}
+RATE: DecimalSize = {"max_digits": 16, "decimal_places": 10}
 
 
 class CloseRunKind(models.TextChoices):

@@ -144,12 +144,9 @@ def statement_lines(
     ]
 
 
-STALL_SECONDS = 180
-
-
 def stall_seconds() -> int:
     """How long a run under way may go without progress before it counts as stalled."""
-    return int(getattr(settings, "COMMISSION_CLOSE_STALL_SECONDS", STALL_SECONDS))
+    return settings.COMMISSION_CLOSE_STALL_SECONDS
 
 
 def stalled_since(run: CloseRun, *, now: dt.datetime | None = None) -> dt.datetime | None:

@@ -91,7 +91,7 @@ def current_standing(distributor: Distributor, *, at: dt.datetime | None = None)
             f"standing:{distributor.pk}:{distributor.status}:{period_label(period)}:"
             f"{run.pk if run else '-'}:{get_language()}"
         )
-        timeout = getattr(settings, "STANDING_CACHE_SECONDS", 300)
+        timeout = settings.STANDING_CACHE_SECONDS
         return cache.get_or_set(key, lambda: _standing(distributor, now, run), timeout)
     return _standing(distributor, at, newest_preview(period_of(at)))
 

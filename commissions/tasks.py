@@ -70,7 +70,7 @@ def scheduled_monthly_close(today: str | None = None) -> int | None:
 
     from core.errors import ApplicationError
 
-    preview = getattr(settings, "COMMISSION_CLOSE_MODE", "preview") != "final"
+    preview = settings.COMMISSION_CLOSE_MODE != "final"
     period = previous_month(dt.date.fromisoformat(today) if today else None)
     try:
         run = close_start(period=period, preview=preview)

@@ -9,10 +9,11 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-VOLUME = {"max_digits": 18, "decimal_places": 4}
+from core.money import MONEY, DecimalSize
+
+VOLUME: DecimalSize = {"max_digits": 18, "decimal_places": 4}
 # Shares and ratios: 0.5123 is 51.23%.
-SHARE = {"max_digits": 12, "decimal_places": 4, "null": True, "blank": True}
+SHARE: DecimalSize = {"max_digits": 12, "decimal_places": 4}
 
 
 class ComplianceReport(models.Model):
@@ -37,8 +38,10 @@ class ComplianceReport(models.Model):
     total_qv = models.DecimalField(_("total QV"), default=0, **VOLUME)
     customer_qv = models.DecimalField(_("customer QV"), default=0, **VOLUME)
     own_qv = models.DecimalField(_("own QV"), default=0, **VOLUME)
-    customer_volume_share = models.DecimalField(_("share sold to end customers"), **SHARE)
-    own_volume_share = models.DecimalField(_("share bought by distributors"), **SHARE)
+    customer_volume_share = models.DecimalField(
+        _("share sold to end customers"), null=True, blank=True, **SHARE
+    )
+    own_volume_share = models.DecimalField(_("share bought by distributors"), null=True, blank=True, **SHARE)
 
     # Own purchases above the personal-consumption cap (non-rewardable).
     consumption_cap_qv = models.DecimalField(
@@ -47,20 +50,22 @@ class ComplianceReport(models.Model):
     over_cap_qv = models.DecimalField(_("volume above the cap"), default=0, **VOLUME)
     over_cap_distributors = models.PositiveIntegerField(_("distributors above the cap"), default=0)
     own_buyers = models.PositiveIntegerField(_("distributors who bought for themselves"), default=0)
-    over_cap_share = models.DecimalField(_("share above the cap"), **SHARE)
+    over_cap_share = models.DecimalField(_("share above the cap"), null=True, blank=True, **SHARE)
 
     # Rewards of the run (personal commission + overrides of the period; no clawbacks/adjustments).
     personal_commission = models.DecimalField(_("personal commission"), null=True, blank=True, **MONEY)
     override_commission = models.DecimalField(_("override commission"), null=True, blank=True, **MONEY)
     customer_rewards = models.DecimalField(_("rewards from customer sales"), null=True, blank=True, **MONEY)
-    customer_reward_share = models.DecimalField(_("share of rewards from customer sales"), **SHARE)
+    customer_reward_share = models.DecimalField(
+        _("share of rewards from customer sales"), null=True, blank=True, **SHARE
+    )
 
     # Statements of the run.
     earning_distributors = models.PositiveIntegerField(
         _("distributors who earned anything"), null=True, blank=True
     )
     paid_distributors = models.PositiveIntegerField(_("distributors paid"), null=True, blank=True)
-    paid_share = models.DecimalField(_("share paid anything"), **SHARE)
+    paid_share = models.DecimalField(_("share paid anything"), null=True, blank=True, **SHARE)
     total_payout = models.DecimalField(_("total paid out"), null=True, blank=True, **MONEY)
     mean_payout = models.DecimalField(_("mean payout (everyone)"), null=True, blank=True, **MONEY)
     median_payout = models.DecimalField(_("median payout (everyone)"), null=True, blank=True, **MONEY)
@@ -74,7 +79,7 @@ class ComplianceReport(models.Model):
     inventory_bought_qv = models.DecimalField(_("inventory bought (QV)"), default=0, **VOLUME)
     customer_sales_value = models.DecimalField(_("sold to customers"), default=0, **MONEY)
     own_purchases_value = models.DecimalField(_("own purchases"), default=0, **MONEY)
-    inventory_resale_ratio = models.DecimalField(_("resale ratio (volume)"), **SHARE)
+    inventory_resale_ratio = models.DecimalField(_("resale ratio (volume)"), null=True, blank=True, **SHARE)
     inventory_buyers = models.PositiveIntegerField(_("distributors who bought inventory"), default=0)
     inventory_without_sales = models.PositiveIntegerField(_("bought inventory, sold nothing"), default=0)
     inventory_without_sales_value = models.DecimalField(
@@ -86,7 +91,7 @@ class ComplianceReport(models.Model):
     buyback_count = models.PositiveIntegerField(_("buy-backs approved"), default=0)
     buyback_rejected = models.PositiveIntegerField(_("buy-backs rejected"), default=0)
     buyback_value = models.DecimalField(_("bought back (value)"), default=0, **MONEY)
-    buyback_rate = models.DecimalField(_("buy-back rate"), **SHARE)
+    buyback_rate = models.DecimalField(_("buy-back rate"), null=True, blank=True, **SHARE)
 
     # [{"code", "level": "warning"|"info", "title", "message", "value", "threshold"}]
     warnings = models.JSONField(_("warnings"), default=list, blank=True)

@@ -41,7 +41,7 @@ SHARE_PLACES = Decimal("0.0001")
 
 def compliance_thresholds() -> dict[str, Decimal]:
     """The defaults, overridden key by key by settings.COMPLIANCE_THRESHOLDS."""
-    configured = getattr(settings, "COMPLIANCE_THRESHOLDS", {}) or {}
+    configured = settings.COMPLIANCE_THRESHOLDS
     merged = {**DEFAULT_THRESHOLDS, **{k: v for k, v in configured.items() if k in DEFAULT_THRESHOLDS}}
     return {key: Decimal(str(value)) for key, value in merged.items()}
 
@@ -196,7 +196,7 @@ def income_disclosure(*, year: int) -> IncomeDisclosure:
         for s in _year_runs(year).order_by("period__start").values_list("period__start", flat=True)
     ]
     names = _rank_names(year)
-    currency = getattr(settings, "CURRENCY", "EUR")
+    currency = settings.CURRENCY
     amounts = sorted(row[1] for row in rows)
     n = len(amounts)
     paid = [a for a in amounts if a > 0]

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypedDict
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+
+
+class DecimalSize(TypedDict):
+    """The size of a DecimalField (or a serializer's): `models.DecimalField(**MONEY)`."""
+
+    max_digits: int
+    decimal_places: int
+
+
+# Amounts in the currency: stored, computed and shown in cents.
+MONEY: DecimalSize = {"max_digits": 14, "decimal_places": 2}
 
 
 def round_cents(amount: Decimal) -> Decimal:

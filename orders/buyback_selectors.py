@@ -59,13 +59,8 @@ def buyback_terms(country: str | None = None) -> BuybackTerms:
     plan = current_plan_document()
     window, share = plan.buyback_window_months, plan.buyback_refund_share
     code = (country or "").upper()
-    windows = {
-        str(k).upper(): v
-        for k, v in (getattr(settings, "BUYBACK_WINDOW_MONTHS_BY_COUNTRY", {}) or {}).items()
-    }
-    shares = {
-        str(k).upper(): v for k, v in (getattr(settings, "BUYBACK_REFUND_SHARE_BY_COUNTRY", {}) or {}).items()
-    }
+    windows = {str(k).upper(): v for k, v in settings.BUYBACK_WINDOW_MONTHS_BY_COUNTRY.items()}
+    shares = {str(k).upper(): v for k, v in settings.BUYBACK_REFUND_SHARE_BY_COUNTRY.items()}
     if code in windows:
         window = int(windows[code])
     if code in shares:

@@ -14,13 +14,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from core.money import MONEY, DecimalSize
 from distributors.models import Distributor
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-POINTS = {"max_digits": 14, "decimal_places": 2}
+POINTS: DecimalSize = {"max_digits": 14, "decimal_places": 2}
 # Per-unit volumes after a half-price or host-credit discount can need more than 2 decimals
 # (75 QV on a quarter paid = 18.75; 12.5 CV half paid = 6.25); 4 keeps them exact.
-UNIT_VOLUME = {"max_digits": 16, "decimal_places": 4}
+UNIT_VOLUME: DecimalSize = {"max_digits": 16, "decimal_places": 4}
 
 
 class Product(TimeStampedModel):

@@ -47,7 +47,7 @@ def current_rules() -> OrderRules:
     cooling-off of the settings."""
     plan = current_plan_document()
     rewards = plan.host_rewards
-    overrides = getattr(settings, "COOLING_OFF_DAYS_BY_COUNTRY", {}) or {}
+    overrides = settings.COOLING_OFF_DAYS_BY_COUNTRY
     return OrderRules(
         cooling_off_days=plan.cooling_off_days,
         host_reward_tiers=tuple(sorted((tier.min_qps, tier.rate) for tier in rewards.tiers)),

@@ -15,8 +15,18 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django_htmx.middleware import HtmxDetails
 
 from core.api.permissions import actor_distributor
+from distributors.models import Distributor
+
+
+class PortalRequest(HttpRequest):
+    """What a portal view receives: `distributor_required` sets the distributor, django-htmx's
+    middleware `htmx`. For annotations only: the object is Django's request."""
+
+    distributor: Distributor
+    htmx: HtmxDetails
 
 
 def distributor_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

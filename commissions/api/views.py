@@ -48,6 +48,7 @@ from core.api.pagination import (
 from core.api.permissions import IsDistributor, actor
 from core.api.serializers import QueryInputSerializer, RankSerializer, period_or_404, rank_data
 from core.errors import NotFound
+from core.money import MONEY, DecimalSize
 from core.periods import period_label
 from plans.models import PeriodStatus
 
@@ -59,8 +60,7 @@ PERIOD_PATH = OpenApiParameter(
     location=OpenApiParameter.PATH,
     description="YYYY-MM",
 )
-VOLUME = {"max_digits": 32, "decimal_places": 4}
-MONEY = {"max_digits": 14, "decimal_places": 2}
+VOLUME: DecimalSize = {"max_digits": 32, "decimal_places": 4}
 
 
 class DistributorApi(APIView):

@@ -45,20 +45,19 @@ from .payload import COPY_NULL, ChunkPayload, decode_payload
 
 logger = logging.getLogger(__name__)
 
-STALE_CLAIM_SECONDS = 120  # a running chunk whose claim is older may be taken over
-# A running chunk whose row nobody locks lost its writer (PostgreSQL; see close_chunk_claim): taken
-# over once its claim is this old, the moment between a claim's commit and its writer's lock.
-CLAIM_GRACE_SECONDS = 10
-
 CHUNK_WRITTEN, CHUNK_ALREADY_DONE, CHUNK_BUSY = "written", "done", "busy"
 
 
 def stale_claim_seconds() -> int:
-    return int(getattr(settings, "COMMISSION_CLOSE_STALE_CLAIM_SECONDS", STALE_CLAIM_SECONDS))
+    """A running chunk whose claim is older may be taken over (COMMISSION_CLOSE_STALE_CLAIM_SECONDS)."""
+    return settings.COMMISSION_CLOSE_STALE_CLAIM_SECONDS
 
 
 def claim_grace_seconds() -> int:
-    return int(getattr(settings, "COMMISSION_CLOSE_CLAIM_GRACE_SECONDS", CLAIM_GRACE_SECONDS))
+    """A running chunk whose row nobody locks lost its writer (PostgreSQL; see close_chunk_claim):
+    taken over once its claim is this old, the moment between a claim's commit and its writer's
+    lock (COMMISSION_CLOSE_CLAIM_GRACE_SECONDS)."""
+    return settings.COMMISSION_CLOSE_CLAIM_GRACE_SECONDS
 
 
 def claim_takeover_seconds() -> int:

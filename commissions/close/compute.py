@@ -19,7 +19,6 @@ import gc
 import itertools
 import math
 import operator
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -56,17 +55,14 @@ from .threads import RankWriter, on_own_connection
 if TYPE_CHECKING:
     from commissions.engine import RanksCallback
 
-CHUNK_DISTRIBUTORS = 25_000  # default rows of distributors per chunk (settings can override)
 # Rows per chunk from which the first and last chunks are cut smaller (see chunk_ranges).
 _RAMPED_CHUNK_ROWS = 10_000
 
 
 def _chunk_size() -> int:
-    # Settings first; the environment lets a worker process be tuned (and tested) without code.
-    configured = getattr(settings, "COMMISSION_CLOSE_CHUNK_DISTRIBUTORS", None) or os.environ.get(
-        "COMMISSION_CLOSE_CHUNK_DISTRIBUTORS"
-    )
-    return max(1, int(configured or CHUNK_DISTRIBUTORS))
+    # The setting reads the environment (COMMISSION_CLOSE_CHUNK_DISTRIBUTORS): a worker process is
+    # tuned, and tested, without code.
+    return max(1, settings.COMMISSION_CLOSE_CHUNK_DISTRIBUTORS)
 
 
 def compute_or_fail(run_id: int, *, stored: Callable[[int], None] | None) -> bool:

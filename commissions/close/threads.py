@@ -21,8 +21,6 @@ from core.errors import ApplicationError
 from .chunks import claim_grace_seconds, close_chunk_write, stale_claim_seconds
 from .ranks import ranks_write
 
-IN_PROCESS_WRITERS = 2  # chunks written at once without a broker (settings can override)
-
 
 def on_own_connection(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Run `function` on this thread's own connection, closed afterwards (a pool thread)."""
@@ -39,7 +37,7 @@ def writers_here(chunks: int | None = None) -> int:
     would not see its uncommitted rows."""
     if connection.in_atomic_block or connection.vendor != "postgresql":
         return 1
-    configured = max(1, int(getattr(settings, "COMMISSION_CLOSE_INPROCESS_WRITERS", IN_PROCESS_WRITERS)))
+    configured = max(1, settings.COMMISSION_CLOSE_INPROCESS_WRITERS)
     return configured if chunks is None else max(1, min(chunks, configured))
 
 

@@ -98,7 +98,7 @@ def payout_batch_rows(batch: PayoutBatch) -> list[list[str]]:
     """The bank file: one row per payout, by distributor external id."""
     from django.conf import settings
 
-    currency = getattr(settings, "CURRENCY", "EUR")
+    currency = settings.CURRENCY
     rows = [
         [external_id, f"{first} {last}".strip(), email, money_str(amount), currency, reference]
         for external_id, first, last, email, amount, reference in Payout.objects.filter(

@@ -30,11 +30,11 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 def max_page_size() -> int:
-    return int(getattr(settings, "API_MAX_PAGE_SIZE", 100))
+    return settings.API_MAX_PAGE_SIZE
 
 
 def default_page_size() -> int:
-    return int(getattr(settings, "API_PAGE_SIZE", 50))
+    return settings.API_PAGE_SIZE
 
 
 class PageParamsSerializer(serializers.Serializer):

@@ -455,7 +455,7 @@ def order_create(
         purpose=purpose,
         status=status,
         demonstration=demonstration,
-        currency=currency or getattr(settings, "CURRENCY", "EUR"),
+        currency=currency or settings.CURRENCY,
         paid_at=paid_at,
         commission_date=commission_date,
         commission_period=commission_period,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from core.errors import ApplicationError
 from orders import buyback_selectors
 from orders.models import BuybackStatus
 from orders.services import buyback as buyback_services
-from portal.access import distributor_required
+from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_account import BuybackRequestForm, WithdrawForm
 from portal.submissions import once
@@ -31,7 +31,7 @@ STATUS_BADGES = {
 }
 
 
-def _my_request(request: HttpRequest, request_id: int):
+def _my_request(request: PortalRequest, request_id: int):
     found = (
         buyback_selectors.buyback_requests_of(distributor=request.distributor).filter(pk=request_id).first()
     )
@@ -42,7 +42,7 @@ def _my_request(request: HttpRequest, request_id: int):
 
 @distributor_required
 @once
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     me = request.distributor
     units = buyback_selectors.buyback_units(distributor=me)
     form = BuybackRequestForm(request.POST if request.method == "POST" else None, units=units)
@@ -82,13 +82,13 @@ def _with_badge(view) -> dict:
 
 
 @distributor_required
-def detail(request: HttpRequest, request_id: int) -> HttpResponse:
+def detail(request: PortalRequest, request_id: int) -> HttpResponse:
     found = _my_request(request, request_id)
     return _render_detail(request, found, WithdrawForm())
 
 
 def _render_detail(
-    request: HttpRequest, found, withdraw_form: WithdrawForm, status: int = 200
+    request: PortalRequest, found, withdraw_form: WithdrawForm, status: int = 200
 ) -> HttpResponse:
     view = buyback_selectors.buyback_request_view(found)
     return render(
@@ -106,7 +106,7 @@ def _render_detail(
 
 @distributor_required
 @require_POST
-def withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
+def withdraw(request: PortalRequest, request_id: int) -> HttpResponse:
     found = _my_request(request, request_id)
     form = WithdrawForm(request.POST)
     if form.is_valid():

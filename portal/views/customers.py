@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from core.api.throttles import EmailCheckThrottle
 from core.errors import ApplicationError
 from orders import selectors, services
 from orders.models import Customer
-from portal.access import distributor_required
+from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_orders import CustomerForm, CustomerSearchForm
 from portal.submissions import once
@@ -23,7 +23,7 @@ from portal.submissions import once
 PAGE_SIZE = 25
 
 
-def _my_customer(request: HttpRequest, customer_id: int) -> Customer:
+def _my_customer(request: PortalRequest, customer_id: int) -> Customer:
     customer = (
         selectors.customers_of_distributor(distributor=request.distributor).filter(pk=customer_id).first()
     )
@@ -32,12 +32,12 @@ def _my_customer(request: HttpRequest, customer_id: int) -> Customer:
     return customer
 
 
-def _is_household(request: HttpRequest, customer: Customer) -> bool:
+def _is_household(request: PortalRequest, customer: Customer) -> bool:
     return customer.household_of_id is not None and customer.household_of_id == request.distributor.pk
 
 
 @distributor_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     search = CustomerSearchForm(request.GET or None)
     if search.is_bound and not search.is_valid():
         # A bad search: its error and no list (not every customer as if nothing was typed).
@@ -51,7 +51,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @distributor_required
 @once
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: PortalRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # The same per-distributor limit as the API's: addresses cannot be tried in bulk.
@@ -76,7 +76,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @distributor_required
-def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+def detail(request: PortalRequest, customer_id: int) -> HttpResponse:
     customer = _my_customer(request, customer_id)
     initial = {
         "first_name": customer.first_name,
@@ -101,7 +101,7 @@ def detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @distributor_required
 @require_POST
-def delete(request: HttpRequest, customer_id: int) -> HttpResponse:
+def delete(request: PortalRequest, customer_id: int) -> HttpResponse:
     customer = _my_customer(request, customer_id)
     name = str(customer)
     try:

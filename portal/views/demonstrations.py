@@ -12,7 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from core.api.throttles import EmailCheckThrottle
 from core.errors import ApplicationError
 from orders import selectors, services
 from orders.models import Demonstration, DemonstrationStatus
-from portal.access import distributor_required
+from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_demonstrations import (
     CancelForm,
@@ -43,7 +43,7 @@ SEARCH_RESULTS = 10  # suggestions for a product input, as the orders section's 
 CHANGED = "demonstration-changed"
 
 
-def _my_demonstration(request: HttpRequest, pk: int) -> Demonstration:
+def _my_demonstration(request: PortalRequest, pk: int) -> Demonstration:
     return get_object_or_404(selectors.demonstrations_of_distributor(distributor=request.distributor), pk=pk)
 
 
@@ -56,7 +56,7 @@ def _order_form(
     return TableOrderForm(data, demonstration=demonstration, people=people)
 
 
-def _email_check_allowed(request: HttpRequest, form: forms.Form) -> bool:
+def _email_check_allowed(request: PortalRequest, form: forms.Form) -> bool:
     """The API's per-distributor limit on registrations with an e-mail address (as the customers
     page): when a new customer with an address is typed and the limit is reached, an error above
     the form, and nothing is saved."""
@@ -72,7 +72,7 @@ def _guest_form(demonstration: Demonstration, live: selectors.DemonstrationLive,
 
 
 def _page(
-    request: HttpRequest,
+    request: PortalRequest,
     demonstration: Demonstration,
     *,
     order_form: TableOrderForm | None = None,
@@ -98,7 +98,7 @@ def _page(
 
 @distributor_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     me = request.distributor
     past = Paginator(selectors.demonstrations_of_distributor(distributor=me, planned=False), PAGE_SIZE)
     return render(
@@ -115,7 +115,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @distributor_required
 @require_http_methods(["GET", "POST"])
 @once
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: PortalRequest) -> HttpResponse:
     me = request.distributor
     if request.method == "POST":
         form = DemonstrationPlanForm(request.POST, distributor=me)
@@ -137,13 +137,13 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 @distributor_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: PortalRequest, pk: int) -> HttpResponse:
     return _page(request, _my_demonstration(request, pk))
 
 
 @distributor_required
 @require_GET
-def live(request: HttpRequest, pk: int) -> HttpResponse:
+def live(request: PortalRequest, pk: int) -> HttpResponse:
     """The live part of the page (figures, rewards, orders, guests), for htmx to refresh."""
     demonstration = _my_demonstration(request, pk)
     return render(
@@ -155,7 +155,7 @@ def live(request: HttpRequest, pk: int) -> HttpResponse:
 
 @distributor_required
 @require_POST
-def add_guest(request: HttpRequest, pk: int) -> HttpResponse:
+def add_guest(request: PortalRequest, pk: int) -> HttpResponse:
     demonstration = _my_demonstration(request, pk)
     form = _guest_form(demonstration, selectors.demonstration_live(demonstration=demonstration), request.POST)
     if (
@@ -170,7 +170,7 @@ def add_guest(request: HttpRequest, pk: int) -> HttpResponse:
 
 @distributor_required
 @require_POST
-def order(request: HttpRequest, pk: int) -> HttpResponse:
+def order(request: PortalRequest, pk: int) -> HttpResponse:
     """An order at the table. With htmx the answer is the order form again (empty, for the next
     guest, or with its errors) and an event that refreshes the figures; without, the whole page."""
     demonstration = _my_demonstration(request, pk)
@@ -204,7 +204,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
 
 @distributor_required
 @require_GET
-def products(request: HttpRequest) -> HttpResponse:
+def products(request: PortalRequest) -> HttpResponse:
     """Suggestions for a product input of the table order (its datalist's options): the products
     for sale whose SKU or name contains what was typed, a phone screen of them, never the catalogue."""
     form = ProductSearchForm(request.GET)
@@ -213,7 +213,7 @@ def products(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/_demonstration_products.html", {"products": found})
 
 
-def _confirm(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _confirm(request: PortalRequest, pk: int, action: str) -> HttpResponse:
     demonstration = _my_demonstration(request, pk)
     data = request.POST if request.method == "POST" else None
     form = CancelForm(data) if action == "cancel" else forms.Form(data)
@@ -246,13 +246,13 @@ def _confirm(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @distributor_required
 @require_http_methods(["GET", "POST"])
-def close(request: HttpRequest, pk: int) -> HttpResponse:
+def close(request: PortalRequest, pk: int) -> HttpResponse:
     return _confirm(request, pk, "close")
 
 
 @distributor_required
 @require_http_methods(["GET", "POST"])
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: PortalRequest, pk: int) -> HttpResponse:
     return _confirm(request, pk, "cancel")
 
 

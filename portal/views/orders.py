@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from core.errors import ApplicationError, NotFound
 from orders import selectors, services
 from orders.models import Order, OrderPurpose
 from orders.services.orders import order_quote
-from portal.access import distributor_required
+from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_orders import (
     LINES_PREFIX,
@@ -50,7 +50,7 @@ LINE_FIELDS = ("lines", "half_price_lines")  # what order_create calls the lines
 
 
 @distributor_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     me = request.distributor
     customers = selectors.customers_of_distributor(distributor=me)
     filters = OrderFilterForm(request.GET or None, customers=customers)
@@ -74,7 +74,7 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- Taking an order
 
 
-def _choices(request: HttpRequest) -> dict[str, Any]:
+def _choices(request: PortalRequest) -> dict[str, Any]:
     me = request.distributor
     return {
         "customers": selectors.customers_of_distributor(distributor=me),
@@ -114,14 +114,14 @@ def _lines(formset: Any) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     return lines, half
 
 
-def _bound(request: HttpRequest, data: QueryDict) -> tuple[OrderForm, Any]:
+def _bound(request: PortalRequest, data: QueryDict) -> tuple[OrderForm, Any]:
     form = OrderForm(data, **_choices(request))
     form.distributor = request.distributor
     return form, OrderLineFormSet(data, prefix=LINES_PREFIX)
 
 
 def _render_new(
-    request: HttpRequest, form: OrderForm, formset: Any, *, refused: bool = False, **extra: Any
+    request: PortalRequest, form: OrderForm, formset: Any, *, refused: bool = False, **extra: Any
 ) -> HttpResponse:
     """The order form again; `refused`: order_create has just refused it and its refusal is shown
     on the field it names, so it is not quoted again (the same refusal twice, and a query more)."""
@@ -142,7 +142,7 @@ def _render_new(
 
 @distributor_required
 @once
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: PortalRequest) -> HttpResponse:
     if request.method != "POST":
         # A consistent start: a customer order when a customer is chosen, else an order of my own.
         customer = request.GET.get("customer")
@@ -213,7 +213,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @distributor_required
 @require_POST
-def totals(request: HttpRequest) -> HttpResponse:
+def totals(request: PortalRequest) -> HttpResponse:
     """The live totals of the order being typed (htmx posts the form here as lines change)."""
     form, formset = _bound(request, with_lines(request.POST, line_rows(request.POST)))
     quote, refusal = _quote(form, formset)
@@ -221,7 +221,7 @@ def totals(request: HttpRequest) -> HttpResponse:
 
 
 @distributor_required
-def products(request: HttpRequest) -> HttpResponse:
+def products(request: PortalRequest) -> HttpResponse:
     """Catalogue search while taking an order: products for sale by name or SKU."""
     form = ProductSearchForm(request.GET)
     if not form.is_valid():
@@ -236,14 +236,14 @@ def products(request: HttpRequest) -> HttpResponse:
 # --- One order
 
 
-def _my_order(request: HttpRequest, order_id: int) -> Order:
+def _my_order(request: PortalRequest, order_id: int) -> Order:
     order = selectors.orders_of_distributor(distributor=request.distributor).filter(pk=order_id).first()
     if order is None:
         raise Http404(_("No such order among yours."))
     return order
 
 
-def _render_detail(request: HttpRequest, order_id: int, **forms: Any) -> HttpResponse:
+def _render_detail(request: PortalRequest, order_id: int, **forms: Any) -> HttpResponse:
     try:
         detail = selectors.order_detail(order_id=order_id, distributor=request.distributor)
     except NotFound as error:
@@ -265,13 +265,13 @@ def _render_detail(request: HttpRequest, order_id: int, **forms: Any) -> HttpRes
 
 
 @distributor_required
-def detail(request: HttpRequest, order_id: int) -> HttpResponse:
+def detail(request: PortalRequest, order_id: int) -> HttpResponse:
     return _render_detail(request, order_id)
 
 
 @distributor_required
 @require_POST
-def pay(request: HttpRequest, order_id: int) -> HttpResponse:
+def pay(request: PortalRequest, order_id: int) -> HttpResponse:
     order = _my_order(request, order_id)
     try:
         services.order_pay(order=order, actor=request.user)
@@ -283,7 +283,7 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @distributor_required
 @require_POST
-def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+def cancel(request: PortalRequest, order_id: int) -> HttpResponse:
     order = _my_order(request, order_id)
     form = CancelForm(request.POST)
     if form.is_valid():
@@ -299,7 +299,7 @@ def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @distributor_required
 @require_POST
-def return_units(request: HttpRequest, order_id: int) -> HttpResponse:
+def return_units(request: PortalRequest, order_id: int) -> HttpResponse:
     order = _my_order(request, order_id)
     detail = selectors.order_detail(order_id=order_id, distributor=request.distributor)
     form = ReturnForm(request.POST, lines=detail.lines)

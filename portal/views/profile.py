@@ -6,7 +6,7 @@ API's GET /me/personal-data/), and an erasure request that staff handle in the a
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from core.errors import ApplicationError
 from distributors import services
 from distributors.models import ErasureRequestStatus
 from distributors.personal_data import erasure_request_create, erasure_requests_of
-from portal.access import distributor_required
+from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_account import ErasureRequestForm, ProfileForm
 from privacy.selectors import distributor_personal_data, personal_data_file
@@ -27,7 +27,7 @@ def _initial(me) -> dict:
     return {"first_name": me.first_name, "last_name": me.last_name, "email": me.email, "phone": me.phone}
 
 
-def _render(request: HttpRequest, form: ProfileForm, erasure_form: ErasureRequestForm, status: int = 200):
+def _render(request: PortalRequest, form: ProfileForm, erasure_form: ErasureRequestForm, status: int = 200):
     me = request.distributor
     erasures = list(erasure_requests_of(me)[:5])
     pending = next((e for e in erasures if e.status == ErasureRequestStatus.PENDING), None)
@@ -46,7 +46,7 @@ def _render(request: HttpRequest, form: ProfileForm, erasure_form: ErasureReques
 
 
 @distributor_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     me = request.distributor
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=_initial(me))
     if request.method == "POST" and form.is_valid():
@@ -76,7 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @distributor_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: PortalRequest) -> HttpResponse:
     """Everything the back office holds about me, as the API's JSON download."""
     me = request.distributor
     file = personal_data_file(distributor_personal_data(me), me.external_id)
@@ -88,7 +88,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @distributor_required
 @require_POST
-def erasure(request: HttpRequest) -> HttpResponse:
+def erasure(request: PortalRequest) -> HttpResponse:
     me = request.distributor
     form = ErasureRequestForm(request.POST)
     if form.is_valid():

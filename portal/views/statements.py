@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -23,7 +23,7 @@ from core.api.pagination import CURSOR_SALT, encode_cursor
 from core.errors import ApplicationError, NotFound
 from core.money import money_str, points_str
 from core.periods import parse_period, period_label
-from portal.access import distributor_required
+from portal.access import PortalRequest, distributor_required
 
 STATEMENTS_PER_PAGE = 12
 LINES_PER_PAGE = 100
@@ -65,7 +65,7 @@ def _payout(statement):
     return getattr(statement, "payout_record", None)
 
 
-def _statement(request: HttpRequest, period: str):
+def _statement(request: PortalRequest, period: str):
     try:
         return final_statement_of(request.distributor, parse_period(period))
     except (ApplicationError, NotFound) as error:
@@ -78,7 +78,7 @@ def _lines(rows) -> list[dict]:
 
 
 @distributor_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     page = Paginator(final_statements_of(request.distributor), STATEMENTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -107,7 +107,7 @@ def _statement_context(statement) -> dict:
 
 
 @distributor_required
-def detail(request: HttpRequest, period: str) -> HttpResponse:
+def detail(request: PortalRequest, period: str) -> HttpResponse:
     statement = _statement(request, period)
     form = LinesPageForm(request.GET)
     if not form.is_valid():
@@ -130,7 +130,7 @@ def detail(request: HttpRequest, period: str) -> HttpResponse:
 
 
 @distributor_required
-def printable(request: HttpRequest, period: str) -> HttpResponse:
+def printable(request: PortalRequest, period: str) -> HttpResponse:
     statement = _statement(request, period)
     rows = statement_lines(statement.run, statement.distributor_id, limit=PRINT_LINES + 1)
     return render(
@@ -146,7 +146,7 @@ def printable(request: HttpRequest, period: str) -> HttpResponse:
 
 
 @distributor_required
-def csv_download(request: HttpRequest, period: str) -> HttpResponse:
+def csv_download(request: PortalRequest, period: str) -> HttpResponse:
     """Every ledger line of the statement, in ledger order, in a fixed format (amounts with a
     decimal point, whatever the reader's language), formula-safe (core.csv)."""
     statement = _statement(request, period)
@@ -181,7 +181,7 @@ def csv_download(request: HttpRequest, period: str) -> HttpResponse:
 
 
 @distributor_required
-def income_disclosure(request: HttpRequest) -> HttpResponse:
+def income_disclosure(request: PortalRequest) -> HttpResponse:
     years = income_disclosure_years()
     raw = request.GET.get("year", "")
     if raw:

@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import translation
@@ -33,7 +33,7 @@ from core.api.throttles import EmailCheckThrottle
 from core.errors import ApplicationError
 from core.templatetags.formatting import rank as rank_label
 from distributors import services
-from portal.access import distributor_required
+from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.links import public_url
 from portal.qr import qr_svg
@@ -81,7 +81,7 @@ def referral_url(code: str) -> str:
 
 @distributor_required
 @require_safe
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     me = request.distributor
     run = newest_preview()
     legs, leg_count = team_legs(me, run=run, limit=LEGS_SHOWN)
@@ -110,7 +110,7 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- The tree, a frontline at a time
 
 
-def _frontline_context(request: HttpRequest, member_id: int, after: int | None) -> dict:
+def _frontline_context(request: PortalRequest, member_id: int, after: int | None) -> dict:
     run = newest_preview()
     page = team_frontline(request.distributor, member_id, run=run, after_lft=after, limit=PAGE_SIZE)
     if page is None:
@@ -126,7 +126,7 @@ def _frontline_context(request: HttpRequest, member_id: int, after: int | None) 
 
 @distributor_required
 @require_safe
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: PortalRequest) -> HttpResponse:
     context = _frontline_context(request, request.distributor.pk, None)
     context["me"] = request.distributor
     context["downline_count"] = request.distributor.downline_size
@@ -139,7 +139,7 @@ class ChildrenForm(forms.Form):
 
 @distributor_required
 @require_safe
-def children(request: HttpRequest, member_id: int) -> HttpResponse:
+def children(request: PortalRequest, member_id: int) -> HttpResponse:
     """A member's frontline as list items (the htmx partial a tree node loads when opened)."""
     form = ChildrenForm(request.GET)
     if not form.is_valid():
@@ -184,7 +184,7 @@ class MemberFilterForm(forms.Form):
 
 @distributor_required
 @require_safe
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: PortalRequest) -> HttpResponse:
     names = live_rank_names()
     form = MemberFilterForm(request.GET, rank_names=names)
     run = newest_preview()
@@ -230,7 +230,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @distributor_required
 @require_safe
-def member(request: HttpRequest, member_id: int) -> HttpResponse:
+def member(request: PortalRequest, member_id: int) -> HttpResponse:
     run = newest_preview()
     found = team_member(request.distributor, member_id, run=run)
     if found is None:
@@ -280,7 +280,7 @@ class EnrollForm(forms.Form):
 
 @distributor_required
 @once
-def enroll(request: HttpRequest) -> HttpResponse:
+def enroll(request: PortalRequest) -> HttpResponse:
     form = EnrollForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         # The API's limit on the writes that can refuse an address (API_EMAIL_CHECK_THROTTLE):
