@@ -6,6 +6,9 @@ JOIN of the two runs' statements and results for the rows, one aggregate for the
 GROUP BY of the override lines by level; the rest is in memory. The SQL runs on PostgreSQL and on
 SQLite (the demo), whose driver returns numbers as int or float and booleans as 0/1: the rows are
 converted as the ORM converts those columns (core.sql.row_converter).
+
+Over 500 lines: the three queries, the conversion of their rows and the reasons a distributor's
+result changed are one read, kept together.
 """
 
 from __future__ import annotations

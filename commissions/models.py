@@ -4,6 +4,8 @@ Plans and periods are in the plans app (below orders, which checks a period's st
 
 A closed period never changes: database triggers (PostgreSQL) refuse writes to the close's
 output rows of a closed period; later corrections are lines of the next open period.
+
+Over 500 lines: Django keeps an app's models in one module; each model states what writes it.
 """
 
 from django.conf import settings

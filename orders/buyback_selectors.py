@@ -25,18 +25,17 @@ from core.errors import NotFound
 from core.money import round_cents
 from distributors.models import Distributor
 from orders.models import (
+    RETURNABLE_STATUSES,
     BuybackLine,
     BuybackRequest,
     BuybackStatus,
     OrderLine,
     OrderPurpose,
-    OrderStatus,
     ReturnLine,
 )
 from plans.document import current_plan_document
 
 OWN_PURPOSES = (OrderPurpose.PERSONAL, OrderPurpose.INVENTORY)
-RETURNABLE_STATUSES = (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
 
 
 @dataclass(frozen=True)

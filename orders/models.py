@@ -2,6 +2,8 @@
 
 Order lines copy price, QV and CV at the time of sale: later catalogue changes never change
 history. Amounts are ex VAT, Decimal; QV are points, CV is money in the company currency.
+
+Over 500 lines: Django keeps an app's models in one module, and this app has eleven of them.
 """
 
 from decimal import Decimal
@@ -23,13 +25,17 @@ POINTS: DecimalSize = {"max_digits": 14, "decimal_places": 2}
 UNIT_VOLUME: DecimalSize = {"max_digits": 16, "decimal_places": 4}
 
 
+# The VAT rate of a product unless it says otherwise (the Dutch standard rate).
+DEFAULT_VAT_RATE = Decimal("0.21")
+
+
 class Product(TimeStampedModel):
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     retail_price = models.DecimalField(_("retail price"), **MONEY)
     wholesale_price = models.DecimalField(_("wholesale price"), **MONEY)
-    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=4, default=Decimal("0.21"))
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=4, default=DEFAULT_VAT_RATE)
     qv = models.DecimalField(_("QV (qualifying volume)"), **POINTS)
     cv = models.DecimalField(_("CV (commissionable value)"), **MONEY)
     commissionable = models.BooleanField(_("commissionable"), default=True)
@@ -132,6 +138,10 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     PARTLY_RETURNED = "partly_returned", _("Partly returned")
     RETURNED = "returned", _("Returned")
+
+
+# An order can be returned (or handed back in a buy-back) while it is paid and not wholly returned.
+RETURNABLE_STATUSES = (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
 
 
 class Order(TimeStampedModel):

@@ -14,6 +14,7 @@ from core.errors import NotFound
 from core.money import ZERO
 from distributors.models import Distributor
 from orders.models import (
+    RETURNABLE_STATUSES,
     Customer,
     Demonstration,
     DemonstrationGuest,
@@ -172,7 +173,7 @@ def order_detail(*, order_id: int, distributor: Distributor | None = None) -> Or
     if order is None:
         raise NotFound(_("No such order."))
     returned = returned_quantities(order)
-    returnable_status = order.status in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
+    returnable_status = order.status in RETURNABLE_STATUSES
     lines = [
         LineDetail(
             line=line,
@@ -450,10 +451,6 @@ def order_actions(order: Order, now: dt.datetime | None = None) -> OrderActions:
     return OrderActions(
         can_pay=pending and not (order.demonstration_id and order.paid_at),
         can_cancel=pending
-        or (
-            order.status in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
-            and deadline is not None
-            and now <= deadline
-        ),
+        or (order.status in RETURNABLE_STATUSES and deadline is not None and now <= deadline),
         cancel_until=deadline,
     )

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet, Sum
 from core.periods import period_label, period_of
 from distributors.models import Distributor
 from orders.models import (
+    DEFAULT_VAT_RATE,
     MAX_LINE_QUANTITY,
     Customer,
     Demonstration,
@@ -48,7 +49,6 @@ from .parse import (
     ProductRow,
 )
 
-DEFAULT_VAT_RATE = Decimal("0.21")
 CHUNK = 50_000
 RETURN_KEY_LENGTH = 128
 

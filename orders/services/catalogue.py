@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, Conflict
 from core.services import audit_record
-from orders.models import Product
+from orders.models import DEFAULT_VAT_RATE, Product
 
 _EDITABLE = {
     "name",
@@ -71,7 +71,7 @@ def product_create(
     wholesale_price: Decimal,
     qv: Decimal,
     cv: Decimal,
-    vat_rate: Decimal = Decimal("0.21"),
+    vat_rate: Decimal = DEFAULT_VAT_RATE,
     description: str = "",
     commissionable: bool = True,
     buyback_eligible: bool = True,

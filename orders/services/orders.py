@@ -4,6 +4,9 @@ Payment and party orders: an ordinary order counts when it is paid (commission d
 An order taken at a home demonstration stays `pending` until the demonstration closes, even when
 the guest paid on the spot (`order_pay` then only records `paid_at`); the close marks it paid and
 gives it the close as commission date (compensation-plan §1, §7).
+
+Over 500 lines: creating, paying and cancelling an order share the line pricing, the stock of host
+credit and the period lock; returns, customers, demonstrations and buy-back have their own modules.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from core.services import audit_record
 from distributors.models import Distributor, DistributorStatus
 from orders.models import (
     MAX_LINE_QUANTITY,
+    RETURNABLE_STATUSES,
     Customer,
     Demonstration,
     DemonstrationGuest,
@@ -587,7 +591,7 @@ def order_cancel(
         _release_voucher(order)
         audit_record(actor=actor, action="order.cancel", target=order, reason=reason)
         return order
-    if order.status not in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED):
+    if order.status not in RETURNABLE_STATUSES:
         raise Conflict(
             _("Order %(number)s is %(status)s and cannot be cancelled.")
             % {"number": order.number, "status": order.get_status_display().lower()}

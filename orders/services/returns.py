@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError, Conflict
 from core.money import CENT, ZERO, allocate_cents
 from core.services import audit_record
-from orders.models import OrderLine, OrderStatus, Return, ReturnKind, ReturnLine
+from orders.models import RETURNABLE_STATUSES, OrderLine, OrderStatus, Return, ReturnKind, ReturnLine
 from orders.selectors import returned_quantities
 
 from .common import ensure_not_future, ensure_period_open
@@ -46,7 +46,7 @@ def order_return(
     order = _locked(order)
     refunded_at = refunded_at or timezone.now()
     ensure_not_future(refunded_at, field="refunded_at", what=_("The refund date"))
-    if order.status not in (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED):
+    if order.status not in RETURNABLE_STATUSES:
         hint = " " + _("Cancel it instead.") if order.status == OrderStatus.PENDING else ""
         raise Conflict(
             _("Order %(number)s is %(status)s; only paid orders are returned.")
