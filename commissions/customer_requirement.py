@@ -15,8 +15,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 # Which orders count in a period and which units are returned: the close's own definitions.
-from commissions.services.aggregation import _COUNTS as COUNTS_SQL
-from commissions.services.aggregation import _RETURNED as RETURNED_SQL
+from commissions.counting import COUNTS_SQL, RETURNED_SQL
 from core.money import ZERO, round_cents
 from core.periods import period_bounds, period_label
 from core.sql import sql_params

@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from commissions.counting import COUNTS_SQL, RETURNED_SQL
 from commissions.customer_requirement import distributor_compliance_status
 from commissions.previews import newest_preview, preview_figures
 from commissions.selectors import rank_names
-from commissions.services.aggregation import _COUNTS, _RETURNED
 from core.money import ZERO, points_str
 from core.periods import period_bounds, period_label, period_of
 from core.sql import sql_params
@@ -34,7 +34,7 @@ from plans.document import current_plan_document
 
 # PV of every distributor in an interval of the tree: customer QV + own QV up to the cap.
 _DOWNLINE_PV_SQL = f"""
-WITH returned AS ({_RETURNED}),
+WITH returned AS ({RETURNED_SQL}),
 per_distributor AS (
     SELECT o.distributor_id,
         SUM(CASE WHEN o.purpose = 'customer' THEN (l.quantity - COALESCE(rt.qty, 0)) * l.unit_qv ELSE 0 END)
@@ -45,7 +45,7 @@ per_distributor AS (
     JOIN orders_order o ON o.id = l.order_id
     JOIN distributors_distributor d ON d.id = o.distributor_id
     LEFT JOIN returned rt ON rt.order_line_id = l.id
-    WHERE {_COUNTS} AND d.tree_id = %(tree_id)s AND d.lft >= %(lft)s AND d.rght <= %(rght)s
+    WHERE {COUNTS_SQL} AND d.tree_id = %(tree_id)s AND d.lft >= %(lft)s AND d.rght <= %(rght)s
     GROUP BY o.distributor_id
 )
 SELECT SUM(customer_qv + CASE WHEN %(capped)s AND own_qv > %(cap)s THEN %(cap)s ELSE own_qv END)

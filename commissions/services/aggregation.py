@@ -20,6 +20,7 @@ import psycopg
 from django.db import connection, transaction
 from django.db.models import Q
 
+from commissions.counting import COUNTS_SQL, RETURNED_SQL
 from commissions.engine.network import EngineInputError, NetworkShape, network_shape
 from commissions.engine.types import DistributorInput
 from core.periods import period_bounds
@@ -28,24 +29,6 @@ from core.sql import sql_params
 ZERO = Decimal("0")
 FOUR = Decimal("0.0001")
 
-# Units returned of each order line by refunds dated up to the end of the period.
-_RETURNED = """
-    SELECT rl.order_line_id, SUM(rl.quantity) AS qty
-    FROM orders_returnline rl
-    JOIN orders_return r ON r.id = rl.return_record_id
-    JOIN orders_orderline l ON l.id = rl.order_line_id
-    JOIN orders_order o ON o.id = l.order_id
-    WHERE o.commission_period = %(period)s AND r.refund_period <= %(period)s
-    GROUP BY rl.order_line_id
-"""
-
-# An order counts in its commission period unless it is pending, or was cancelled before the
-# period ended (a cancellation after the period is a refund, settled by clawbacks).
-_COUNTS = """
-    o.commission_period = %(period)s
-    AND o.status <> 'pending'
-    AND NOT (o.status = 'cancelled' AND (o.cancelled_at IS NULL OR o.cancelled_at < %(period_end)s))
-"""
 
 # Volumes, values and paying customers per (distributor, purpose): one pass over the period's
 # order lines. It sums the lines' whole-number QV, CV and value columns (OrderLine.qv_units and
@@ -70,14 +53,14 @@ SELECT o.distributor_id, o.purpose,
         WHERE o.purpose = 'customer' AND l.commissionable AND l.unit_price > 0
             AND o.customer_id NOT IN (SELECT h.id FROM orders_customer h WHERE h.household_of_id IS NOT NULL)
             AND l.id NOT IN (
-                SELECT rt.order_line_id FROM ({_RETURNED}) rt
+                SELECT rt.order_line_id FROM ({RETURNED_SQL}) rt
                 JOIN orders_orderline rl ON rl.id = rt.order_line_id
                 WHERE rt.qty >= rl.quantity
             )
     )
 FROM orders_orderline l
 JOIN orders_order o ON o.id = l.order_id
-WHERE {_COUNTS}
+WHERE {COUNTS_SQL}
 GROUP BY o.distributor_id, o.purpose
 ORDER BY o.distributor_id
 """
@@ -85,14 +68,14 @@ ORDER BY o.distributor_id
 # What the units refunded up to the end of the period take off those sums, per (distributor,
 # purpose): exact numeric products over the returned lines only.
 RETURNED_VOLUMES_SQL = f"""
-WITH returned AS ({_RETURNED})
+WITH returned AS ({RETURNED_SQL})
 SELECT o.distributor_id, o.purpose,
     SUM(rt.qty * l.unit_qv), SUM(rt.qty * l.unit_cv),
     SUM(CASE WHEN l.commissionable THEN rt.qty * l.unit_price ELSE 0 END), SUM(rt.qty * l.unit_price)
 FROM returned rt
 JOIN orders_orderline l ON l.id = rt.order_line_id
 JOIN orders_order o ON o.id = l.order_id
-WHERE {_COUNTS}
+WHERE {COUNTS_SQL}
 GROUP BY o.distributor_id, o.purpose
 """
 
