@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "orders",
     "commissions",
     "compliance",
+    # The network import: writes through the domain apps' services and tree, which never import it.
+    "importer",
     # GDPR: collects every app's part of a person's data; above the domain apps it asks.
     "privacy",
     # The distributor's pages (server-rendered, htmx): above the domain, like the API and the admin.

@@ -34,7 +34,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from orders.importing import import_network  # noqa: E402
+from importer.services import import_network  # noqa: E402
 
 PRODUCTS = [
     ("TM7", "Kitchen machine", "1359.00", "1100.00", "300", "300.00", "true", "true"),

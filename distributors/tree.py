@@ -140,6 +140,9 @@ def renumber_trees() -> int:
 
 NUMBER_FIELDS = ("tree_id", "lft", "rght", "level", "downline_size")
 
+# What a node written in bulk (the import) holds until the renumber_trees() after it numbers it.
+UNNUMBERED: dict[str, int] = dict.fromkeys(NUMBER_FIELDS, 0)
+
 
 def _write_back_postgresql(rows: list[tuple[int, ...]], fields: tuple[str, ...] = NUMBER_FIELDS) -> None:
     """UPDATE the distributors `rows` name: (id, *fields), through a temporary table and COPY."""

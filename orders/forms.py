@@ -48,7 +48,8 @@ class ProductForm(forms.ModelForm):
         )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not self.errors:
             try:
                 services.product_validate(self.instance.__class__(**{**self._instance_values(), **data}))
@@ -170,7 +171,8 @@ class OrderLineForm(forms.Form):
         self.fields["product"].queryset = products_for_sale()
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("product") and not data.get("quantity"):
             self.add_error("quantity", _("How many?"))
         return data

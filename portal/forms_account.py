@@ -55,7 +55,8 @@ class BuybackRequestForm(forms.Form):
         return [(unit, self[self.field_name(unit)] if unit.eligible > 0 else None) for unit in self.all_units]
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         lines = [
             (unit.order_line_id, cleaned.get(self.field_name(unit)))
             for unit in self.units

@@ -119,7 +119,8 @@ class DemonstrationPlanForm(NewCustomerFields):
         return self.cleaned_data.get("host")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("host") and self.typed_new_customer():
             # Never drop what was typed without a word: one or the other.
             self.add_error("host", _("Choose one of your customers or type a new host below, not both."))
@@ -169,7 +170,8 @@ class GuestAddForm(NewCustomerFields):
         return self.cleaned_data.get("customer")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("customer") and self.typed_new_customer():
             self.add_error("customer", _("Choose one of your customers or type a new guest below, not both."))
         elif not data.get("customer") and not self.has_new_customer() and "customer" not in self.errors:
@@ -274,7 +276,8 @@ class TableOrderForm(forms.Form):
         return found
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         lines: list[tuple[str, int]] = []
         problems = []
         for row in self.rows:

@@ -238,7 +238,8 @@ class ReturnForm(forms.Form):
         return [(detail, self[name]) for detail, name in self.line_fields]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not self.errors and not self.chosen():
             raise forms.ValidationError(_("Choose how many units of which line to return."))
         return cleaned

@@ -1,24 +1,27 @@
 """Phase 2: writing the plan, in bulk, inside the import's transaction.
 
 Ids are drawn from the tables' sequences up front, so every row is written once with its foreign
-keys already set (sponsor links included: Django's foreign keys are deferred to the commit) and
-the sponsor tree is numbered once at the end. PostgreSQL gets COPY; other databases bulk_create.
+keys already set (sponsor links included: Django's foreign keys are deferred to the commit).
+The tree's fields and the referral codes are the distributors app's (ADR 0001): new distributors are
+written unnumbered and `distributors.tree.renumber_trees()` numbers every tree once at the end;
+`distributors.services` derives their referral codes. PostgreSQL gets COPY; other databases
+bulk_create.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
+from core.batches import chunked, matching
 from core.periods import period_of
 from distributors.models import Distributor, DistributorStatus
-from distributors.services import REFERRAL_ALPHABET, REFERRAL_CODE_LENGTH
-from distributors.tree import renumber_trees
+from distributors.services import referral_codes_derive
+from distributors.tree import UNNUMBERED, renumber_trees
 from orders.models import (
     Customer,
     Demonstration,
@@ -31,7 +34,7 @@ from orders.models import (
     ReturnLine,
 )
 
-from .check import CatalogueEntry, ImportPlan, OrderDraft, chunked, matching
+from .check import CatalogueEntry, ImportPlan, OrderDraft
 
 BATCH = 5_000
 ZERO = Decimal("0")
@@ -99,7 +102,7 @@ def _write_distributors(plan: ImportPlan, now) -> int:
     distributor_ids = plan.distributor_ids
     for distributor_id, row in zip(ids, rows, strict=True):
         distributor_ids[row.external_id] = distributor_id
-    codes = referral_codes([row.external_id for row in rows])
+    codes = referral_codes_derive([row.external_id for row in rows])
     columns = [
         "id",
         "sponsor_id",
@@ -112,12 +115,7 @@ def _write_distributors(plan: ImportPlan, now) -> int:
         "enrolled_at",
         "terminated_at",
         "referral_code",
-        "tree_id",
-        "lft",
-        "rght",
-        "level",
     ]
-    # Placeholder tree numbers: renumber_trees() numbers every new node once, below.
     values = (
         (
             distributor_ids[row.external_id],
@@ -131,49 +129,13 @@ def _write_distributors(plan: ImportPlan, now) -> int:
             row.enrolled_at,
             now if row.status == DistributorStatus.TERMINATED else None,
             code,
-            0,
-            0,
-            0,
-            0,
         )
         for row, code in zip(rows, codes, strict=True)
     )
-    insert_rows(Distributor, columns, values, now)
+    # Unnumbered: renumber_trees() numbers every new node once, with the rest of its tree.
+    insert_rows(Distributor, columns, values, now, defaults=UNNUMBERED)
     renumber_trees()
     return len(rows)
-
-
-def referral_codes(external_ids: list[str]) -> list[str]:
-    """A stable code per external id, drawn from its hash, re-salted on a collision."""
-    codes = [_code(ext, 0) for ext in external_ids]
-    taken: set[str] = set()
-    for batch in chunked(codes):
-        taken.update(
-            matching(Distributor.objects.all(), batch, "referral_code").values_list(
-                "referral_code", flat=True
-            )
-        )
-    result = []
-    for ext, code in zip(external_ids, codes, strict=True):
-        salt = 0
-        while code in taken:
-            salt += 1
-            code = _code(ext, salt)
-            if Distributor.objects.filter(referral_code=code).exists():
-                taken.add(code)
-        taken.add(code)
-        result.append(code)
-    return result
-
-
-def _code(external_id: str, salt: int) -> str:
-    # The enrolment alphabet (no 0/O, 1/I/L), drawn from a hash so a re-import gives the same code.
-    number = int.from_bytes(hashlib.sha256(f"{external_id}#{salt}".encode()).digest()[:16], "big")
-    letters = []
-    for _ in range(REFERRAL_CODE_LENGTH):
-        number, digit = divmod(number, len(REFERRAL_ALPHABET))
-        letters.append(REFERRAL_ALPHABET[digit])
-    return "".join(letters)
 
 
 def _write_customers(plan: ImportPlan, now) -> int:
@@ -222,7 +184,7 @@ def _write_demonstrations(plan: ImportPlan, now) -> int:
 def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
     drafts = plan.new_orders
     line_count = sum(len(draft.lines) for draft in drafts)
-    currency = getattr(settings, "CURRENCY", "EUR")
+    currency = settings.CURRENCY
     customer_ids = plan.customer_ids
     distributor_ids = plan.distributor_ids
     demonstration_ids = plan.demonstration_ids
@@ -388,16 +350,26 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
-def insert_rows(model: type[models.Model], columns: list[str], rows: Iterable[tuple], now) -> None:
-    """Insert rows given as tuples of `columns` (attnames); every other column gets its default."""
+def insert_rows(
+    model: type[models.Model],
+    columns: list[str],
+    rows: Iterable[tuple],
+    now,
+    defaults: Mapping[str, object] | None = None,
+) -> None:
+    """Insert rows given as tuples of `columns` (attnames); every other column gets the value
+    `defaults` names for it, or else its default."""
     given = set(columns)
+    defaults = defaults or {}
     rest = []
     for model_field in model._meta.concrete_fields:
         if model_field.attname in given or (model_field.primary_key and "id" not in given):
             continue
         if model_field.generated:  # the database computes it
             continue
-        if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
+        if model_field.attname in defaults:
+            rest.append((model_field, defaults[model_field.attname]))
+        elif getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
             rest.append((model_field, now))
         elif model_field.has_default():
             rest.append((model_field, model_field.get_default()))

@@ -1,7 +1,7 @@
 """Phase 1a: every file read and every row checked on its own (formats, allowed values).
 
 The result holds plain rows keyed by external ids; the checks across files and against the
-database come after (`orders.importing.check`).
+database come after (`importer.check`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Importing a company's network, catalogue and order history from CSV files (interfaces.md).
+"""`import_network`: a company's network, catalogue and order history from CSV files (interfaces.md).
 
 Two phases: every file is read and checked completely (all problems collected as
 `file:line: message`), then, only if there are none, everything is written in one transaction

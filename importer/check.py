@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Sum
 
+from core.batches import chunked, matching
 from core.periods import period_label, period_of
 from distributors.models import Distributor
 from orders.models import (
@@ -49,7 +48,6 @@ from .parse import (
     ProductRow,
 )
 
-CHUNK = 50_000
 RETURN_KEY_LENGTH = 128
 
 
@@ -139,33 +137,6 @@ class ImportPlan:
     new_returns: list[ReturnDraft] = field(default_factory=list)
     order_status_changes: dict[int, str] = field(default_factory=dict)
     present: Counter = field(default_factory=Counter)
-
-
-def chunked(values: Iterable, size: int = CHUNK) -> Iterator[list]:
-    batch: list = []
-    for value in values:
-        batch.append(value)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def matching(queryset: QuerySet, values: list, *columns: str) -> QuerySet:
-    """Rows whose column (any of `columns`) is one of `values`.
-
-    On PostgreSQL one array parameter (`= ANY(%s)`): a 10,000-item IN list costs seconds of
-    client-side query building per query.
-    """
-    if connection.vendor != "postgresql":
-        condition = Q()
-        for column in columns:
-            condition |= Q(**{f"{column}__in": values})
-        return queryset.filter(condition)
-    table = connection.ops.quote_name(queryset.model._meta.db_table)
-    where = " OR ".join(f"{table}.{connection.ops.quote_name(column)} = ANY(%s)" for column in columns)
-    return queryset.extra(where=[f"({where})"], params=[values] * len(columns))
 
 
 def return_key(order: str, sku: str, refunded_at: dt.datetime, n: int) -> str:

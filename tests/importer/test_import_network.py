@@ -15,7 +15,8 @@ from django.utils import timezone
 from distributors.models import Distributor
 from distributors.selectors import tree_check
 from distributors.tree import compute_numbering
-from orders.importing import ImportFailed, files, import_network
+from importer import files
+from importer.services import ImportFailed, import_network
 from orders.models import (
     Customer,
     Demonstration,

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
-from orders.importing import ImportFailed, import_network
+from importer.services import ImportFailed, import_network
 
 
 class Command(BaseCommand):
