@@ -40,8 +40,9 @@ NOT_PARAMETERS = ("$.name", "$.version")
 
 
 @dataclass(frozen=True, slots=True)
-class RunFigures:
-    """One side of a comparison row: the statement's totals and the results of the run."""
+class SideFigures:
+    """One side of a comparison row: the statement's totals and the results of the run (the
+    compliance report's figures of a whole run are report_figures.RunFigures)."""
 
     personal: Decimal
     override: Decimal
@@ -65,8 +66,8 @@ class DistributorChange:
     distributor_id: int
     external_id: str
     name: str
-    a: RunFigures | None  # None: no statement in run A
-    b: RunFigures | None
+    a: SideFigures | None  # None: no statement in run A
+    b: SideFigures | None
     delta: Decimal  # net B - net A
     why: tuple[str, ...]
 
@@ -214,10 +215,10 @@ def _override_levels(
     return levels
 
 
-def _figures(present: bool, values: tuple) -> RunFigures | None:
+def _figures(present: bool, values: tuple) -> SideFigures | None:
     if not present:
         return None
-    return RunFigures(*values)
+    return SideFigures(*values)
 
 
 # --- the comparison ----------------------------------------------------------------------------
@@ -396,7 +397,7 @@ def _money_change(label: str, a: Decimal, b: Decimal) -> str:
     return f"{label} {money_str(a)} → {money_str(b)} ({_signed(b - a)})"
 
 
-def _eligibility_reasons(side: RunFigures, doc: Any) -> list[str]:
+def _eligibility_reasons(side: SideFigures, doc: Any) -> list[str]:
     """Which condition of override eligibility fails on this side (compensation-plan §3)."""
     reasons = []
     if side.active is False:
@@ -419,8 +420,8 @@ def _eligibility_reasons(side: RunFigures, doc: Any) -> list[str]:
 
 
 def _why(
-    a: RunFigures | None,
-    b: RunFigures | None,
+    a: SideFigures | None,
+    b: SideFigures | None,
     levels_a: dict[int, tuple[int, Decimal]],
     levels_b: dict[int, tuple[int, Decimal]],
     doc_a: Any,
@@ -483,16 +484,16 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell_money(side: RunFigures | None, name: str) -> str:
+def _cell_money(side: SideFigures | None, name: str) -> str:
     return "" if side is None else money_str(getattr(side, name))
 
 
-def _cell_points(side: RunFigures | None, name: str) -> str:
+def _cell_points(side: SideFigures | None, name: str) -> str:
     value = None if side is None else getattr(side, name)
     return "" if value is None else points_str(value)
 
 
-def _cell_bool(side: RunFigures | None) -> str:
+def _cell_bool(side: SideFigures | None) -> str:
     if side is None or side.override_eligible is None:
         return ""
     return "true" if side.override_eligible else "false"

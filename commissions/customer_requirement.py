@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 # Which orders count in a period and which units are returned: the close's own definitions.
 from commissions.counting import COUNTS_SQL, RETURNED_SQL
+from commissions.engine.rules import requirement_met
 from core.money import ZERO, round_cents
 from core.periods import period_bounds, period_label
 from core.sql import sql_params
@@ -143,9 +144,7 @@ def distributor_compliance_status(distributor: Any, period_start: dt.date) -> Co
     else:
         has_requirement = True
         min_pcv, min_customers = requirement.min_pcv, requirement.min_customers
-        met = (min_pcv is not None and pcv >= min_pcv) or (
-            min_customers is not None and count >= min_customers
-        )
+        met = requirement_met(requirement, pcv, count)
         options = []
         if min_pcv is not None:
             options.append(_("%(qv)s PCV") % {"qv": formatting.points(min_pcv)})

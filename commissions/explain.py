@@ -22,6 +22,7 @@ from typing import Any
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from commissions.engine.rules import is_qualified_leg, leg_contribution, qualifying_gv, status_in_period
 from commissions.models import (
     CloseRun,
     CloseRunKind,
@@ -66,8 +67,9 @@ class Requirement:
 
 
 @dataclass(frozen=True, slots=True)
-class Leg:
-    """A frontline distributor with their whole downline, as in the period."""
+class PeriodLeg:
+    """A frontline distributor with their whole downline, as in the period's results (the tree's
+    legs as they are now: distributors.selectors.Leg)."""
 
     distributor_id: int
     external_id: str
@@ -90,7 +92,7 @@ class Leg:
 
 @dataclass(frozen=True, slots=True)
 class LegContribution:
-    leg: Leg
+    leg: PeriodLeg
     contribution: Decimal  # min(GV of the leg, the cap per leg)
     capped: bool
 
@@ -151,7 +153,7 @@ class MoneyGroup:
 
 @dataclass(frozen=True, slots=True)
 class DifferentialLeg:
-    leg: Leg
+    leg: PeriodLeg
     rate: Decimal  # the bracket rate of the leg's group
     broke_away: bool  # the leg reached the top bracket and left the group (breakaway on)
 
@@ -218,7 +220,7 @@ class Explanation:
     override_eligible: bool
     # Ranks (compensation-plan §4)
     active_frontline: int
-    legs: tuple[Leg, ...]
+    legs: tuple[PeriodLeg, ...]
     ranks: tuple[RankCheck, ...]
     paid_as_rank: int
     paid_as_name: str
@@ -307,7 +309,7 @@ def leg_highest_ranks(run: CloseRun, distributor_id: int) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
-def _legs(run: CloseRun, distributor_id: int, top: list[int] | None = None) -> list[Leg]:
+def _legs(run: CloseRun, distributor_id: int, top: list[int] | None = None) -> list[PeriodLeg]:
     """The frontline's legs in the run; `top`: only these (ids of the legs with the most GV)."""
     from commissions.selectors import LEG_COLUMNS, period_frontline
 
@@ -324,7 +326,7 @@ def _legs(run: CloseRun, distributor_id: int, top: list[int] | None = None) -> l
     stored = all(row[-1] is not None for row in frontline)
     highest = {} if stored or not frontline else leg_highest_ranks(run, distributor_id)
     return [
-        Leg(
+        PeriodLeg(
             pk, external, f"{first} {last}", active, rank, gv,
             best if stored else highest.get(pk, rank), gqv, gcv,
         )
@@ -341,7 +343,7 @@ def plan_rank_names(plan: PlanDocument) -> dict[int, str]:
 
 
 def rank_checks(
-    plan: PlanDocument, result: DistributorPeriod, legs: list[Leg], *, summary: dict | None = None
+    plan: PlanDocument, result: DistributorPeriod, legs: list[PeriodLeg], *, summary: dict | None = None
 ) -> list[RankCheck]:
     """Every rank of the plan, in order, with each requirement against the distributor's numbers
     (the same tests the engine applies, compensation-plan §4).
@@ -377,11 +379,10 @@ def rank_checks(
         qualifying = None
         if rank.min_gv:
             if cap is not None:
-                qualifying = pv
-                for leg in legs:
-                    part = cap if leg.gv > cap else leg.gv
-                    qualifying += part
-                    contributions.append(LegContribution(leg, part, leg.gv > cap))
+                qualifying = qualifying_gv(pv, (leg.gv for leg in legs), cap)
+                contributions = [
+                    LegContribution(leg, leg_contribution(leg.gv, cap), leg.gv > cap) for leg in legs
+                ]
                 if summary is not None:
                     # PV + every leg up to the cap = GV - what the legs have above the cap.
                     qualifying = result.gv - Decimal(summary["above"].get(str(rank.number), "0"))
@@ -398,7 +399,7 @@ def rank_checks(
                     Requirement(_("Group volume (GV)"), rank.min_gv, result.gv, result.gv >= rank.min_gv)
                 )
         if rank.qualified_legs:
-            qualified = [leg for leg in legs if leg.highest_rank >= rank.leg_rank]
+            qualified = [leg for leg in legs if is_qualified_leg(leg.highest_rank, rank.leg_rank)]
             count = len(qualified)
             if summary is not None:
                 count = int(summary["qualified"].get(str(rank.number), 0))
@@ -486,13 +487,8 @@ def _status_requirement(result: DistributorPeriod, distributor, period_end: dt.d
             False,
             _("on hold or terminated in the period"),
         )
-    status = distributor.status
-    if (
-        status == "terminated"
-        and distributor.terminated_at is not None
-        and distributor.terminated_at >= period_end
-    ):
-        status = "active"
+    terminated_later = distributor.terminated_at is not None and distributor.terminated_at >= period_end
+    status = status_in_period(distributor.status, terminated_later)
     return Requirement(
         _("Status"), words["active"], words.get(status, status), status == "active", _("status today")
     )
@@ -532,7 +528,7 @@ def _money(run: CloseRun, distributor_id: int) -> list[MoneyGroup]:
     return groups
 
 
-def _differential(plan: PlanDocument, result: DistributorPeriod, legs: list[Leg]) -> Differential:
+def _differential(plan: PlanDocument, result: DistributorPeriod, legs: list[PeriodLeg]) -> Differential:
     schedule = plan.differential_schedule
     minimums = [bracket.min_group_qv for bracket in schedule]
     rates = [ZERO] + [bracket.rate for bracket in schedule]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from commissions.counting import COUNTS_SQL, RETURNED_SQL
 from commissions.customer_requirement import distributor_compliance_status
+from commissions.engine.rules import is_active, is_eligible
 from commissions.previews import newest_preview, preview_figures
 from commissions.selectors import rank_names
 from core.money import ZERO, points_str
@@ -99,7 +100,8 @@ def current_standing(distributor: Distributor, *, at: dt.datetime | None = None)
 def _standing(distributor: Distributor, at: dt.datetime, run) -> CurrentStanding:
     period = period_of(at)
     status = distributor_compliance_status(distributor, period)
-    min_pv = current_plan_document().activity_min_pv
+    plan = current_plan_document()
+    min_pv = plan.activity_min_pv
     pv = status.pcv + status.rewardable_own_qv
     figures = preview_figures(distributor, run) if run is not None else None
     if figures is not None:
@@ -110,7 +112,7 @@ def _standing(distributor: Distributor, at: dt.datetime, run) -> CurrentStanding
         gv = _downline_pv(distributor, period, status.cap)
         source, as_of, rank, rank_name = GV_LIVE, at, None, None
 
-    active = min_pv is None or pv >= min_pv
+    active = is_active(plan, pv)
     in_good_standing = distributor.status == DistributorStatus.ACTIVE
     missing = []
     if not active:
@@ -134,7 +136,7 @@ def _standing(distributor: Distributor, at: dt.datetime, run) -> CurrentStanding
         active=active,
         customer_count=status.customer_count,
         customer_requirement_met=status.requirement_met,
-        override_eligible=active and status.requirement_met and in_good_standing,
+        override_eligible=is_eligible(active, status.requirement_met, distributor.status),
         missing=missing,
         gv_source=source,
         gv_as_of=as_of,

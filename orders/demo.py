@@ -3,8 +3,9 @@ orders, home demonstrations with host credit, and a few returns. Deterministic f
 
 Rows are written in bulk, as the services would write them (copied prices and volumes, numbers
 from the row id, commission dates at payment or at the demonstration's close), so that seeding
-2,000 distributors takes seconds on SQLite. A handful of host-credit redemptions go through
-order_create itself.
+2,000 distributors takes seconds on SQLite; the rules come from the services themselves: the
+host's voucher (host_rewards, host_voucher), an order's status after a return
+(status_after_return). A handful of host-credit redemptions go through order_create itself.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from orders.models import (
 )
 from orders.rules import current_rules, host_rewards
 from orders.services.common import order_number
+from orders.services.demonstrations import host_voucher
+from orders.services.returns import status_after_return
 
 D = Decimal
 # sku, name, retail, wholesale, QV, CV, commissionable, buyback_eligible, flags
@@ -492,7 +495,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
                 party.append((host, _basket(rng, CUSTOMER_WEIGHTS, rng.randint(1, 2))))
                 demonstrations.append((demo, party))
     _write_demonstrations(demonstrations, sales, rng, rules, now, frozen)
-    sales.write(currency=getattr(settings, "CURRENCY", "EUR"))
+    sales.write(currency=settings.CURRENCY)
     returns = _returns(sales, rng, now, frozen)
     redeemed = _redeem_some(rng, now)
     _print(
@@ -548,17 +551,9 @@ def _write_demonstrations(demonstrations, sales: _Sales, rng: random.Random, rul
             demo.qps = qps
             updates.append(demo)
             credit, items = host_rewards(qps, rules)
-            if credit > 0 or items > 0:
-                credits.append(
-                    HostCredit(
-                        demonstration=demo,
-                        host_id=demo.host_id,
-                        amount=credit,
-                        half_price_items=items,
-                        issued_at=demo.closed_at,
-                        expires_at=demo.closed_at + dt.timedelta(days=rules.credit_valid_days),
-                    )
-                )
+            voucher = host_voucher(demo, credit=credit, items=items, at=demo.closed_at, rules=rules)
+            if voucher is not None:
+                credits.append(voucher)
     # Some next demonstrations were booked by a guest of an earlier one of the same consultant.
     by_consultant: dict[int, list] = defaultdict(list)
     for demo, _ in demonstrations:
@@ -597,8 +592,7 @@ def _returns(sales: _Sales, rng: random.Random, now: dt.datetime, frozen: set) -
         lines.append(
             ReturnLine(return_record=record, order_line_id=line.pk, quantity=1, refund_amount=line.unit_price)
         )
-        everything = len(order_lines) == 1 and line.quantity == 1
-        order.status = OrderStatus.RETURNED if everything else OrderStatus.PARTLY_RETURNED
+        order.status = status_after_return((int(ln is line), ln.quantity) for ln in order_lines)
         statuses.append(order)
     Return.objects.bulk_create(records, batch_size=BATCH)
     ReturnLine.objects.bulk_create(lines, batch_size=BATCH)

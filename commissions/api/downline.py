@@ -13,11 +13,11 @@ from commissions.selectors import live_rank_names
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.pagination import CURSOR_PARAMETERS, cursor_paginated, cursor_request, cursor_response
-from core.api.permissions import actor
+from core.api.permissions import DistributorApi, actor
 from core.api.serializers import QueryInputSerializer, RankSerializer, rank_data
 from core.errors import NotFound
 from distributors import selectors
-from distributors.api.views import PERMISSION_NOTE, DistributorApi
+from distributors.api.views import PERMISSION_NOTE
 
 
 class DownlineMemberSerializer(serializers.Serializer):

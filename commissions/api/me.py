@@ -17,12 +17,12 @@ from commissions.standing import current_standing
 from core.api.auth import PASSWORD_MAX_LENGTH, current_password_check
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
-from core.api.permissions import actor
+from core.api.permissions import DistributorApi, actor
 from core.api.serializers import RankSerializer, StrictInputSerializer, rank_data
 from core.api.throttles import EmailCheckThrottle
 from core.errors import ApplicationError
 from distributors import selectors, services
-from distributors.api.views import PERMISSION_NOTE, DistributorApi
+from distributors.api.views import PERMISSION_NOTE
 from distributors.models import Distributor, DistributorStatus
 
 

@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from commissions.explain import explain_distributor
 from commissions.models import Payout, PayoutBatchStatus, Statement
@@ -45,7 +44,7 @@ from core.api.pagination import (
     paginate_queryset,
     paginated,
 )
-from core.api.permissions import IsDistributor, actor
+from core.api.permissions import DistributorApi, actor
 from core.api.serializers import QueryInputSerializer, RankSerializer, period_or_404, rank_data
 from core.errors import NotFound
 from core.money import MONEY, DecimalSize
@@ -61,10 +60,6 @@ PERIOD_PATH = OpenApiParameter(
     description="YYYY-MM",
 )
 VOLUME: DecimalSize = {"max_digits": 32, "decimal_places": 4}
-
-
-class DistributorApi(APIView):
-    permission_classes = [IsDistributor]
 
 
 # --- The period calendar

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
+from commissions.engine.rules import active_flags, eligible_flags, requirement_met_flags
 from commissions.engine.types import DistributorInput
 from core.errors import ApplicationError
 from plans.document import PlanDocument
@@ -137,22 +138,10 @@ class Network:
         self.pv, self.own_cv_share, self.rewardable_cv = pv, share, rewardable
 
         # Activity, the customer requirement and override eligibility (compensation-plan §3).
-        min_pv = plan.activity_min_pv
-        active = [True] * n if min_pv is None else [v >= min_pv for v in pv]
-        requirement = plan.customer_requirement
-        if requirement is None:
-            met = [True] * n
-        else:
-            min_pcv, min_customers = requirement.min_pcv, requirement.min_customers
-            met = [
-                (min_pcv is not None and qv >= min_pcv)
-                or (min_customers is not None and count >= min_customers)
-                for qv, count in zip(customer_qv, customer_count, strict=True)
-            ]
+        active = active_flags(plan, pv)
+        met = requirement_met_flags(plan.customer_requirement, customer_qv, customer_count)
         self.active, self.requirement_met = active, met
-        self.eligible = [
-            a and m and status == "active" for a, m, status in zip(active, met, statuses, strict=True)
-        ]
+        self.eligible = eligible_flags(active, met, statuses)
 
     def active_frontline(self) -> list[int]:
         active, parent = self.active, self.parent

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from commissions.engine.network import ZERO, Network
+from commissions.engine.rules import is_qualified_leg, qualifying_gv
 from commissions.engine.types import EngineLine
 from core.money import CENT
 from plans.document import PlanDocument
@@ -53,29 +55,26 @@ def roll_up_ranks(plan: PlanDocument, net: Network) -> tuple[list[Decimal], list
                 if own < min_pv or frontline_active < min_frontline or g < min_gv:
                     break
                 if per_leg is not None:
-                    qualifying = own
-                    c = first_child[v]
-                    while c >= 0:
-                        leg = gv[c]
-                        qualifying += per_leg if leg > per_leg else leg
-                        c = next_sibling[c]
-                    if qualifying < min_gv:
+                    frontline = _frontline(v, first_child, next_sibling)
+                    if qualifying_gv(own, (gv[c] for c in frontline), per_leg) < min_gv:
                         break
                 if legs:
                     if best_below < leg_rank:
                         break
-                    qualified = 0
-                    c = first_child[v]
-                    while c >= 0:
-                        if subtree_max[c] >= leg_rank:
-                            qualified += 1
-                        c = next_sibling[c]
-                    if qualified < legs:
+                    frontline = _frontline(v, first_child, next_sibling)
+                    if sum(1 for c in frontline if is_qualified_leg(subtree_max[c], leg_rank)) < legs:
                         break
                 paid_as = number
         rank[v] = paid_as
         subtree_max[v] = paid_as if paid_as > best_below else best_below
     return gv, rank, active_frontline, subtree_max
+
+
+def _frontline(v: int, first_child: list[int], next_sibling: list[int]) -> Iterator[int]:
+    c = first_child[v]
+    while c >= 0:
+        yield c
+        c = next_sibling[c]
 
 
 def overrides(plan: PlanDocument, net: Network, rank: list[int]) -> tuple[list[EngineLine], Decimal]:

@@ -22,6 +22,7 @@ from django.db.models import Q
 
 from commissions.counting import COUNTS_SQL, RETURNED_SQL
 from commissions.engine.network import EngineInputError, NetworkShape, network_shape
+from commissions.engine.rules import status_in_period
 from commissions.engine.types import DistributorInput
 from core.periods import period_bounds
 from core.sql import sql_params
@@ -320,9 +321,7 @@ def period_tree(distributors: list[DistributorRow], *, with_orders: Iterable[int
         existed = enrolled_in_time or node_id in ordered
         rows.append((node_id, sponsor_id, existed))
         if existed:
-            # Status at the end of the period: a termination after it did not affect it.
-            if status == "terminated" and terminated_later:
-                status = "active"
+            status = status_in_period(status, terminated_later)
             details[node_id] = (status, title)
     sponsors = _period_sponsors(rows)
     ids = sorted(sponsors)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 if TYPE_CHECKING:  # core names the profile only for the type checker (the layers, pyproject.toml)
     from distributors.models import Distributor
@@ -40,3 +41,9 @@ def actor(request: Request) -> Distributor:
     if distributor is None:
         raise exceptions.PermissionDenied(IsDistributor.message)
     return distributor
+
+
+class DistributorApi(APIView):
+    """The base of every endpoint that acts for the logged-in distributor."""
+
+    permission_classes = [IsDistributor]

@@ -13,9 +13,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core.accounts.services import user_password_change
 from core.api.auth import PASSWORD_MAX_LENGTH, TokenPairSerializer, current_password_check
 from core.api.errors import error_responses
+from core.api.permissions import DistributorApi
 from core.api.serializers import StrictInputSerializer
 
-from .views import PERMISSION_NOTE, DistributorApi
+from .views import PERMISSION_NOTE
 
 _password = {"max_length": PASSWORD_MAX_LENGTH, "trim_whitespace": False, "style": {"input_type": "password"}}
 

@@ -12,21 +12,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from core.api.errors import error_responses
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from core.api.permissions import IsDistributor, actor
+from core.api.permissions import DistributorApi, actor
 from core.api.serializers import NamedContactSerializer, StrictInputSerializer
 from core.api.throttles import EmailCheckThrottle
 from distributors import services
 from distributors.models import Distributor
 
 PERMISSION_NOTE = "Only for a logged-in distributor (a user without a distributor profile gets 403)."
-
-
-class DistributorApi(APIView):
-    permission_classes = [IsDistributor]
 
 
 class UplineApi(DistributorApi):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.pagination import PAGE_PARAMETERS, page_request, paged_response, paginated
-from core.api.permissions import actor
+from core.api.permissions import DistributorApi, actor
 from core.api.serializers import StrictInputSerializer
 from distributors.models import Distributor
 from orders import buyback_selectors
@@ -23,7 +23,6 @@ from .common import (
     PERMISSION_NOTE,
     READ_ERRORS,
     WRITE_ERRORS,
-    DistributorApi,
     OrderLineQuantityInput,
     ReasonSerializer,
 )

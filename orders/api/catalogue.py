@@ -8,10 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.pagination import PAGE_PARAMETERS, paginate_queryset, paginated
-from core.api.permissions import actor
+from core.api.permissions import DistributorApi, actor
 from orders import selectors
 
-from .common import LIST_ERRORS, DistributorApi
+from .common import LIST_ERRORS
 
 
 class ProductSerializer(serializers.Serializer):

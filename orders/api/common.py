@@ -9,10 +9,8 @@ Writes call orders.services; client input never sets a distributor, amount, stat
 from __future__ import annotations
 
 from rest_framework import serializers
-from rest_framework.views import APIView
 
 from core.api.errors import error_responses
-from core.api.permissions import IsDistributor
 from core.api.serializers import IdField, StrictInputSerializer
 from orders.models import MAX_LINE_QUANTITY
 
@@ -21,10 +19,6 @@ READ_ERRORS = error_responses(401, 403, 404, 429)
 LIST_ERRORS = error_responses(400, 401, 403, 404, 429)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 429)
 CREATE_ERRORS = error_responses(400, 401, 403, 404, 409, 422, 429)
-
-
-class DistributorApi(APIView):
-    permission_classes = [IsDistributor]
 
 
 # --- A reason given with a cancellation or a withdrawal.

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.pagination import PAGE_PARAMETERS, paginate_queryset, paginated
-from core.api.permissions import actor
+from core.api.permissions import DistributorApi, actor
 from core.api.serializers import QueryInputSerializer, StrictInputSerializer
 from core.api.throttles import EmailCheckThrottle
 from orders import selectors, services
@@ -21,7 +21,7 @@ from orders.models import (
     CustomerKind,
 )
 
-from .common import CREATE_ERRORS, LIST_ERRORS, PERMISSION_NOTE, READ_ERRORS, WRITE_ERRORS, DistributorApi
+from .common import CREATE_ERRORS, LIST_ERRORS, PERMISSION_NOTE, READ_ERRORS, WRITE_ERRORS
 
 
 class CustomerSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.pagination import PAGE_PARAMETERS, paginate_queryset, paginated
-from core.api.permissions import actor
+from core.api.permissions import DistributorApi, actor
 from core.api.serializers import IdField, PeriodField, QueryInputSerializer, StrictInputSerializer
 from distributors.models import Distributor
 from orders import selectors, services
@@ -26,7 +26,6 @@ from .common import (
     PERMISSION_NOTE,
     READ_ERRORS,
     WRITE_ERRORS,
-    DistributorApi,
     ReasonSerializer,
 )
 

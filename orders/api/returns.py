@@ -8,11 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
-from core.api.permissions import actor
+from core.api.permissions import DistributorApi, actor
 from core.api.serializers import StrictInputSerializer
 from orders import selectors, services
 
-from .common import CREATE_ERRORS, PERMISSION_NOTE, DistributorApi, OrderLineQuantityInput
+from .common import CREATE_ERRORS, PERMISSION_NOTE, OrderLineQuantityInput
 
 
 class ReturnLineSerializer(serializers.Serializer):

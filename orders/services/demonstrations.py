@@ -8,6 +8,7 @@ HostCredit voucher (redeemed through order_create(host_credit=...)).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -31,7 +32,7 @@ from orders.models import (
     Order,
     OrderStatus,
 )
-from orders.rules import current_rules, host_rewards
+from orders.rules import OrderRules, current_rules, host_rewards
 from orders.selectors import demonstration_qps
 
 from .common import FROZEN_PERIOD_STATUSES, ensure_period_open
@@ -212,15 +213,9 @@ def demonstration_close(
     demonstration.save(update_fields=["status", "closed_at", "qps", "updated_at"])
 
     credit, items = host_rewards(qps, rules)
-    if credit > 0 or items > 0:
-        HostCredit.objects.create(
-            demonstration=demonstration,
-            host_id=demonstration.host_id,
-            amount=credit,
-            half_price_items=items,
-            issued_at=at,
-            expires_at=at + dt.timedelta(days=rules.credit_valid_days),
-        )
+    voucher = host_voucher(demonstration, credit=credit, items=items, at=at, rules=rules)
+    if voucher is not None:
+        voucher.save(force_insert=True)
     audit_record(
         actor=actor,
         action="demonstration.close",
@@ -228,6 +223,23 @@ def demonstration_close(
         data={"qps": str(qps), "host_credit": str(credit), "half_price_items": items},
     )
     return demonstration
+
+
+def host_voucher(
+    demonstration: Demonstration, *, credit: Decimal, items: int, at: dt.datetime, rules: OrderRules
+) -> HostCredit | None:
+    """The host's voucher (unsaved) for a demonstration closed at `at` with this reward (host_rewards
+    of its QPS): valid `credit_valid_days` from the close; None when the reward is nothing."""
+    if credit <= 0 and items <= 0:
+        return None
+    return HostCredit(
+        demonstration=demonstration,
+        host_id=demonstration.host_id,
+        amount=credit,
+        half_price_items=items,
+        issued_at=at,
+        expires_at=at + dt.timedelta(days=rules.credit_valid_days),
+    )
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ paid on them (commissions' work).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -123,10 +124,9 @@ def order_return(
         ReturnLine(return_record=record, order_line_id=i, quantity=wanted[i], refund_amount=amount)
         for i, amount in zip(ids, amounts, strict=True)
     )
-    all_back = all(
-        already.get(line.pk, 0) + wanted.get(line.pk, 0) >= line.quantity for line in order_lines.values()
+    order.status = status_after_return(
+        (already.get(line.pk, 0) + wanted.get(line.pk, 0), line.quantity) for line in order_lines.values()
     )
-    order.status = OrderStatus.RETURNED if all_back else OrderStatus.PARTLY_RETURNED
     order.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=actor,
@@ -136,3 +136,10 @@ def order_return(
         data={"return": record.pk, "refund_amount": str(record.refund_amount)},
     )
     return record
+
+
+def status_after_return(lines: Iterable[tuple[int, int]]) -> OrderStatus:
+    """An order's status after a return, from (units returned so far, units ordered) of each of its
+    lines: returned when every unit is back, else partly returned."""
+    all_back = all(returned >= ordered for returned, ordered in lines)
+    return OrderStatus.RETURNED if all_back else OrderStatus.PARTLY_RETURNED

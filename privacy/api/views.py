@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.errors import error_responses
-from core.api.permissions import actor
-from distributors.api.views import PERMISSION_NOTE, DistributorApi
+from core.api.permissions import DistributorApi, actor
+from distributors.api.views import PERMISSION_NOTE
 from privacy.selectors import distributor_personal_data, personal_data_filename
 
 
