@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "mptt",
     "django_htmx",
     "template_partials",
+    # Support staff open the portal as a distributor sees it (portal/support.py).
+    "hijack",
     "core",
     "distributors",
     # Plans and periods (the period lock): below orders, whose writes check a period's state.
@@ -92,6 +94,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A support session: request.user.is_hijacked; read-only unless the staff member may act.
+    "hijack.middleware.HijackUserMiddleware",
+    "portal.support.SupportSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Unsafe methods run in one transaction, rolled back on an exception or a 5xx (core/middleware.py).
@@ -141,6 +146,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Distributors sign in to the portal; staff sign in at /admin/ (the admin has its own login page).
+# Support sessions (django-hijack): who may open whose portal is the distributors app's rule; the
+# portal shows its own banner (portal/_support_banner.html), so hijack inserts none.
+HIJACK_PERMISSION_CHECK = "distributors.support.may_view_as"
+HIJACK_INSERT_BEFORE = None
+
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:login"

@@ -26,6 +26,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("backoffice.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Support sessions: staff open the portal as a distributor (POST only; portal/support.py).
+    path("support/", include("hijack.urls")),
     # Set a password from an invitation, reset a forgotten one (server-rendered pages).
     path("account/", include("core.accounts.urls")),
 ]

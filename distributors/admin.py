@@ -38,6 +38,7 @@ from .services import (
     distributor_terminate,
     distributor_update_profile,
 )
+from .support import may_view_as
 
 # An action renders every selected id into its confirmation form; keep that page small.
 MAX_ACTION_ROWS = 500
@@ -92,6 +93,7 @@ class DownlineFilter(admin.SimpleListFilter):
 
 @admin.register(Distributor)
 class DistributorAdmin(admin.ModelAdmin):
+    change_form_template = "admin/distributors/distributor/change_form.html"
     # No e-mail column: the list must fit a laptop screen; the search finds by e-mail.
     list_display = [
         "external_id",
@@ -177,7 +179,9 @@ class DistributorAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = DistributorChangeForm if obj is not None else DistributorAddForm
-        kwargs["fields"] = None
+        if obj is None or self.has_change_permission(request, obj):
+            # The form's own fields; staff who may only view get Django's all-read-only form.
+            kwargs["fields"] = None
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -198,6 +202,12 @@ class DistributorAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # "Open the portal as this distributor" (support sessions, distributors.support).
+        if obj is not None and obj.user is not None and may_view_as(hijacker=request.user, hijacked=obj.user):
+            context["support_view_as"] = obj.user_id
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

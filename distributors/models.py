@@ -81,6 +81,11 @@ class Distributor(MPTTModel):
         verbose_name = _("distributor")
         verbose_name_plural = _("distributors")
         ordering = ["id"]
+        # Support staff open the portal as a distributor sees it (distributors.support).
+        permissions = [
+            ("view_portal_as", _("Can open the portal as the distributor (read-only)")),
+            ("act_in_portal_as", _("Can act in the portal as the distributor")),
+        ]
         # Every index here is written for each row the close's rank update or a tree renumbering
         # changes (those updates are not HOT), so only what a query uses: e-mail is looked up
         # case-insensitively (iexact is UPPER(email) = UPPER(%s)); country has too few values to

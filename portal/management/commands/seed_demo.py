@@ -7,6 +7,7 @@ each app seeds its own part (`<app>.demo`)."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -15,9 +16,12 @@ from distributors.demo import demo_password, seed_moves, seed_network
 from distributors.models import Distributor
 from orders.demo import seed_buybacks, seed_sales
 from plans.services import plan_ensure_default
+from portal.roles import SUPPORT
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"
+SUPPORT_USERNAME = "support"
+SUPPORT_PASSWORD = "support"
 
 
 class Command(BaseCommand):
@@ -49,6 +53,7 @@ class Command(BaseCommand):
         plan_ensure_default()
         with transaction.atomic():
             admin = self._ensure_admin()
+            self._ensure_support()
             logins = seed_network(size=size, seed=seed, stdout=self.stdout)
         seed_sales(seed=seed, months=months, stdout=self.stdout)
         seed_commissions(stdout=self.stdout, actor=admin)
@@ -62,6 +67,15 @@ class Command(BaseCommand):
         User = get_user_model()
         admin = User.objects.filter(username=ADMIN_USERNAME).first()
         return admin or User.objects.create_superuser(ADMIN_USERNAME, "admin@example.nl", ADMIN_PASSWORD)
+
+    def _ensure_support(self) -> None:
+        """A staff member with the Support role (portal/roles.py): reads the admin, opens portals."""
+        User = get_user_model()
+        if not User.objects.filter(username=SUPPORT_USERNAME).exists():
+            user = User.objects.create_user(
+                SUPPORT_USERNAME, "support@example.nl", SUPPORT_PASSWORD, is_staff=True
+            )
+            user.groups.add(Group.objects.get(name=SUPPORT))
 
     def _existing_logins(self, seed: int) -> list[tuple[str, str]]:
         # The demo passwords are derived from the seed and the referral code (distributors.demo).
@@ -79,3 +93,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  distributor login:  {username} / {password}")
         self.stdout.write("Back office (staff): http://127.0.0.1:8000/admin/")
         self.stdout.write(f"  admin login:        {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
+        self.stdout.write(
+            f"  support login:      {SUPPORT_USERNAME} / {SUPPORT_PASSWORD} (Support: opens a portal)"
+        )
