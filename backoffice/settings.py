@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "mptt",
     "django_htmx",
     "template_partials",
+    # PostgreSQL triggers declared in the models' Meta (core/triggers.py); none on SQLite.
+    "pgtrigger",
     # Support staff open the portal as a distributor sees it (portal/support.py).
     "hijack",
     "core",
@@ -181,6 +183,13 @@ USE_TZ = True
 
 # The company's currency; amounts are Decimal everywhere.
 CURRENCY = env.str("CURRENCY", default="EUR")
+# The company's own bank account, the debtor of the SEPA payout files and the account whose camt.053
+# statements are imported (commissions.services.sepa, .bank_statements). No default: a development
+# server (DEBUG=1, the demo) uses a made-up account, never a real one.
+DEMO_SEPA_DEBTOR = {"name": "Backoffice Demo B.V.", "iban": "NL02ABNA0123456789", "bic": "ABNANL2A"}
+SEPA_DEBTOR_NAME = env.str("SEPA_DEBTOR_NAME", default="") or (DEMO_SEPA_DEBTOR["name"] if DEBUG else "")
+SEPA_DEBTOR_IBAN = env.str("SEPA_DEBTOR_IBAN", default="") or (DEMO_SEPA_DEBTOR["iban"] if DEBUG else "")
+SEPA_DEBTOR_BIC = env.str("SEPA_DEBTOR_BIC", default="") or (DEMO_SEPA_DEBTOR["bic"] if DEBUG else "")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -130,7 +130,7 @@ def instrument() -> None:
     _timed(compute, "build_statements", "statements")
     _timed(compute, "statement_totals", "statement totals (summary)")
     _timed(compute.ComputedClose, "summary", "run summary (after the last chunk is built)")
-    import commissions.report_figures as report_figures
+    import commissions.selectors.report_figures as report_figures
 
     _timed(report_figures, "order_figures", "compliance order figures (from the volumes)")
     _timed(report_figures, "run_figures", "compliance run figures (from the rows)")

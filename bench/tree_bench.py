@@ -80,7 +80,9 @@ def child(task: str, count: int, seconds: float, seed: int) -> dict:
         is_in_downline,
         tree_check,
     )
-    from distributors.services import distributor_enroll, distributor_move, distributor_terminate
+    from distributors.services.enrollment import distributor_enroll
+    from distributors.services.moves import distributor_move
+    from distributors.services.status import distributor_terminate
 
     name = str(connection.settings_dict["NAME"])
     if connection.vendor != "postgresql" or not name.startswith("bo_bench"):

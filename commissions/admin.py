@@ -2,7 +2,8 @@
 
 Periods start a close or a preview (actions); runs show progress, phase and ETA; ledger lines and
 statements are read-only; adjustments are added through a form that calls the service; payout
-batches are created from a closed period, downloaded as the bank CSV and marked paid.
+batches are created from a closed period, downloaded as the bank CSV or the SEPA file
+(admin_sepa.py, with the bank statement import) and marked paid.
 
 Over 500 lines: one thin ModelAdmin per model of the close; none holds a rule.
 """
@@ -35,9 +36,9 @@ from core.templatetags.formatting import duration, money, number, points, rank, 
 from distributors.models import Distributor
 from plans.models import Period
 
-from . import report_figures
 from .admin_distributors import RankedDistributorAdmin
 from .admin_ranks import RankNamesMixin, rank_column, rank_filter
+from .admin_sepa import SepaBatchMixin
 from .close import close_run_discard, close_start
 from .models import (
     Adjustment,
@@ -51,7 +52,9 @@ from .models import (
     PayoutBatch,
     Statement,
 )
-from .selectors import close_run_progress, rank_names
+from .selectors import report_figures
+from .selectors.ranks import rank_names
+from .selectors.runs import close_run_progress, periods_to_resume
 from .services.adjustments import adjustment_create
 from .services.payouts import (
     PAYOUT_CSV_COLUMNS,
@@ -159,6 +162,14 @@ def _create_payout_batch(
         % {"reference": batch.reference, "count": number(batch.count), "total": money(batch.total)},
         messages.SUCCESS,
     )
+    held = batch.holds.count()
+    if held:
+        modeladmin.message_user(
+            request,
+            _("%(count)s payouts held: their distributors have no valid bank account (see Held payouts).")
+            % {"count": number(held)},
+            messages.WARNING,
+        )
     return batch
 
 
@@ -372,11 +383,7 @@ class CloseRunAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Resume the selected final closes"))
     def resume(self, request: HttpRequest, queryset: QuerySet[CloseRun]) -> None:
-        # A discarded run is over: resuming its period would start a new close, which the period's
-        # own page does after a confirmation.
-        finals = queryset.filter(kind=CloseRunKind.FINAL).exclude(status=CloseRunStatus.DISCARDED)
-        periods = Period.objects.filter(runs__in=finals).distinct()
-        _start(self, request, periods, preview=False)
+        _start(self, request, periods_to_resume(queryset), preview=False)
 
     # --- discard a final close that has not succeeded: a confirmation page with a reason --------
 
@@ -552,8 +559,8 @@ class StatementAdmin(ReadOnlyAdmin):
 class PayoutAdmin(ReadOnlyAdmin):
     """What each distributor was paid, by batch (written by the payout batch, never edited)."""
 
-    list_display = ["reference", "distributor", "batch", "amount_shown", "statement"]
-    list_filter = ["batch__status", "batch__period"]
+    list_display = ["reference", "distributor", "batch", "amount_shown", "status", "statement"]
+    list_filter = ["status", "batch__status", "batch__period"]
     search_fields = ["=reference", "distributor__external_id", "distributor__last_name"]
     list_select_related = ["distributor", "batch", "statement__period", "statement__distributor"]
     raw_id_fields = ["distributor", "batch", "statement"]
@@ -625,9 +632,10 @@ class AdjustmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(ReadOnlyAdmin):
+class PayoutBatchAdmin(SepaBatchMixin, ReadOnlyAdmin):
     list_display = [
         "reference", "period", "status", "count_shown", "total_shown", "created_at", "paid_at", "csv_link",
+        "pain001_link",
     ]  # fmt: skip
     list_filter = ["status", "period"]
     readonly_fields = [
@@ -641,7 +649,9 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         "paid_at",
         "paid_by",
         "payouts_link",
+        "holds_link",
         "csv_link",
+        "pain001_link",
     ]
     fields = readonly_fields
     actions = ["mark_paid"]
@@ -659,6 +669,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             path(
                 "<int:pk>/csv/", self.admin_site.admin_view(self.csv_view), name="commissions_payoutbatch_csv"
             ),
+            *self.sepa_urls(),
             *super().get_urls(),
         ]
 

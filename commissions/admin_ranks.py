@@ -2,7 +2,7 @@
 
 The names come from the plan that decided the rank, read once per page: a row of a run (a result
 row) takes its run's plan (`RankNamesMixin.rank_plan_id`), the live rank and title of a distributor
-the plan of the last close (`commissions.selectors.live_rank_names`). A changelist hands them to
+the plan of the last close (`commissions.selectors.ranks.live_rank_names`). A changelist hands them to
 every row (`RankNamesMixin`), a change page keeps them on its object.
 """
 
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from commissions.selectors import live_rank_names, rank_names_by_plan
+from commissions.selectors.ranks import live_rank_names, rank_names_by_plan
 from core.templatetags.formatting import rank
 
 

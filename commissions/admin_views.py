@@ -21,18 +21,12 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
-from commissions.comparison import (
-    CSV_COLUMNS,
-    comparison_csv_rows,
-    periods_with_runs,
-    run_comparison,
-    run_label,
-    runs_to_compare,
-    succeeded_run,
-)
-from commissions.explain import explain_distributor
 from commissions.models import CloseRun
-from commissions.selectors import rank_names
+from commissions.selectors.comparison import periods_with_runs, run_comparison, runs_to_compare, succeeded_run
+from commissions.selectors.comparison_render import CSV_COLUMNS, comparison_csv_rows, run_label
+from commissions.selectors.explanation import explain_distributor
+from commissions.selectors.ranks import rank_names
+from commissions.selectors.runs import close_run_by_id
 from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError, NotFound
 from core.periods import parse_period, period_label
@@ -132,7 +126,7 @@ def explain_view(request: HttpRequest, run_id: int) -> HttpResponse:
     from distributors.selectors import distributor_by_reference
 
     _require_view(request)
-    run = CloseRun.objects.select_related("period", "plan").filter(pk=run_id).first()
+    run = close_run_by_id(run_id)
     if run is None:
         raise Http404(_("There is no run %(run)s.") % {"run": run_id})
     reference = request.GET.get("distributor", "").strip()

@@ -8,12 +8,28 @@ output rows of a closed period; later corrections are lines of the next open per
 Over 500 lines: Django keeps an app's models in one module; each model states what writes it.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from commissions.triggers import (
+    BAD,
+    KEPT,
+    LEDGER_APPEND_ONLY,
+    LEDGER_DELETE_ONLY_PREVIEWS,
+    MISSING,
+    PAID_STATEMENT_KEPT,
+    REVERSED_LINE_EXISTS,
+    REVERSED_LINE_KEPT,
+    STATEMENT_EXISTS,
+    closed_period,
+    distributors_exist,
+    run_delete,
+)
 from core.money import MONEY, DecimalSize
+from core.triggers import NEW_ROWS, OLD_ROWS, after_each_statement
 from plans.models import Period, Plan
 
 # Sums of per-unit volumes (4 decimals on order lines) over a period.
@@ -174,9 +190,10 @@ class CloseChunk(models.Model):
 
 # The close's output rows (results, ledger lines, statements) carry no database FOREIGN KEY to the
 # distributor: a close COPYs millions of them, and a foreign key checks (and share-locks) the
-# distributor row once per row, which cost the 1M close ~43 s. Migration 0008 checks the same thing
-# once per statement instead: an AFTER INSERT/UPDATE trigger anti-joins the statement's rows with the
-# distributors, and an AFTER DELETE trigger on the distributors refuses to delete one that has them.
+# distributor row once per row, which cost the 1M close ~43 s. Triggers check the same thing once
+# per statement instead: AFTER INSERT/UPDATE triggers look the statement's distributors up
+# (`*_distributor_*` below, commissions/triggers.py), and an AFTER DELETE trigger on the
+# distributors refuses to delete one that has rows here (migration 0008).
 # The ORM's PROTECT still applies, and nothing in the product deletes distributors (docs/adr/0004).
 
 
@@ -277,7 +294,7 @@ class DistributorPeriod(models.Model):
         _("highest rank in the downline"), null=True, blank=True
     )
     frontline_count = models.PositiveIntegerField(_("frontline"), null=True, blank=True)
-    # Only for a frontline longer than commissions.explain.LEGS_READ: what the rank checks sum over
+    # Only for a frontline longer than commissions.services.legs.LEGS_READ: what the rank checks sum over
     # every leg (per rank: GV above the leg cap, legs qualified), and the ids of the legs with the
     # most GV, so that a request reads those legs only (null: a shorter frontline, or runs before).
     leg_summary = models.JSONField(_("leg summary"), null=True, blank=True, editable=False)
@@ -287,6 +304,12 @@ class DistributorPeriod(models.Model):
         verbose_name_plural = _("period results")
         constraints = [
             models.UniqueConstraint(fields=["distributor", "run"], name="distributorperiod_unique_per_run")
+        ]
+        # commissions/triggers.py: a closed period's rows, the distributor exists, deletes by run.
+        triggers = [
+            *closed_period("distributorperiod"),
+            *distributors_exist("distributorperiod"),
+            run_delete("distributorperiod", "result"),
         ]
 
     def __str__(self) -> str:
@@ -352,8 +375,8 @@ class LedgerLine(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     # Clawbacks: the period whose line is reversed, and that line.
     original_period = models.DateField(_("original period"), null=True, blank=True)
-    # Checked once per statement, not by a database FOREIGN KEY (migration 0021): pruning a preview
-    # deletes millions of lines, and a foreign key's check ran once for each of them.
+    # Checked once per statement, not by a database FOREIGN KEY (`ledgerline_reversed_line_*` below):
+    # pruning a preview deletes millions of lines, and a foreign key's check ran once for each of them.
     reversed_line = models.ForeignKey(
         "self",
         null=True,
@@ -394,6 +417,30 @@ class LedgerLine(models.Model):
                 fields=["adjustment"],
                 name="ledger_adjustment_idx",
                 condition=models.Q(adjustment__isnull=False),
+            ),
+        ]
+        # commissions/triggers.py: append-only, a closed period's rows, the distributor and the
+        # source exist, the reversed line exists and is kept.
+        triggers = [
+            pgtrigger.Trigger(
+                name="ledgerline_append_only",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                func=LEDGER_APPEND_ONLY,
+            ),
+            after_each_statement(
+                "ledgerline_append_only_delete", pgtrigger.Delete, OLD_ROWS, LEDGER_DELETE_ONLY_PREVIEWS, BAD
+            ),
+            *closed_period("ledgerline"),
+            *distributors_exist("ledgerline"),
+            after_each_statement(
+                "ledgerline_reversed_line_insert", pgtrigger.Insert, NEW_ROWS, REVERSED_LINE_EXISTS, MISSING
+            ),
+            after_each_statement(
+                "ledgerline_reversed_line_update", pgtrigger.Update, NEW_ROWS, REVERSED_LINE_EXISTS, MISSING
+            ),
+            after_each_statement(
+                "ledgerline_reversed_line_delete", pgtrigger.Delete, OLD_ROWS, REVERSED_LINE_KEPT, KEPT
             ),
         ]
 
@@ -447,6 +494,16 @@ class Statement(models.Model):
         ordering = ["run", "distributor"]
         constraints = [
             models.UniqueConstraint(fields=["distributor", "run"], name="statement_unique_per_run"),
+        ]
+        # commissions/triggers.py: a closed period's rows, the distributor exists, a paid statement
+        # is kept, deletes by run.
+        triggers = [
+            *closed_period("statement"),
+            *distributors_exist("statement"),
+            after_each_statement(
+                "statement_paid_delete", pgtrigger.Delete, OLD_ROWS, PAID_STATEMENT_KEPT, KEPT
+            ),
+            run_delete("statement", "statement"),
         ]
 
     def __str__(self) -> str:
@@ -542,12 +599,24 @@ class PayoutBatch(models.Model):
         return self.reference
 
 
+class PayoutStatus(models.TextChoices):
+    SENT = "sent", _("Sent to the bank")
+    PAID = "paid", _("Paid")
+    RETURNED = "returned", _("Returned by the bank")
+
+
 class Payout(models.Model):
+    """One credit transfer of a batch, to the account the distributor had when the batch was made
+    (copied here: the bank file and the records never change with a later edit). The bank
+    statement import (commissions.services.bank_statements) sets its status from what the bank
+    booked."""
+
     batch = models.ForeignKey(
         PayoutBatch, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("payout batch")
     )
     # A statement is paid at most once, whatever happens to batches. Checked once per statement, not
-    # by a database FOREIGN KEY (migration 0021): pruning a preview deletes a million statements.
+    # by a database FOREIGN KEY (`payout_statement_*` below, `statement_paid_delete` on Statement):
+    # pruning a preview deletes a million statements.
     statement = models.OneToOneField(
         Statement,
         on_delete=models.PROTECT,
@@ -560,14 +629,195 @@ class Payout(models.Model):
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     reference = models.CharField(_("reference"), max_length=64, unique=True)
+    # Empty on payouts of batches made before SEPA payouts (they have the CSV only). Database
+    # defaults too: rows written in SQL (older tools, tests of the triggers) need not name them.
+    holder = models.CharField(_("account holder"), max_length=70, blank=True, default="", db_default="")
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, default="", db_default="")
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, default="", db_default="")
+    status = models.CharField(
+        _("bank status"), max_length=8, choices=PayoutStatus.choices, default=PayoutStatus.SENT,
+        db_default=PayoutStatus.SENT,
+    )  # fmt: skip
+    booked_on = models.DateField(_("booked by the bank on"), null=True, blank=True)
+    return_code = models.CharField(
+        _("return reason code"), max_length=4, blank=True, default="", db_default=""
+    )
+    return_reason = models.CharField(
+        _("bank's reason for the return"), max_length=255, blank=True, default="", db_default=""
+    )
+    # The amount put back on the distributor's balance: an adjustment of the open period.
+    return_adjustment = models.OneToOneField(
+        Adjustment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returned_payout",
+        verbose_name=_("adjustment for the return"),
+    )
 
     class Meta:
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
         ordering = ["batch", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_amount_positive")
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_amount_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(status="returned") | models.Q(return_adjustment__isnull=False),
+                name="payout_returned_has_adjustment",
+            ),
+        ]
+        # The statement exists (commissions/triggers.py).
+        triggers = [
+            after_each_statement(
+                "payout_statement_insert", pgtrigger.Insert, NEW_ROWS, STATEMENT_EXISTS, MISSING
+            ),
+            after_each_statement(
+                "payout_statement_update", pgtrigger.Update, NEW_ROWS, STATEMENT_EXISTS, MISSING
+            ),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+
+class PayoutHoldReason(models.TextChoices):
+    NO_BANK_ACCOUNT = "no_account", _("No bank account entered")
+    INVALID_BANK_ACCOUNT = "invalid", _("The bank account is not valid")
+    RETURNED = "returned", _("The bank returned the last payment to this account")
+
+
+class PayoutHold(models.Model):
+    """A statement with a payout that a batch left out because the distributor had no valid bank
+    account then. The statement stays unpaid (not carried: its payout is owed); the next batch of
+    its period pays it once the account is valid, and marks the hold released."""
+
+    statement = models.OneToOneField(
+        Statement,
+        on_delete=models.PROTECT,
+        related_name="payout_hold",
+        db_constraint=False,  # as Payout.statement: previews' statements are pruned in bulk
+        verbose_name=_("statement"),
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", verbose_name=_("distributor")
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=16, choices=PayoutHoldReason.choices)
+    batch = models.ForeignKey(
+        PayoutBatch, on_delete=models.PROTECT, related_name="holds", verbose_name=_("left out of batch")
+    )
+    held_at = models.DateTimeField(_("held at"))
+    released_by = models.ForeignKey(
+        PayoutBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="released_holds",
+        verbose_name=_("paid in batch"),
+    )
+
+    class Meta:
+        verbose_name = _("held payout")
+        verbose_name_plural = _("held payouts")
+        ordering = ["-held_at", "-id"]
+
+    def __str__(self) -> str:
+        return gettext("Payout of %(period)s held for distributor %(distributor)s") % {
+            "period": self.period,
+            "distributor": self.distributor_id,
+        }
+
+
+class BankStatement(models.Model):
+    """A camt.053 statement of the company's account, imported once (by account and statement id):
+    its lines matched to payouts by end-to-end id."""
+
+    account_iban = models.CharField(_("account (IBAN)"), max_length=34)
+    statement_id = models.CharField(_("statement id"), max_length=35)
+    message_id = models.CharField(_("message id"), max_length=35, blank=True)
+    created_on = models.DateTimeField(_("created by the bank at"), null=True, blank=True)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    digest = models.CharField(_("digest (SHA-256)"), max_length=64)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    paid = models.PositiveIntegerField(_("paid"), default=0)
+    returned = models.PositiveIntegerField(_("returned"), default=0)
+    unmatched = models.PositiveIntegerField(_("unmatched"), default=0)
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account_iban", "statement_id"], name="bankstatement_unique_id")
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Bank statement %(id)s") % {"id": self.statement_id}
+
+
+class BankLineOutcome(models.TextChoices):
+    PAID = "paid", _("Payout paid")
+    RETURNED = "returned", _("Payout returned")
+    KNOWN = "known", _("Already recorded")
+    UNMATCHED = "unmatched", _("Unmatched")
+
+
+class BankLineProblem(models.TextChoices):
+    UNKNOWN_REFERENCE = "unknown", _("No payout has this end-to-end id")
+    AMOUNT_DIFFERS = "amount", _("The amount differs from the payout's")
+    NOT_BOOKED = "not_booked", _("Not booked (pending or information only)")
+    NOT_A_PAYOUT = "other", _("Neither a payout nor its return")
+
+
+class BankStatementLine(models.Model):
+    """One transaction of an imported statement and what it did; unmatched ones are for staff."""
+
+    statement = models.ForeignKey(
+        BankStatement, on_delete=models.PROTECT, related_name="lines", verbose_name=_("bank statement")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    booked_on = models.DateField(_("booked on"), null=True, blank=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    credit = models.BooleanField(_("credit (money in)"))
+    end_to_end_id = models.CharField(_("end-to-end id"), max_length=35, blank=True)
+    bank_reference = models.CharField(_("bank's reference"), max_length=35, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=140, blank=True)
+    remittance = models.CharField(_("remittance information"), max_length=140, blank=True)
+    return_code = models.CharField(_("return reason code"), max_length=4, blank=True)
+    return_info = models.CharField(_("return information"), max_length=255, blank=True)
+    payout = models.ForeignKey(
+        Payout,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bank_lines",
+        verbose_name=_("payout"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=BankLineOutcome.choices)
+    problem = models.CharField(_("problem"), max_length=10, choices=BankLineProblem.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["statement", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "number"], name="bankstatementline_unique_number")
+        ]
+        indexes = [
+            models.Index(
+                fields=["outcome"], name="bankline_unmatched_idx", condition=models.Q(outcome="unmatched")
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}/{self.number}"

@@ -84,6 +84,12 @@ def distributor_part(distributor: Distributor) -> PersonalDataPart:
         batch="batch__reference",
         batch_status="batch__status",
         paid_at="batch__paid_at",
+        account_holder="holder",
+        iban="iban",
+        bank_status="status",
+        booked_on="booked_on",
+        return_code="return_code",
+        return_reason="return_reason",
     )
     return PersonalDataPart(
         sections={

@@ -142,10 +142,10 @@ def previews_prune(*, keep: int | None = None, keep_closed: int | None = None) -
 
 def _preview_delete(run_id: int) -> int:
     prunable = CloseRun.objects.filter(pk=run_id, kind=CloseRunKind.PREVIEW).exclude(status__in=UNDER_WAY)
-    if not prunable.exists():  # never a final run's rows (triggers refuse them too, since 0023)
+    if not prunable.exists():  # never a final run's rows (the triggers refuse them too)
         return 0
     # Rows first (the ledger's trigger accepts deleting lines of preview runs only, checked once
-    # per statement: commissions 0019), the run row last.
+    # per statement: commissions/triggers.py), the run row last.
     for model in (CloseChunk, LedgerLine, Statement, DistributorPeriod):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE run_id = %s", [run_id])

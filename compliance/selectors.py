@@ -1,6 +1,6 @@
 """Reads of compliance: thresholds and plan parameters, and the income disclosure statement
 (rules/compliance §6). The customer requirement and the consumption cap as a distributor sees them
-(rules/compliance §2) are the close's rules, read live: commissions/customer_requirement.py.
+(rules/compliance §2) are the close's rules, read live: commissions/selectors/customer_requirement.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from commissions.report_figures import median
+from commissions.selectors.report_figures import median
 from core.money import ZERO, money_str, round_cents
 from core.periods import period_bounds, period_label
 from core.sql import sql_params

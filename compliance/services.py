@@ -15,7 +15,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from commissions.report_figures import LineSums, OrderFigures, order_figures, run_figures, stored_run_figures
+from commissions.selectors.report_figures import (
+    LineSums,
+    OrderFigures,
+    order_figures,
+    run_figures,
+    stored_run_figures,
+)
 from compliance.models import ComplianceReport
 from compliance.selectors import compliance_thresholds
 from compliance.warnings import warning_text

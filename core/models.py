@@ -1,3 +1,4 @@
+import pgtrigger
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -40,6 +41,27 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
         verbose_name_plural = _("audit entries")
+        triggers = [
+            # Append-only. The one change allowed is erasure's (GDPR): while the transaction-local
+            # setting `backoffice.audit_erasure` is on, `target_repr` may be pseudonymised and
+            # nothing else may change (core.services.audit_pseudonymise_target).
+            pgtrigger.Trigger(
+                name="core_audit_entry_immutable",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                func="""
+                IF TG_OP = 'UPDATE' AND current_setting('backoffice.audit_erasure', true) = 'on'
+                   AND NEW.id = OLD.id AND NEW.created_at = OLD.created_at
+                   AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id AND NEW.action = OLD.action
+                   AND NEW.target_type = OLD.target_type AND NEW.target_id = OLD.target_id
+                   AND NEW.reason = OLD.reason AND NEW.data = OLD.data THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION 'audit entries are immutable (% refused)', TG_OP
+                    USING ERRCODE = 'integrity_constraint_violation';
+                """,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr or self.target_id}"

@@ -7,6 +7,8 @@ from typing import TypedDict
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+# The finest unit stored: points and CV per unit have 4 decimals.
+TEN_THOUSANDTH = Decimal("0.0001")
 
 
 class DecimalSize(TypedDict):
@@ -18,6 +20,16 @@ class DecimalSize(TypedDict):
 
 # Amounts in the currency: stored, computed and shown in cents.
 MONEY: DecimalSize = {"max_digits": 14, "decimal_places": 2}
+
+
+def decimal_from_db(value: object) -> Decimal:
+    """A numeric sum as the database returns it, as Decimal. PostgreSQL returns Decimal; SQLite (the
+    demo) may return int or float, taken to 4 decimals; None (a sum over no rows) is zero."""
+    if isinstance(value, Decimal):
+        return value
+    if value is None:
+        return ZERO
+    return Decimal(str(value)).quantize(TEN_THOUSANDTH)
 
 
 def round_cents(amount: Decimal) -> Decimal:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Field
+from django.db.models.expressions import Col
 
 
 def sql_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def row_converter(fields: Sequence[Field | None]) -> Callable[[Sequence[Any]], t
     on PostgreSQL, where the driver does all of it, the row unchanged.
 
     A computed column (a SUM, a difference) takes the field whose type it has."""
-    columns = []
+    columns: list[tuple[Col | None, list[Any]]] = []
     for field in fields:
         if field is None:
             columns.append((None, []))

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -26,18 +27,16 @@ from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
 
+from .admin_bank import BankAccountAdmin  # noqa: F401  (registers the bank accounts' admin)
 from .forms import DistributorAddForm, DistributorChangeForm, MoveForm, ReasonForm
 from .invitations import distributor_invitation_resend
 from .models import Distributor, DistributorStatus, ErasureRequest, ErasureRequestStatus, SponsorChange
 from .personal_data import distributor_erase, erasure_request_handle
 from .selectors import downline
-from .services import (
-    distributor_enroll,
-    distributor_move,
-    distributor_set_status,
-    distributor_terminate,
-    distributor_update_profile,
-)
+from .services.enrollment import distributor_enroll
+from .services.moves import distributor_move
+from .services.profile import distributor_update_profile
+from .services.status import distributor_set_status, distributor_terminate
 from .support import may_view_as
 
 # An action renders every selected id into its confirmation form; keep that page small.
@@ -47,7 +46,7 @@ MAX_ACTION_ROWS = 500
 class SponsorChangeInline(admin.TabularInline):
     model = SponsorChange
     fk_name = "distributor"
-    fields = ["changed_at", "kind", "old_sponsor", "new_sponsor", "changed_by", "reason"]
+    fields = ("changed_at", "kind", "old_sponsor", "new_sponsor", "changed_by", "reason")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -163,6 +162,7 @@ class DistributorAdmin(admin.ModelAdmin):
             (reverse("admin:distributors_distributor_changelist") + f"?downline_of={obj.pk}", _("Downline")),
             (reverse("admin:commissions_statement_changelist") + own, _("Statements")),
             (reverse("admin:commissions_payout_changelist") + own, _("Payouts")),
+            (reverse("admin:distributors_bankaccount_changelist") + own, _("Bank account")),
             (reverse("admin:orders_buybackrequest_changelist") + own, _("Buy-back requests")),
             (reverse("admin:commissions_ledgerline_changelist") + own, _("Ledger lines")),
             (reverse("admin:distributors_sponsorchange_changelist") + own, _("Sponsor history")),
@@ -326,7 +326,7 @@ class DistributorAdmin(admin.ModelAdmin):
             "more": count - len(selected),
             "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)),
             "action": action,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "submit_label": submit_label,
         }
         return render(request, "admin/distributors/action_form.html", context)
@@ -498,7 +498,7 @@ class ErasureRequestAdmin(admin.ModelAdmin):
             "more": max(queryset.count() - 20, 0),
             "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)[:MAX_ACTION_ROWS]),
             "action": "decline_action",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "submit_label": _("Decline"),
         }
         return render(request, "admin/distributors/action_form.html", context)

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
-from typing import TextIO
+from io import TextIOBase
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
+from schwifty import IBAN
 
 from core.errors import Conflict
 from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
 
-from .models import Distributor, DistributorStatus
-from .services import REFERRAL_ALPHABET, REFERRAL_CODE_LENGTH
+from .models import BankAccount, Distributor, DistributorStatus
+from .services.referral_codes import REFERRAL_ALPHABET, REFERRAL_CODE_LENGTH
 from .tree import renumber_trees
 
 MAX_DEPTH = 15
@@ -64,7 +65,9 @@ def _grow_tree(size: int, rng: random.Random) -> tuple[list[int | None], list[in
     return sponsor, depth
 
 
-def seed_network(*, size: int = 2000, seed: int = 1, stdout: TextIO | None = None) -> list[tuple[str, str]]:
+def seed_network(
+    *, size: int = 2000, seed: int = 1, stdout: TextIOBase | None = None
+) -> list[tuple[str, str]]:
     """Create a demo network of `size` distributors; returns (username, password) of a few logins.
 
     The same seed gives the same network (dates are relative to today's midnight, UTC).
@@ -141,9 +144,29 @@ def seed_network(*, size: int = 2000, seed: int = 1, stdout: TextIO | None = Non
             Distributor.objects.bulk_create([rows[i] for i in batch], batch_size=1000)
         renumber_trees()
         credentials = _create_logins([rows[i] for i in logins], seed, stdout)
+        seed_bank_accounts()
     if stdout is not None:
         stdout.write(f"Seeded {size} distributors, down to depth {max(depth)}.\n")
     return credentials
+
+
+def demo_iban(number: int) -> str:
+    """A made-up but valid Dutch IBAN (check digits computed by schwifty) for the demo and tests."""
+    return str(IBAN.generate("NL", bank_code="ABNA", account_code=f"{number % 10**10:010d}").compact)
+
+
+def seed_bank_accounts(distributor_ids: list[int] | None = None) -> int:
+    """A bank account for each distributor without one, as they would enter it in the portal (a
+    valid IBAN made from their id); written in bulk, as the rest of the demo network."""
+    distributors = Distributor.objects.filter(bank_account__isnull=True).order_by("id")
+    if distributor_ids is not None:
+        distributors = distributors.filter(pk__in=distributor_ids)
+    accounts = [
+        BankAccount(distributor_id=pk, holder=f"{first} {last}"[:70], iban=demo_iban(4_000_000_000 + pk))
+        for pk, first, last in distributors.values_list("id", "first_name", "last_name")
+    ]
+    BankAccount.objects.bulk_create(accounts, batch_size=2_000, ignore_conflicts=True)
+    return len(accounts)
 
 
 def _login_nodes(sponsor: list[int | None], size: int) -> list[int]:
@@ -156,7 +179,7 @@ def _login_nodes(sponsor: list[int | None], size: int) -> list[int]:
 
 
 def _create_logins(
-    distributors: list[Distributor], seed: int, stdout: TextIO | None
+    distributors: list[Distributor], seed: int, stdout: TextIOBase | None
 ) -> list[tuple[str, str]]:
     User = get_user_model()
     credentials = []
@@ -176,10 +199,10 @@ def _create_logins(
     return credentials
 
 
-def seed_moves(*, actor, stdout: TextIO | None = None) -> list:
+def seed_moves(*, actor, stdout: TextIOBase | None = None) -> list:
     """One move through the tree service, as staff make it: the newest distributor, with their
     downline, under the first root, so the sponsor history and the audit trail show one."""
-    from .services import distributor_move
+    from .services.moves import distributor_move
 
     root = Distributor.objects.filter(sponsor__isnull=True).order_by("id").first()
     newest = (

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .bank import bank_details_check
 from .models import Distributor
 from .selectors import AmbiguousReference, distributor_by_reference, email_in_use
 
@@ -64,3 +67,18 @@ class MoveForm(ReasonForm):
         if sponsor is None:
             raise forms.ValidationError(_("No distributor has that id, external id or referral code."))
         return sponsor
+
+
+class BankDetailsCleanMixin:
+    """Checks holder, IBAN and BIC together (distributors.bank) and keeps them normalised: the
+    admin's and the portal's bank account forms. A ValidationError keyed by field puts each message
+    on its field."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}  # type: ignore[misc]  # a mixin of a Django form
+        if not self.errors:  # type: ignore[attr-defined]
+            details = bank_details_check(
+                holder=cleaned.get("holder", ""), iban=cleaned.get("iban", ""), bic=cleaned.get("bic", "")
+            )
+            cleaned.update(holder=details.holder, iban=details.iban, bic=details.bic)
+        return cleaned

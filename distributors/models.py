@@ -120,7 +120,7 @@ class Distributor(MPTTModel):
     def save(self, *args, **kwargs):
         """A new distributor is placed last in its sponsor's frontline with free labels
         (distributors.tree.place_new), never by django-mptt's insert, which shifts half the tree;
-        a sponsor changes only through distributors.services.distributor_move."""
+        a sponsor changes only through distributors.services.moves.distributor_move."""
         from .tree import place_new, sizes_add
 
         if self._state.adding and not self.lft:
@@ -141,7 +141,9 @@ class Distributor(MPTTModel):
             if update_fields is None or {"sponsor", "sponsor_id"} & set(update_fields):
                 stored = Distributor.objects.filter(pk=self.pk).values_list("sponsor_id", flat=True).first()
                 if stored != self.sponsor_id:
-                    raise ValueError("A sponsor changes only through distributors.services.distributor_move.")
+                    raise ValueError(
+                        "A sponsor changes only through distributors.services.moves.distributor_move."
+                    )
         models.Model.save(self, *args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -258,3 +260,33 @@ class ErasureRequest(models.Model):
     def __str__(self) -> str:
         # No name: this text stays in the audit trail after the person is erased.
         return gettext("Erasure request #%(id)s") % {"id": self.pk}
+
+
+class BankAccount(models.Model):
+    """Where the company pays a distributor's commissions (SEPA credit transfers).
+
+    Written only through `distributors.bank.bank_account_set`, which checks the IBAN and BIC
+    (schwifty); the payout batch copies it onto each payout, so a later change never alters what
+    was sent. `returned_at` marks an account whose last payment the bank returned: payouts to it are
+    held until the distributor saves their details again.
+    """
+
+    distributor = models.OneToOneField(
+        Distributor, on_delete=models.CASCADE, related_name="bank_account", verbose_name=_("distributor")
+    )
+    holder = models.CharField(_("account holder"), max_length=70)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(
+        _("BIC"), max_length=11, blank=True, help_text=_("Empty when the bank follows from the IBAN.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    returned_at = models.DateTimeField(_("payment returned at"), null=True, blank=True)
+    return_reason = models.CharField(_("bank's reason for the return"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["distributor"]
+
+    def __str__(self) -> str:
+        return gettext("Bank account of distributor %(distributor)s") % {"distributor": self.distributor_id}

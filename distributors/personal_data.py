@@ -21,7 +21,14 @@ from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from core.personal_data import ERASED_FIRST_NAME, PersonalDataPart, plain, rows
 from core.services import audit_pseudonymise_target, audit_record
 
-from .models import Distributor, DistributorStatus, ErasureRequest, ErasureRequestStatus, SponsorChange
+from .models import (
+    BankAccount,
+    Distributor,
+    DistributorStatus,
+    ErasureRequest,
+    ErasureRequestStatus,
+    SponsorChange,
+)
 
 
 def named(pk: int | None, external_id: str | None, first: str | None, last: str | None) -> dict | None:
@@ -63,9 +70,29 @@ def _profile(distributor: Distributor) -> dict[str, Any]:
     }
 
 
+def _bank_account(distributor: Distributor) -> dict[str, Any] | None:
+    try:
+        account = distributor.bank_account  # read with the distributor (select_related)
+    except BankAccount.DoesNotExist:
+        return None
+    return {
+        "holder": account.holder,
+        "iban": account.iban,
+        "bic": account.bic,
+        "updated_at": plain(account.updated_at),
+        "returned_at": plain(account.returned_at),
+        "return_reason": account.return_reason,
+    }
+
+
 def distributor_part(distributor: Distributor) -> PersonalDataPart:
-    """The profile, the sponsor (by name only) and every move or roll-up of the sponsor."""
-    me = Distributor.objects.select_related("sponsor", "user").filter(pk=distributor.pk).first()
+    """The profile, the sponsor (by name only), every move or roll-up of the sponsor, and the bank
+    account payouts go to."""
+    me = (
+        Distributor.objects.select_related("sponsor", "user", "bank_account")
+        .filter(pk=distributor.pk)
+        .first()
+    )
     if me is None:
         raise NotFound(_("The distributor does not exist."), field="distributor")
     sponsor = me.sponsor
@@ -100,6 +127,7 @@ def distributor_part(distributor: Distributor) -> PersonalDataPart:
             if sponsor is None
             else named(sponsor.pk, sponsor.external_id, sponsor.first_name, sponsor.last_name),
             "sponsor_changes": sponsor_changes,
+            "bank_account": _bank_account(me),
         },
         audit_targets={Distributor: [me.pk]},
         login_id=me.user_id,
@@ -164,6 +192,8 @@ def distributor_erase(*, distributor: Distributor, actor: Any, reason: str) -> D
         return node
 
     now = timezone.now()
+    # The account is only where future payouts go; each payout keeps the account it was sent to.
+    BankAccount.objects.filter(distributor=node).delete()
     Distributor.objects.filter(pk=node.pk).update(**pseudonym, updated_at=now)
     for field, value in pseudonym.items():
         setattr(node, field, value)

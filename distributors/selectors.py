@@ -50,6 +50,19 @@ def upline(distributor: Distributor | int) -> list[Distributor]:
     )
 
 
+def sponsor(distributor: Distributor) -> Distributor | None:
+    """The distributor's sponsor, read afresh; None for the root of a tree."""
+    if distributor.sponsor_id is None:
+        return None
+    return Distributor.objects.filter(pk=distributor.sponsor_id).first()
+
+
+def frontline_count(distributor: Distributor | int) -> int:
+    """How many distributors the distributor sponsors directly (the first level of the downline)."""
+    pk = distributor if isinstance(distributor, int) else distributor.pk
+    return Distributor.objects.filter(sponsor_id=pk).count()
+
+
 def downline_count(distributor: Distributor | int) -> int:
     """How many distributors are in the downline (all levels): the stored size (ADR 0011)."""
     pk = distributor if isinstance(distributor, int) else distributor.pk

@@ -56,8 +56,8 @@ def compute_numbering(links: Iterable[tuple[int, int | None]]) -> dict[int, Tree
     for node_id, sponsor_id in links:
         nodes.add(node_id)
         children.setdefault(sponsor_id, []).append(node_id)
-    for kids in children.values():
-        kids.sort()
+    for frontline in children.values():
+        frontline.sort()
 
     numbers: dict[int, TreeNumbers] = {}
     roots = children.get(None, [])
@@ -129,7 +129,7 @@ def renumber_trees() -> int:
     current = Distributor.objects.values_list(
         "id", "tree_id", "lft", "rght", "level", "downline_size"
     ).iterator(chunk_size=20_000)
-    changed = [
+    changed: list[tuple[int, ...]] = [
         (node_id, n.tree_id, n.lft, n.rght, n.level, n.downline_size)
         for node_id, *now in current
         if (n := numbers[node_id]) != TreeNumbers(*now)

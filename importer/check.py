@@ -1,7 +1,12 @@
-"""Phase 1b: the checks across files and against the database, and the plan of what to write.
+"""Phase 1b: the checks across files and against the database, and the plan of what to write
+(importer.plan).
 
 Runs inside the import's transaction (after its locks), so what it reads from the database is
 what the writes build on. It writes nothing; every problem goes to the error log.
+
+Over 500 lines: one pass over the files in their order (products, distributors, customers,
+demonstrations, orders, returns, then the periods they touch), each check building on what the
+earlier ones put into the one plan; a check per file is a method of one Checker for that reason.
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -25,12 +29,12 @@ from orders.models import (
     DemonstrationStatus,
     Order,
     OrderLine,
-    OrderStatus,
     Product,
     Return,
     ReturnLine,
     line_too_large,
 )
+from orders.services.returns import status_after_return
 from plans.models import Period, PeriodStatus
 
 from .files import ErrorLog
@@ -39,104 +43,16 @@ from .parse import (
     DEMONSTRATIONS,
     DISTRIBUTORS,
     ORDERS,
+    PRODUCT_COLUMNS,
     PRODUCTS,
     RETURNS,
-    DemonstrationRow,
     DistributorRow,
     OrderLineRow,
     ParsedFiles,
-    ProductRow,
 )
+from .plan import CatalogueEntry, ExistingOrder, ImportPlan, NewCustomer, OrderDraft, ReturnDraft
 
 RETURN_KEY_LENGTH = 128
-
-
-@dataclass(slots=True)
-class CatalogueEntry:
-    """What an order line copies from its product."""
-
-    id: int | None  # None until a new product is written
-    retail_price: Decimal
-    wholesale_price: Decimal
-    qv: Decimal
-    cv: Decimal
-    commissionable: bool
-    buyback_eligible: bool
-    vat_rate: Decimal
-    excluded_from_buyback: bool
-
-
-@dataclass(slots=True)
-class NewCustomer:
-    external_id: str
-    distributor: str
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    kind: str = "retail"
-
-
-@dataclass(slots=True)
-class OrderDraft:
-    external_id: str
-    first: OrderLineRow
-    lines: list[OrderLineRow] = field(default_factory=list)
-    unit_prices: list[Decimal] = field(default_factory=list)
-    returned: list[int] = field(default_factory=list)
-    commission_date: dt.datetime | None = None
-    id: int | None = None  # filled when written
-    line_ids: list[int] = field(default_factory=list)  # filled when written
-
-    @property
-    def status(self) -> str:
-        if self.commission_date is None:
-            return OrderStatus.PENDING
-        returned = sum(self.returned)
-        if returned == 0:
-            return OrderStatus.PAID
-        if returned == sum(line.quantity for line in self.lines):
-            return OrderStatus.RETURNED
-        return OrderStatus.PARTLY_RETURNED
-
-
-@dataclass(slots=True)
-class ExistingOrder:
-    id: int
-    external_id: str
-    paid_at: dt.datetime | None
-    commission_date: dt.datetime | None
-    status: str
-    # (line id, sku, quantity, unit_price, already returned) in line order
-    lines: list[list] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class ReturnDraft:
-    key: str
-    line: int
-    order: OrderDraft | ExistingOrder
-    refunded_at: dt.datetime
-    quantity: int
-    amount: Decimal
-    # (index of the draft's line, or the existing line id; quantity; refund amount)
-    parts: list[tuple[int, int, Decimal]] = field(default_factory=list)
-
-
-@dataclass
-class ImportPlan:
-    catalogue: dict[str, CatalogueEntry] = field(default_factory=dict)
-    new_products: list[ProductRow] = field(default_factory=list)
-    distributor_ids: dict[str, int] = field(default_factory=dict)
-    new_distributors: list[DistributorRow] = field(default_factory=list)
-    customer_ids: dict[str, int] = field(default_factory=dict)
-    new_customers: list[NewCustomer] = field(default_factory=list)
-    demonstration_ids: dict[str, int] = field(default_factory=dict)
-    new_demonstrations: list[DemonstrationRow] = field(default_factory=list)
-    demonstration_qps: dict[str, Decimal] = field(default_factory=dict)
-    new_orders: list[OrderDraft] = field(default_factory=list)
-    new_returns: list[ReturnDraft] = field(default_factory=list)
-    order_status_changes: dict[int, str] = field(default_factory=dict)
-    present: Counter = field(default_factory=Counter)
 
 
 def return_key(order: str, sku: str, refunded_at: dt.datetime, n: int) -> str:
@@ -196,19 +112,8 @@ class Checker:
                     False,
                 )
                 continue
-            differs = [
-                name
-                for name in (
-                    "name",
-                    "retail_price",
-                    "wholesale_price",
-                    "qv",
-                    "cv",
-                    "commissionable",
-                    "buyback_eligible",
-                )
-                if getattr(product, name) != getattr(row, name)
-            ]
+            # The file's columns after the sku are the product's fields of the same names.
+            differs = [name for name in PRODUCT_COLUMNS[1:] if getattr(product, name) != getattr(row, name)]
             if row.vat_rate is not None and row.vat_rate != product.vat_rate:
                 differs.append("vat_rate")
             if differs:
@@ -716,8 +621,9 @@ class Checker:
                 locked.add(order.id)
         for order in self.existing_orders.values():
             if order.id in locked:
-                self.plan.order_status_changes[order.id] = _status_after_returns(
-                    sum(line[2] for line in order.lines), sum(line[4] for line in order.lines)
+                # (units returned, units ordered) of each line; this order has a return now.
+                self.plan.order_status_changes[order.id] = status_after_return(
+                    (line[4], line[2]) for line in order.lines
                 )
 
     def _allocate(self, key: str, row, order: OrderDraft | ExistingOrder) -> ReturnDraft | None:
@@ -821,11 +727,3 @@ class Checker:
             first_line[ext] = row.line
             kept.append(row)
         return kept
-
-
-def _status_after_returns(bought: int, returned: int) -> str:
-    if returned == 0:
-        return OrderStatus.PAID
-    if returned >= bought:
-        return OrderStatus.RETURNED
-    return OrderStatus.PARTLY_RETURNED

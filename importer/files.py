@@ -169,19 +169,17 @@ def email(value: str, column: str, *, required: bool) -> str:
 
 def money(value: str, column: str) -> Decimal:
     """A non-negative amount with at most 2 decimals."""
-    if not MONEY_RE.match(value):
-        raise BadValue(f"{column} '{value}' is not an amount (digits with at most 2 decimals)")
-    amount = Decimal(value)
-    if amount < 0:
-        raise BadValue(f"{column} {value} must not be negative")
-    if amount >= Decimal("1e12"):
-        raise BadValue(f"{column} {value} is too large")
-    return amount
+    return _two_decimals(value, column, "an amount (digits with at most 2 decimals)")
 
 
 def points(value: str, column: str) -> Decimal:
+    """A non-negative number of points with at most 2 decimals."""
+    return _two_decimals(value, column, "a number of points (at most 2 decimals)")
+
+
+def _two_decimals(value: str, column: str, what: str) -> Decimal:
     if not MONEY_RE.match(value):
-        raise BadValue(f"{column} '{value}' is not a number of points (at most 2 decimals)")
+        raise BadValue(f"{column} '{value}' is not {what}")
     amount = Decimal(value)
     if amount < 0:
         raise BadValue(f"{column} {value} must not be negative")

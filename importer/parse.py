@@ -175,13 +175,54 @@ class _Row:
 
 def parse_directory(directory: Path, errors: ErrorLog) -> ParsedFiles:
     parsed = ParsedFiles()
-    _parse_products(directory, parsed, errors)
-    _parse_distributors(directory, parsed, errors)
-    _parse_customers(directory, parsed, errors)
-    _parse_demonstrations(directory, parsed, errors)
-    _parse_orders(directory, parsed, errors)
-    _parse_returns(directory, parsed, errors)
+    _parse_file(
+        directory, errors, PRODUCTS, PRODUCT_COLUMNS, _product, parsed.products,
+        required=True, seen=parsed.seen_products, optional_columns=("vat_rate",),
+    )  # fmt: skip
+    _parse_file(
+        directory, errors, DISTRIBUTORS, DISTRIBUTOR_COLUMNS, _distributor, parsed.distributors,
+        required=True, seen=parsed.seen_distributors,
+    )  # fmt: skip
+    _parse_file(
+        directory, errors, CUSTOMERS, CUSTOMER_COLUMNS, _customer, parsed.customers,
+        required=False, seen=parsed.seen_customers,
+    )  # fmt: skip
+    _parse_file(
+        directory, errors, DEMONSTRATIONS, DEMONSTRATION_COLUMNS, _demonstration, parsed.demonstrations,
+        required=False, seen=parsed.seen_demonstrations,
+    )  # fmt: skip
+    _parse_file(
+        directory, errors, ORDERS, ORDER_COLUMNS, _order_line_parser(), parsed.order_lines,
+        required=True, seen=parsed.seen_orders,
+    )  # fmt: skip
+    _parse_file(directory, errors, RETURNS, RETURN_COLUMNS, _return, parsed.returns, required=False)
     return parsed
+
+
+def _parse_file(
+    directory: Path,
+    errors: ErrorLog,
+    name: str,
+    columns: tuple[str, ...],
+    parse_row: Callable[[_Row, int, list], Any],
+    into: list,
+    *,
+    required: bool,
+    seen: set[str] | None = None,
+    optional_columns: tuple[str, ...] = (),
+) -> None:
+    """Every row of one file through `parse_row`, kept in `into` when each of its fields parsed
+    (every problem goes to the log). `seen` collects the id of the first column, even of a
+    malformed row: a reference to it is not "unknown"."""
+    for line, v in f.read_rows(
+        directory, name, columns, errors, required=required, optional_columns=optional_columns
+    ):
+        r = _Row(errors, name, line)
+        if seen is not None:
+            seen.add(v[0])
+        row = parse_row(r, line, v)
+        if r.ok:
+            into.append(row)
 
 
 def _external_id(
@@ -196,95 +237,73 @@ def _external_id(
     return value
 
 
-def _parse_products(directory: Path, parsed: ParsedFiles, errors: ErrorLog) -> None:
-    for line, v in f.read_rows(
-        directory, PRODUCTS, PRODUCT_COLUMNS, errors, required=True, optional_columns=("vat_rate",)
-    ):
-        r = _Row(errors, PRODUCTS, line)
-        parsed.seen_products.add(v[0])
-        row = ProductRow(
-            line=line,
-            sku=r.get(_external_id, v[0], "sku"),
-            name=r.get(f.text, v[1], "name", max_length=200),
-            retail_price=r.get(f.money, v[2], "retail_price"),
-            wholesale_price=r.get(f.money, v[3], "wholesale_price"),
-            qv=r.get(f.points, v[4], "qv"),
-            cv=r.get(f.money, v[5], "cv"),
-            commissionable=r.get(f.boolean, v[6], "commissionable"),
-            buyback_eligible=r.get(f.boolean, v[7], "buyback_eligible"),
-            vat_rate=r.get(f.rate, v[8], "vat_rate") if v[8] else None,
-        )
-        if r.ok:
-            parsed.products.append(row)
+def _product(r: _Row, line: int, v: list) -> ProductRow:
+    return ProductRow(
+        line=line,
+        sku=r.get(_external_id, v[0], "sku"),
+        name=r.get(f.text, v[1], "name", max_length=200),
+        retail_price=r.get(f.money, v[2], "retail_price"),
+        wholesale_price=r.get(f.money, v[3], "wholesale_price"),
+        qv=r.get(f.points, v[4], "qv"),
+        cv=r.get(f.money, v[5], "cv"),
+        commissionable=r.get(f.boolean, v[6], "commissionable"),
+        buyback_eligible=r.get(f.boolean, v[7], "buyback_eligible"),
+        vat_rate=r.get(f.rate, v[8], "vat_rate") if v[8] else None,
+    )
 
 
-def _parse_distributors(directory: Path, parsed: ParsedFiles, errors: ErrorLog) -> None:
-    for line, v in f.read_rows(directory, DISTRIBUTORS, DISTRIBUTOR_COLUMNS, errors, required=True):
-        r = _Row(errors, DISTRIBUTORS, line)
-        parsed.seen_distributors.add(v[0])
-        country = v[7].upper() or "NL"
-        if len(country) != 2 or not country.isalpha():
-            r.get(_fail, f"country '{v[7]}' is not a two-letter country code")
-        row = DistributorRow(
-            line=line,
-            external_id=r.get(_external_id, v[0], "id"),
-            sponsor=r.get(_external_id, v[1], "sponsor_id", required=False),
-            first_name=r.get(f.text, v[2], "first_name", max_length=100),
-            last_name=r.get(f.text, v[3], "last_name", max_length=100),
-            email=r.get(f.email, v[4], "email", required=True),
-            enrolled_at=r.get(f.moment, v[5], "enrolled_at"),
-            status=r.get(f.choice, v[6], "status", DISTRIBUTOR_STATUSES),
-            country=country,
-        )
-        if r.ok and row.sponsor == row.external_id:
-            r.get(_fail, f"distributor {row.external_id} cannot be their own sponsor (a sponsor cycle)")
-        if r.ok:
-            parsed.distributors.append(row)
+def _distributor(r: _Row, line: int, v: list) -> DistributorRow:
+    country = v[7].upper() or "NL"
+    if len(country) != 2 or not country.isalpha():
+        r.get(_fail, f"country '{v[7]}' is not a two-letter country code")
+    row = DistributorRow(
+        line=line,
+        external_id=r.get(_external_id, v[0], "id"),
+        sponsor=r.get(_external_id, v[1], "sponsor_id", required=False),
+        first_name=r.get(f.text, v[2], "first_name", max_length=100),
+        last_name=r.get(f.text, v[3], "last_name", max_length=100),
+        email=r.get(f.email, v[4], "email", required=True),
+        enrolled_at=r.get(f.moment, v[5], "enrolled_at"),
+        status=r.get(f.choice, v[6], "status", DISTRIBUTOR_STATUSES),
+        country=country,
+    )
+    if r.ok and row.sponsor == row.external_id:
+        r.get(_fail, f"distributor {row.external_id} cannot be their own sponsor (a sponsor cycle)")
+    return row
 
 
-def _parse_customers(directory: Path, parsed: ParsedFiles, errors: ErrorLog) -> None:
-    for line, v in f.read_rows(directory, CUSTOMERS, CUSTOMER_COLUMNS, errors, required=False):
-        r = _Row(errors, CUSTOMERS, line)
-        parsed.seen_customers.add(v[0])
-        row = CustomerRow(
-            line=line,
-            external_id=r.get(_external_id, v[0], "id"),
-            distributor=r.get(_external_id, v[1], "distributor_id"),
-            first_name=r.get(f.text, v[2], "first_name", max_length=100, required=False),
-            last_name=r.get(f.text, v[3], "last_name", max_length=100, required=False),
-            email=r.get(f.email, v[4], "email", required=False),
-            kind=r.get(f.choice, v[5] or "retail", "kind", CUSTOMER_KINDS),
-        )
-        if r.ok:
-            parsed.customers.append(row)
+def _customer(r: _Row, line: int, v: list) -> CustomerRow:
+    return CustomerRow(
+        line=line,
+        external_id=r.get(_external_id, v[0], "id"),
+        distributor=r.get(_external_id, v[1], "distributor_id"),
+        first_name=r.get(f.text, v[2], "first_name", max_length=100, required=False),
+        last_name=r.get(f.text, v[3], "last_name", max_length=100, required=False),
+        email=r.get(f.email, v[4], "email", required=False),
+        kind=r.get(f.choice, v[5] or "retail", "kind", CUSTOMER_KINDS),
+    )
 
 
-def _parse_demonstrations(directory: Path, parsed: ParsedFiles, errors: ErrorLog) -> None:
-    for line, v in f.read_rows(directory, DEMONSTRATIONS, DEMONSTRATION_COLUMNS, errors, required=False):
-        r = _Row(errors, DEMONSTRATIONS, line)
-        parsed.seen_demonstrations.add(v[0])
-        row = DemonstrationRow(
-            line=line,
-            external_id=r.get(_external_id, v[0], "id"),
-            distributor=r.get(_external_id, v[1], "distributor_id"),
-            host=r.get(_external_id, v[2], "host_customer_id"),
-            held_at=r.get(f.moment, v[3], "held_at"),
-            closed_at=r.get(f.moment, v[4], "closed_at") if v[4] else None,
-        )
-        if r.ok and row.closed_at is not None and row.closed_at < row.held_at:
-            r.get(_fail, "closed_at is before held_at")
-        if r.ok:
-            parsed.demonstrations.append(row)
+def _demonstration(r: _Row, line: int, v: list) -> DemonstrationRow:
+    row = DemonstrationRow(
+        line=line,
+        external_id=r.get(_external_id, v[0], "id"),
+        distributor=r.get(_external_id, v[1], "distributor_id"),
+        host=r.get(_external_id, v[2], "host_customer_id"),
+        held_at=r.get(f.moment, v[3], "held_at"),
+        closed_at=r.get(f.moment, v[4], "closed_at") if v[4] else None,
+    )
+    if r.ok and row.closed_at is not None and row.closed_at < row.held_at:
+        r.get(_fail, "closed_at is before held_at")
+    return row
 
 
-def _parse_orders(directory: Path, parsed: ParsedFiles, errors: ErrorLog) -> None:
+def _order_line_parser() -> Callable[[_Row, int, list], OrderLineRow]:
     # Many lines share a timestamp and a price: parse each distinct text once.
     moments: dict[str, dt.datetime] = {}
     prices: dict[str, Decimal] = {}
-    append = parsed.order_lines.append
-    for line, v in f.read_rows(directory, ORDERS, ORDER_COLUMNS, errors, required=True):
-        r = _Row(errors, ORDERS, line)
-        parsed.seen_orders.add(v[0])
+
+    def order_line(r: _Row, line: int, v: list) -> OrderLineRow:
         paid_text = v[4]
         paid_at = moments.get(paid_text)
         if paid_at is None:
@@ -308,7 +327,7 @@ def _parse_orders(directory: Path, parsed: ParsedFiles, errors: ErrorLog) -> Non
             r.get(_fail, f"order {v[0]} is a customer order without a customer_id")
         elif purpose in ("personal", "inventory") and v[2]:
             r.get(_fail, f"order {v[0]} is a {purpose} order: customer_id must be empty")
-        row = OrderLineRow(
+        return OrderLineRow(
             line,
             order_id,
             r.get(_external_id, v[1], "distributor_id"),
@@ -320,22 +339,18 @@ def _parse_orders(directory: Path, parsed: ParsedFiles, errors: ErrorLog) -> Non
             unit_price,
             r.get(_external_id, v[8], "demonstration_id", required=False),
         )
-        if r.ok:
-            append(row)
+
+    return order_line
 
 
-def _parse_returns(directory: Path, parsed: ParsedFiles, errors: ErrorLog) -> None:
-    for line, v in f.read_rows(directory, RETURNS, RETURN_COLUMNS, errors, required=False):
-        r = _Row(errors, RETURNS, line)
-        row = ReturnRow(
-            line=line,
-            order=r.get(_external_id, v[0], "order_id", max_length=ORDER_ID_LENGTH),
-            sku=r.get(_external_id, v[1], "sku"),
-            quantity=r.get(f.quantity, v[2]),
-            refunded_at=r.get(f.moment, v[3], "refunded_at"),
-        )
-        if r.ok:
-            parsed.returns.append(row)
+def _return(r: _Row, line: int, v: list) -> ReturnRow:
+    return ReturnRow(
+        line=line,
+        order=r.get(_external_id, v[0], "order_id", max_length=ORDER_ID_LENGTH),
+        sku=r.get(_external_id, v[1], "sku"),
+        quantity=r.get(f.quantity, v[2]),
+        refunded_at=r.get(f.moment, v[3], "refunded_at"),
+    )
 
 
 def _fail(message: str) -> None:

@@ -4,7 +4,7 @@ Ids are drawn from the tables' sequences up front, so every row is written once 
 keys already set (sponsor links included: Django's foreign keys are deferred to the commit).
 The tree's fields and the referral codes are the distributors app's (ADR 0001): new distributors are
 written unnumbered and `distributors.tree.renumber_trees()` numbers every tree once at the end;
-`distributors.services` derives their referral codes. PostgreSQL gets COPY; other databases
+`distributors.services.referral_codes` derives their referral codes. PostgreSQL gets COPY; other databases
 bulk_create.
 """
 
@@ -20,8 +20,9 @@ from django.utils import timezone
 from core.batches import chunked, matching
 from core.periods import period_of
 from distributors.models import Distributor, DistributorStatus
-from distributors.services import referral_codes_derive
+from distributors.services.referral_codes import referral_codes_derive
 from distributors.tree import UNNUMBERED, renumber_trees
+from orders.bulk import ORDER_LINE_COLUMNS
 from orders.models import (
     Customer,
     Demonstration,
@@ -34,7 +35,8 @@ from orders.models import (
     ReturnLine,
 )
 
-from .check import CatalogueEntry, ImportPlan, OrderDraft
+from .parse import PRODUCT_COLUMNS
+from .plan import CatalogueEntry, ImportPlan, OrderDraft
 
 BATCH = 5_000
 ZERO = Decimal("0")
@@ -60,18 +62,8 @@ def write_plan(plan: ImportPlan) -> dict[str, int]:
 def _write_products(plan: ImportPlan, now) -> int:
     rows = plan.new_products
     ids = allocate_ids(Product, len(rows))
-    columns = [
-        "id",
-        "sku",
-        "name",
-        "retail_price",
-        "wholesale_price",
-        "qv",
-        "cv",
-        "commissionable",
-        "buyback_eligible",
-        "vat_rate",
-    ]
+    # products.csv names its columns after the product's fields.
+    columns = ["id", *PRODUCT_COLUMNS, "vat_rate"]
     values = []
     for product_id, row in zip(ids, rows, strict=True):
         entry: CatalogueEntry = plan.catalogue[row.sku]
@@ -232,20 +224,6 @@ def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
         draft.id = order_ids[draft.external_id]
 
     catalogue = plan.catalogue
-    line_columns = [
-        "order_id",
-        "product_id",
-        "sku",
-        "quantity",
-        "unit_list_price",
-        "unit_price",
-        "vat_rate",
-        "unit_qv",
-        "unit_cv",
-        "commissionable",
-        "excluded_from_buyback",
-        "buyback_eligible",
-    ]
 
     def line_rows():
         for draft in drafts:
@@ -253,7 +231,7 @@ def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
             customer_order = draft.first.purpose == "customer"
             for line, price in zip(draft.lines, draft.unit_prices, strict=True):
                 entry = catalogue[line.sku]
-                yield (
+                yield (  # in the order of ORDER_LINE_COLUMNS
                     order_id,
                     entry.id,
                     line.sku,
@@ -264,11 +242,12 @@ def _write_orders(plan: ImportPlan, now) -> tuple[int, int]:
                     entry.qv if entry.commissionable else ZERO,
                     entry.cv if entry.commissionable else ZERO,
                     entry.commissionable,
+                    False,  # half price: a file gives the price paid, never a half-price flag
                     entry.excluded_from_buyback,
                     entry.buyback_eligible,
                 )
 
-    insert_rows(OrderLine, line_columns, line_rows(), now)
+    insert_rows(OrderLine, list(ORDER_LINE_COLUMNS), line_rows(), now)
     # The returns refer to lines: read back the ids of the lines of returned new orders, which
     # were numbered in the order they were written.
     returned = {draft.order.id for draft in plan.new_returns if isinstance(draft.order, OrderDraft)}

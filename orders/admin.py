@@ -8,9 +8,11 @@ Over 500 lines: one thin ModelAdmin per model of the app; none holds a rule.
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -49,8 +51,14 @@ from orders.models import (
     ReturnLine,
 )
 from orders.personal_data import customer_erase
-from orders.selectors import demonstration_summary, with_totals
+from orders.selectors.demonstrations import demonstration_summary
+from orders.selectors.orders import with_totals
 from orders.services.customers import contact_consent_valid_for
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    from orders.selectors.demonstrations import DemonstrationSummary
 
 
 def _link(obj: Any) -> str:
@@ -331,7 +339,7 @@ class CustomerAdmin(ServiceAdmin):
             "more": max(queryset.count() - 20, 0),
             "selected_ids": list(queryset.order_by("pk").values_list("pk", flat=True)),
             "action": "erase_personal_data_action",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "submit_label": _("Erase"),
         }
         return render(request, "admin/distributors/action_form.html", context)
@@ -343,9 +351,9 @@ class PeriodFilter(admin.SimpleListFilter):
     title = _("commission period")
     parameter_name = "period"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
         period = period_of(timezone.now())
-        choices = [("none", _("Not counted yet"))]
+        choices: list[tuple[str, StrOrPromise]] = [("none", _("Not counted yet"))]
         for _month in range(12):
             choices.append((period.isoformat(), period_label(period)))
             period = previous_period(period)
@@ -392,6 +400,12 @@ class ReturnInline(ReadOnlyInline):
 
     refund_period_shown = column(Return, "refund_period", month)
     refund_amount_shown = column(Return, "refund_amount", money)
+
+
+class OrderTotal(TypedDict):
+    """What the order list's queryset annotates (orders.selectors.orders.with_totals)."""
+
+    total: Decimal
 
 
 @admin.register(Order)
@@ -450,7 +464,7 @@ class OrderAdmin(ServiceAdmin):
     commission_period_shown = column(Order, "commission_period", month)
 
     @admin.display(description=_("total ex VAT"), ordering="total")
-    def total(self, obj: Order) -> str:
+    def total(self, obj: WithAnnotations[Order, OrderTotal]) -> str:
         return money(obj.total, obj.currency)
 
     @admin.display(description=_("period"), ordering="commission_period")
@@ -625,11 +639,12 @@ class DemonstrationAdmin(ServiceAdmin):
 
     qps_shown = column(Demonstration, "qps", money)
 
-    def _summary(self, obj: Demonstration) -> Any:
+    def _summary(self, obj: Demonstration) -> DemonstrationSummary:
         # Cached on the object of this request (the ModelAdmin itself is shared by all requests).
-        if not hasattr(obj, "_summary"):
-            obj._summary = demonstration_summary(demonstration=obj)
-        return obj._summary
+        cache = vars(obj)
+        if "_summary" not in cache:
+            cache["_summary"] = demonstration_summary(demonstration=obj)
+        return cache["_summary"]
 
     @admin.display(description=_("QPS"))
     def qps_so_far(self, obj: Demonstration) -> str:

@@ -8,8 +8,11 @@ Imported by orders/admin.py.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,6 +26,15 @@ from core.errors import ApplicationError
 from core.templatetags.formatting import money
 from orders.models import BuybackLine, BuybackRequest, BuybackStatus
 from orders.services.buyback import buyback_request_decide, buyback_request_reject
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class UnitsAsked(TypedDict):
+    """What the request list's queryset annotates."""
+
+    units_asked: int | None
 
 
 class BuybackLineInline(admin.TabularInline):
@@ -107,7 +119,7 @@ class BuybackRequestAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(units_asked=Sum("lines__quantity"))
 
     @admin.display(description=_("units"), ordering="units_asked")
-    def units(self, obj: BuybackRequest) -> int:
+    def units(self, obj: WithAnnotations[BuybackRequest, UnitsAsked]) -> int:
         return obj.units_asked or 0
 
     @admin.display(description=_("status"), ordering="status")
@@ -181,7 +193,7 @@ class BuybackRequestAdmin(admin.ModelAdmin):
                 "requests": queryset.select_related("distributor"),
                 "form": form,
                 "action": "reject_with_reason",
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
 

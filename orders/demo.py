@@ -1,11 +1,11 @@
 """Demo sales for the demo network: a kitchen-appliance catalogue, customers, six months of
 orders, home demonstrations with host credit, and a few returns. Deterministic for a seed.
 
-Rows are written in bulk, as the services would write them (copied prices and volumes, numbers
-from the row id, commission dates at payment or at the demonstration's close), so that seeding
-2,000 distributors takes seconds on SQLite; the rules come from the services themselves: the
-host's voucher (host_rewards, host_voucher), an order's status after a return
-(status_after_return). A handful of host-credit redemptions go through order_create itself.
+Rows are written in bulk (orders.demo_bulk), as the services would write them (copied prices
+and volumes, numbers from the row id, commission dates at payment or at the demonstration's
+close), so that seeding 2,000 distributors takes seconds on SQLite; the rules come from the
+services themselves: the host's voucher (host_rewards, host_voucher), an order's status after a
+return (status_after_return). A handful of host-credit redemptions go through order_create itself.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TextIO
+from io import TextIOBase
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat, LPad
+from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
@@ -35,7 +32,6 @@ from orders.models import (
     DemonstrationStatus,
     HostCredit,
     Order,
-    OrderLine,
     OrderPurpose,
     OrderStatus,
     Product,
@@ -43,9 +39,10 @@ from orders.models import (
     ReturnLine,
 )
 from orders.rules import current_rules, host_rewards
-from orders.services.common import order_number
 from orders.services.demonstrations import host_voucher
 from orders.services.returns import status_after_return
+
+from .demo_bulk import DemoSales
 
 D = Decimal
 # sku, name, retail, wholesale, QV, CV, commissionable, buyback_eligible, flags
@@ -107,7 +104,7 @@ OWN_WEIGHTS = {
 BATCH = 2000
 
 
-def _print(stdout: TextIO | None, text: str) -> None:
+def _print(stdout: TextIOBase | None, text: str) -> None:
     if stdout is not None:
         stdout.write(text)
 
@@ -135,206 +132,6 @@ def _catalogue() -> dict[str, Product]:
     return {p.sku: p for p in Product.objects.filter(sku__in=[c[0] for c in CATALOGUE])}
 
 
-@dataclass(slots=True)
-class _SeedLine:
-    sku: str
-    product_id: int
-    quantity: int
-    unit_price: Decimal
-    unit_qv: Decimal
-    unit_cv: Decimal
-    vat_rate: Decimal
-    commissionable: bool
-    excluded_from_buyback: bool
-    buyback_eligible: bool
-    pk: int | None = None
-
-
-@dataclass(slots=True)
-class _SeedOrder:
-    number: str
-    distributor_id: int
-    customer_id: int | None
-    purpose: str
-    status: str
-    demonstration: Demonstration | None
-    paid_at: dt.datetime | None
-    commission_date: dt.datetime | None
-    created_at: dt.datetime
-    cancelled_at: dt.datetime | None = None
-    pk: int | None = None
-
-
-def _insert(model: type, columns: list[str], rows: list[tuple]) -> None:
-    """INSERT rows with one prepared statement. bulk_create builds and prepares a model instance
-    per row, which for ~100,000 order lines is most of a demo seed's time on SQLite."""
-    qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 10_000):
-            cursor.executemany(sql, rows[i : i + 10_000])
-
-
-class _Sales:
-    """Collects orders with their lines in memory, then writes them in bulk, as order_create
-    would write them (prices and volumes copied from the catalogue, numbers from the row id)."""
-
-    def __init__(self, products: dict[str, Product]):
-        self.products = products
-        self.orders: list[_SeedOrder] = []
-        self.lines: list[list[_SeedLine]] = []
-
-    def add(
-        self,
-        *,
-        distributor_id: int,
-        purpose: str,
-        basket: list[tuple[str, int]],
-        customer_id: int | None,
-        paid_at: dt.datetime | None,
-        commission_date: dt.datetime | None,
-        created_at: dt.datetime,
-        demonstration: Demonstration | None = None,
-        status: str = OrderStatus.PAID,
-    ) -> _SeedOrder:
-        order = _SeedOrder(
-            number=f"tmp-{len(self.orders)}",
-            distributor_id=distributor_id,
-            customer_id=customer_id,
-            purpose=purpose,
-            status=status,
-            demonstration=demonstration,
-            paid_at=paid_at,
-            commission_date=commission_date,
-            created_at=created_at,
-        )
-        lines = []
-        for sku, quantity in basket:
-            product = self.products[sku]
-            price = product.retail_price if purpose == OrderPurpose.CUSTOMER else product.wholesale_price
-            volume = product.commissionable
-            lines.append(
-                _SeedLine(
-                    sku=sku,
-                    product_id=product.pk,
-                    quantity=quantity,
-                    unit_price=price,
-                    unit_qv=product.qv if volume else ZERO,
-                    unit_cv=product.cv if volume else ZERO,
-                    vat_rate=product.vat_rate,
-                    commissionable=product.commissionable,
-                    excluded_from_buyback=product.is_seasonal
-                    or product.is_discontinued
-                    or product.is_promotional,
-                    buyback_eligible=product.buyback_eligible,
-                )
-            )
-        self.orders.append(order)
-        self.lines.append(lines)
-        return order
-
-    def write(self, currency: str) -> None:
-        ops = connection.ops
-
-        def when(value: dt.datetime | None) -> object:
-            return ops.adapt_datetimefield_value(value) if value is not None else None
-
-        def money(value: Decimal) -> object:
-            return ops.adapt_decimalfield_value(value)
-
-        _insert(
-            Order,
-            [
-                "number",
-                "distributor_id",
-                "customer_id",
-                "purpose",
-                "status",
-                "demonstration_id",
-                "currency",
-                "paid_at",
-                "cancelled_at",
-                "commission_date",
-                "commission_period",
-                "host_credit_redeemed",
-                "created_at",
-                "updated_at",
-            ],
-            [
-                (
-                    o.number,
-                    o.distributor_id,
-                    o.customer_id,
-                    o.purpose,
-                    o.status,
-                    o.demonstration.pk if o.demonstration else None,
-                    currency,
-                    when(o.paid_at),
-                    when(o.cancelled_at),
-                    when(o.commission_date),
-                    ops.adapt_datefield_value(period_of(o.commission_date)) if o.commission_date else None,
-                    money(ZERO),
-                    when(o.created_at),
-                    when(o.created_at),
-                )
-                for o in self.orders
-            ],
-        )
-        ids = dict(Order.objects.filter(number__startswith="tmp-").values_list("number", "pk"))
-        for order in self.orders:
-            order.pk = ids[order.number]
-            order.number = order_number(order.pk)
-        # One set-wise update: the number users read, from the row id as order_number() makes it.
-        Order.objects.filter(number__startswith="tmp-").update(
-            number=Concat(Value("BO-"), LPad(Cast("id", CharField()), 8, Value("0")))
-        )
-        _insert(
-            OrderLine,
-            [
-                "order_id",
-                "product_id",
-                "sku",
-                "quantity",
-                "unit_list_price",
-                "unit_price",
-                "vat_rate",
-                "unit_qv",
-                "unit_cv",
-                "commissionable",
-                "half_price",
-                "excluded_from_buyback",
-                "buyback_eligible",
-            ],
-            [
-                (
-                    o.pk,
-                    ln.product_id,
-                    ln.sku,
-                    ln.quantity,
-                    money(ln.unit_price),
-                    money(ln.unit_price),
-                    money(ln.vat_rate),
-                    money(ln.unit_qv),
-                    money(ln.unit_cv),
-                    ln.commissionable,
-                    False,
-                    ln.excluded_from_buyback,
-                    ln.buyback_eligible,
-                )
-                for o, lines in zip(self.orders, self.lines, strict=True)
-                for ln in lines
-            ],
-        )
-        # Seeding runs on a table without order lines, in one transaction: ids follow insertion order.
-        line_ids = iter(OrderLine.objects.order_by("id").values_list("id", flat=True))
-        for lines in self.lines:
-            for line in lines:
-                line.pk = next(line_ids)
-
-
 def _basket(rng: random.Random, weights: dict[str, int], size: int) -> list[tuple[str, int]]:
     skus = rng.choices(list(weights), weights=list(weights.values()), k=size)
     counts: dict[str, int] = defaultdict(int)
@@ -348,7 +145,7 @@ def _moment(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.date
 
 
 @transaction.atomic
-def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) -> None:
+def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIOBase | None = None) -> None:
     """Catalogue, customers, `months` months of orders ending in the current month, demonstrations
     and returns for the distributors that exist. Does nothing when orders exist already."""
     if Order.objects.exists():
@@ -406,7 +203,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
         period = previous_period(period)
     periods.reverse()
 
-    sales = _Sales(products)
+    sales = DemoSales(products)
     demonstrations: list[tuple[Demonstration, list[tuple[Customer, list[tuple[str, int]]]]]] = []
     for start_period in periods:
         if start_period in frozen:
@@ -505,7 +302,7 @@ def seed_sales(*, seed: int = 1, months: int = 6, stdout: TextIO | None = None) 
     )
 
 
-def _write_demonstrations(demonstrations, sales: _Sales, rng: random.Random, rules, now, frozen) -> None:
+def _write_demonstrations(demonstrations, sales: DemoSales, rng: random.Random, rules, now, frozen) -> None:
     """Close what was held long enough ago (1-3 days after); the latest stay planned, orders pending."""
     for demo, _party in demonstrations:
         close = demo.held_at + dt.timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 5))
@@ -571,7 +368,7 @@ def _write_demonstrations(demonstrations, sales: _Sales, rng: random.Random, rul
     HostCredit.objects.bulk_create(credits, batch_size=BATCH)
 
 
-def _returns(sales: _Sales, rng: random.Random, now: dt.datetime, frozen: set) -> int:
+def _returns(sales: DemoSales, rng: random.Random, now: dt.datetime, frozen: set) -> int:
     """About 3% of paid customer orders send a unit back 2-20 days after payment (if that has come)."""
     records, lines, statuses = [], [], []
     for order, order_lines in zip(sales.orders, sales.lines, strict=True):
@@ -631,11 +428,11 @@ def _redeem_some(rng: random.Random, now: dt.datetime) -> int:
     return done
 
 
-def seed_buybacks(*, actor, stdout: TextIO | None = None) -> list:
+def seed_buybacks(*, actor, stdout: TextIOBase | None = None) -> list:
     """Three buy-back requests through the buy-back service, as distributors ask and staff decide:
     one approved, one rejected with a reason, one waiting for a decision. Each hands back one unit
     of the newest eligible line of a distributor with units to hand back."""
-    from orders.buyback_selectors import buyback_units
+    from orders.selectors.buyback import buyback_units
     from orders.services.buyback import buyback_request_create, buyback_request_decide
 
     requests = []

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime, ForeignKeyRawIdWidget
+from django.db.models import ManyToOneRel, Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,8 @@ from orders.models import (
     OrderPurpose,
     Product,
 )
-from orders.selectors import order_detail, products_for_sale
+from orders.selectors.catalogue import products_for_sale
+from orders.selectors.orders import order_detail
 
 
 class ProductForm(forms.ModelForm):
@@ -61,9 +63,10 @@ class ProductForm(forms.ModelForm):
         return {f: getattr(self.instance, f) for f in self.Meta.fields}
 
 
-def raw_id(model: type, field: str, admin_site: Any, **kwargs: Any) -> forms.ModelChoiceField:
+def raw_id(model: type[Model], field: str, admin_site: Any, **kwargs: Any) -> forms.ModelChoiceField:
     """A foreign key typed as an id with the admin's lookup popup: no select of a million rows."""
     remote = model._meta.get_field(field).remote_field
+    assert isinstance(remote, ManyToOneRel)  # `field` is a foreign key
     return forms.ModelChoiceField(
         queryset=remote.model._default_manager.all(),
         widget=ForeignKeyRawIdWidget(remote, admin_site),
@@ -168,7 +171,9 @@ class OrderLineForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products_for_sale()
+        product = self.fields["product"]
+        assert isinstance(product, forms.ModelChoiceField)
+        product.queryset = products_for_sale()
 
     def clean(self) -> dict:
         super().clean()

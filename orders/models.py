@@ -18,6 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 from core.money import MONEY, DecimalSize
 from distributors.models import Distributor
+from orders.triggers import (
+    ORDER_IN_FROZEN_PERIOD,
+    ORDER_LINE_IN_FROZEN_PERIOD,
+    RETURN_IN_FROZEN_PERIOD,
+    frozen_period,
+)
 
 POINTS: DecimalSize = {"max_digits": 14, "decimal_places": 2}
 # Per-unit volumes after a half-price or host-credit discount can need more than 2 decimals
@@ -206,6 +212,10 @@ class Order(TimeStampedModel):
                 name="order_commission_date_and_period_together",
             ),
         ]
+        # Nothing counts in, or leaves, a closing or closed period (orders/triggers.py).
+        triggers = frozen_period(
+            "order", ORDER_IN_FROZEN_PERIOD, declare=[("bad", "text"), ("bad_period", "date")]
+        )
 
     def __str__(self) -> str:
         return self.number
@@ -286,6 +296,7 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_positive"),
             models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="orderline_price_nonneg"),
         ]
+        triggers = frozen_period("orderline", ORDER_LINE_IN_FROZEN_PERIOD, declare=[("bad", "bigint")])
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku}"
@@ -328,6 +339,7 @@ class Return(TimeStampedModel):
         verbose_name = _("return")
         verbose_name_plural = _("returns")
         ordering = ["-refunded_at", "-id"]
+        triggers = frozen_period("return", RETURN_IN_FROZEN_PERIOD, declare=[("bad_period", "date")])
 
     def __str__(self) -> str:
         return gettext("%(kind)s of %(order)s on %(date)s") % {

@@ -36,6 +36,54 @@ from orders.models import (
 )
 
 
+def _attach(parents: list[dict], children: list[dict], parent_key: str, name: str) -> list[dict]:
+    """Each parent row gets its children under `name`: the rows whose `parent_key` is its id
+    (taken out of them)."""
+    by_parent = grouped(children, parent_key)
+    for parent in parents:
+        parent[name] = by_parent.get(parent["id"], [])
+    return parents
+
+
+def _through(path: str, owner: dict[str, Any]) -> dict[str, Any]:
+    """An order filter (`owner`) as seen from a row that reaches the order through `path`."""
+    return {f"{path}__{name}": value for name, value in owner.items()}
+
+
+def _orders_with_lines(
+    owner: dict[str, Any], *, order_fields: tuple[str, ...], line_fields: tuple[str, ...]
+) -> list[dict]:
+    """The orders of `owner` (an order filter: their distributor or their customer), oldest first,
+    each with its lines: the two exports differ only in the fields they show."""
+    lines = rows(
+        OrderLine.objects.filter(**_through("order", owner)).order_by("order_id", "id"),
+        "order_id",
+        *line_fields,
+    )
+    orders = rows(Order.objects.filter(**owner).order_by("created_at", "id"), *order_fields)
+    return _attach(orders, lines, "order_id", "lines")
+
+
+def _returns_with_lines(
+    owner: dict[str, Any], *, return_fields: tuple[str, ...], line_fields: dict[str, str]
+) -> list[dict]:
+    """The returns of the orders of `owner` (as in _orders_with_lines), in refund order, each with
+    its lines (quantity and refund, and `line_fields`: output key -> lookup)."""
+    lines = rows(
+        ReturnLine.objects.filter(**_through("return_record__order", owner)).order_by("id"),
+        "quantity",
+        "refund_amount",
+        return_id="return_record_id",
+        **line_fields,
+    )
+    returns = rows(
+        Return.objects.filter(**_through("order", owner)).order_by("refunded_at", "id"),
+        *return_fields,
+        order_number="order__number",
+    )
+    return _attach(returns, lines, "return_id", "lines")
+
+
 def distributor_part(distributor: Distributor) -> PersonalDataPart:
     """The distributor's customers in full (their customer list is theirs), orders with lines,
     returns, the demonstrations they held with guest ids, and buy-back requests."""
@@ -52,75 +100,28 @@ def distributor_part(distributor: Distributor) -> PersonalDataPart:
         household_of="household_of_id",
     )
 
-    lines = grouped(
-        rows(
-            OrderLine.objects.filter(order__distributor=distributor).order_by("order_id", "id"),
-            "id",
-            "order_id",
-            "sku",
-            "quantity",
-            "unit_list_price",
-            "unit_price",
-            "vat_rate",
-            "unit_qv",
-            "unit_cv",
-            "commissionable",
-            "half_price",
+    orders = _orders_with_lines(
+        {"distributor": distributor},
+        order_fields=(
+            "id", "number", "external_id", "purpose", "status", "customer_id", "demonstration_id",
+            "currency", "created_at", "paid_at", "cancelled_at", "commission_date",
+            "commission_period", "host_credit_redeemed",
         ),
-        "order_id",
+        line_fields=(
+            "id", "sku", "quantity", "unit_list_price", "unit_price", "vat_rate", "unit_qv", "unit_cv",
+            "commissionable", "half_price",
+        ),
+    )  # fmt: skip
+    returns = _returns_with_lines(
+        {"distributor": distributor},
+        return_fields=("id", "kind", "refunded_at", "refund_period", "refund_amount", "reason"),
+        line_fields={"order_line_id": "order_line_id", "sku": "order_line__sku"},
     )
-    orders = rows(
-        Order.objects.filter(distributor=distributor).order_by("created_at", "id"),
-        "id",
-        "number",
-        "external_id",
-        "purpose",
-        "status",
+    guests = rows(
+        DemonstrationGuest.objects.filter(demonstration__consultant=distributor).order_by("id"),
+        "demonstration_id",
         "customer_id",
-        "demonstration_id",
-        "currency",
-        "created_at",
-        "paid_at",
-        "cancelled_at",
-        "commission_date",
-        "commission_period",
-        "host_credit_redeemed",
-    )
-    for order in orders:
-        order["lines"] = lines.get(order["id"], [])
-
-    return_lines = grouped(
-        rows(
-            ReturnLine.objects.filter(return_record__order__distributor=distributor).order_by("id"),
-            "quantity",
-            "refund_amount",
-            return_id="return_record_id",
-            order_line_id="order_line_id",
-            sku="order_line__sku",
-        ),
-        "return_id",
-    )
-    returns = rows(
-        Return.objects.filter(order__distributor=distributor).order_by("refunded_at", "id"),
-        "id",
-        "kind",
-        "refunded_at",
-        "refund_period",
-        "refund_amount",
-        "reason",
-        order_number="order__number",
-    )
-    for record in returns:
-        record["lines"] = return_lines.get(record["id"], [])
-
-    guests = grouped(
-        rows(
-            DemonstrationGuest.objects.filter(demonstration__consultant=distributor).order_by("id"),
-            "demonstration_id",
-            "customer_id",
-            "added_at",
-        ),
-        "demonstration_id",
+        "added_at",
     )
     demonstrations = rows(
         Demonstration.objects.filter(consultant=distributor).order_by("held_at", "id"),
@@ -134,21 +135,17 @@ def distributor_part(distributor: Distributor) -> PersonalDataPart:
         "qps",
         "host_id",
     )
-    for demonstration in demonstrations:
-        demonstration["guests"] = guests.get(demonstration["id"], [])
+    _attach(demonstrations, guests, "demonstration_id", "guests")
 
-    buyback_lines = grouped(
-        rows(
-            BuybackLine.objects.filter(request__distributor=distributor).order_by("id"),
-            "request_id",
-            "order_line_id",
-            "quantity",
-            "approved_quantity",
-            "unit_refund",
-            order_number="order_line__order__number",
-            sku="order_line__sku",
-        ),
+    buyback_lines = rows(
+        BuybackLine.objects.filter(request__distributor=distributor).order_by("id"),
         "request_id",
+        "order_line_id",
+        "quantity",
+        "approved_quantity",
+        "unit_refund",
+        order_number="order_line__order__number",
+        sku="order_line__sku",
     )
     buyback_requests = rows(
         BuybackRequest.objects.filter(distributor=distributor).order_by("created_at", "id"),
@@ -161,8 +158,7 @@ def distributor_part(distributor: Distributor) -> PersonalDataPart:
         "decision_reason",
         "refund_total",
     )
-    for request in buyback_requests:
-        request["lines"] = buyback_lines.get(request["id"], [])
+    _attach(buyback_requests, buyback_lines, "request_id", "lines")
 
     return PersonalDataPart(
         sections={
@@ -189,54 +185,20 @@ def customer_part(customer: Customer) -> PersonalDataPart:
         raise NotFound(_("The customer does not exist."), field="customer")
     seller = me.distributor
 
-    lines = grouped(
-        rows(
-            OrderLine.objects.filter(order__customer=me).order_by("order_id", "id"),
-            "order_id",
-            "sku",
-            "quantity",
-            "unit_price",
-            "vat_rate",
-            "half_price",
+    # What they paid; not the volumes and commissions the sale earned their distributor.
+    orders = _orders_with_lines(
+        {"customer": me},
+        order_fields=(
+            "id", "number", "status", "demonstration_id", "currency", "created_at", "paid_at",
+            "cancelled_at", "host_credit_redeemed",
         ),
-        "order_id",
+        line_fields=("sku", "quantity", "unit_price", "vat_rate", "half_price"),
+    )  # fmt: skip
+    returns = _returns_with_lines(
+        {"customer": me},
+        return_fields=("id", "kind", "refunded_at", "refund_amount", "reason"),
+        line_fields={"sku": "order_line__sku"},
     )
-    orders = rows(
-        Order.objects.filter(customer=me).order_by("created_at", "id"),
-        "id",
-        "number",
-        "status",
-        "demonstration_id",
-        "currency",
-        "created_at",
-        "paid_at",
-        "cancelled_at",
-        "host_credit_redeemed",
-    )
-    for order in orders:
-        order["lines"] = lines.get(order["id"], [])
-
-    return_lines = grouped(
-        rows(
-            ReturnLine.objects.filter(return_record__order__customer=me).order_by("id"),
-            "quantity",
-            "refund_amount",
-            return_id="return_record_id",
-            sku="order_line__sku",
-        ),
-        "return_id",
-    )
-    returns = rows(
-        Return.objects.filter(order__customer=me).order_by("refunded_at", "id"),
-        "id",
-        "kind",
-        "refunded_at",
-        "refund_amount",
-        "reason",
-        order_number="order__number",
-    )
-    for record in returns:
-        record["lines"] = return_lines.get(record["id"], [])
 
     demonstrations = [
         {**row, "role": "host" if row.pop("host_id") == me.pk else "guest"}

@@ -18,6 +18,6 @@ def send_contact_consent_link(customer_id: int, requested_at: str, language: str
     server that is down is retried; False when the link is moot by now."""
     from orders.services.customers import contact_consent_link_send
 
-    return contact_consent_link_send(
-        customer_id=customer_id, requested_at=parse_datetime(requested_at), language=language
-    )
+    requested = parse_datetime(requested_at)
+    assert requested is not None  # the service sent isoformat()
+    return contact_consent_link_send(customer_id=customer_id, requested_at=requested, language=language)

@@ -314,6 +314,17 @@ class _Parser:
 
         if self.problems:
             raise PlanDocumentError(self.problems)
+        # A check returns None only for a missing value, and a missing required key is a problem.
+        assert (
+            name is not None
+            and version is not None
+            and time_zone is not None
+            and personal_rate is not None
+            and payout_minimum is not None
+            and window_months is not None
+            and refund_share is not None
+            and cooling_off_days is not None
+        )
         return PlanDocument(
             name=name,
             version=version,
@@ -335,7 +346,7 @@ class _Parser:
             cooling_off_days=cooling_off_days,
             differential_schedule=schedule,
             differential_breakaway=breakaway,
-        )  # type: ignore[arg-type]
+        )
 
     def section(self, doc: dict, key: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict:
         if key not in doc:
@@ -407,15 +418,16 @@ class _Parser:
             )
             if qualified_legs and leg_rank == 0:
                 self.problem(f"{path}.leg_rank", "must be at least 1 when qualified_legs is more than 0")
-            if None not in (
-                number,
-                rank_name,
-                min_pv,
-                active_frontline,
-                min_gv,
-                qualified_legs,
-                leg_rank,
-            ) and (share is None or max_leg_share is not None):
+            if (
+                number is not None
+                and rank_name is not None
+                and min_pv is not None
+                and active_frontline is not None
+                and min_gv is not None
+                and qualified_legs is not None
+                and leg_rank is not None
+                and (share is None or max_leg_share is not None)
+            ):
                 ranks.append(
                     Rank(
                         number,
@@ -426,7 +438,7 @@ class _Parser:
                         max_leg_share,
                         qualified_legs,
                         leg_rank,
-                    )  # type: ignore[arg-type]
+                    )
                 )
         numbers = sorted(
             item["number"] for item in items if isinstance(item, dict) and type(item.get("number")) is int

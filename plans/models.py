@@ -5,6 +5,7 @@ Both tables kept the names they had when they were part of commissions (`commiss
 here (migrations plans 0001 and commissions 0025) changed no row and no schema.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +76,22 @@ class Period(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="closed") | models.Q(plan__isnull=False, closed_at__isnull=False),
                 name="period_closed_has_plan_and_time",
+            )
+        ]
+        triggers = [
+            # A closed period never changes again.
+            pgtrigger.Trigger(
+                name="period_closed_is_final",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                func="""
+                IF OLD.status = 'closed' THEN
+                    RAISE EXCEPTION 'period % is closed and can no longer change', OLD.start
+                        USING ERRCODE = 'integrity_constraint_violation';
+                END IF;
+                IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+                RETURN NEW;
+                """,
             )
         ]
 

@@ -68,12 +68,12 @@ def period_status_locked(start: dt.date) -> str:
         status = period_get_or_create(start=start).status
         later = later_frozen_period(start) if status == PeriodStatus.OPEN else None
         return later.status if later is not None else status
-    status = _status_for_share(start)
-    if status is None:  # the first write of the month: create its row, then lock it
+    shared_status = _status_for_share(start)
+    if shared_status is None:  # the first write of the month: create its row, then lock it
         period_get_or_create(start=start)
-        status = _status_for_share(start)
-    assert status is not None  # a period row is never deleted
-    return status
+        shared_status = _status_for_share(start)
+    assert shared_status is not None  # a period row is never deleted
+    return shared_status
 
 
 def period_table_lock() -> None:

@@ -36,9 +36,11 @@ class PortalLoginForm(AuthenticationForm):
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         # A username longer than a username can be is a form error, never a lookup (as on the admin).
-        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
-        self.fields["username"].label = _("E-mail address or username")
-        self.fields["username"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+        username = self.fields["username"]
+        assert isinstance(username, forms.CharField)
+        username.validators.append(MaxLengthValidator(username.max_length))
+        username.label = _("E-mail address or username")
+        username.widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)

@@ -11,6 +11,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from distributors.forms import BankDetailsCleanMixin
+
 PASSWORD_MAX_LENGTH = 4096
 
 
@@ -108,4 +110,29 @@ class ErasureRequestForm(forms.Form):
         label=_("I ask the company to erase my personal data and end my membership"),
         required=True,
         error_messages={"required": _("Tick the box to confirm that you want this.")},
+    )
+
+
+class BankAccountForm(BankDetailsCleanMixin, forms.Form):
+    """Where the company pays me: checked by distributors.bank.bank_details_check, as in the API
+    and the admin, each message on its field."""
+
+    # Longer than stored: an IBAN is often typed or pasted in groups of four; the check compacts it.
+    holder = forms.CharField(
+        label=_("Account holder"),
+        max_length=200,
+        help_text=_("The name your bank knows the account by."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    iban = forms.CharField(
+        label=_("IBAN"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    bic = forms.CharField(
+        label=_("BIC"),
+        max_length=20,
+        required=False,
+        help_text=_("Only needed when your bank is not known from the IBAN."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )

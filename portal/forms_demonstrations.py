@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import Any, TypedDict
 
 from django import forms
 from django.db import transaction
@@ -22,8 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ApplicationError
 from core.templatetags.formatting import timestamp
 from distributors.models import Distributor
-from orders import selectors, services
+from orders import services
 from orders.models import MAX_LINE_QUANTITY, Customer, Demonstration, OrderPurpose
+from orders.selectors.catalogue import products_for_sale
+from orders.selectors.customers import customers_of_distributor
+from orders.selectors.demonstrations import demonstrations_of_distributor
 from orders.services.demonstrations import demonstration_window
 from portal.forms import add_service_error
 
@@ -95,8 +98,10 @@ class DemonstrationPlanForm(NewCustomerFields):
     def __init__(self, *args: Any, distributor: Distributor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.distributor = distributor
-        self.fields["host"].queryset = selectors.customers_of_distributor(distributor=distributor)
-        self.fields["booked_from"].queryset = selectors.demonstrations_of_distributor(distributor=distributor)
+        host, booked_from = self.fields["host"], self.fields["booked_from"]
+        assert isinstance(host, forms.ModelChoiceField) and isinstance(booked_from, forms.ModelChoiceField)
+        host.queryset = customers_of_distributor(distributor=distributor)
+        booked_from.queryset = demonstrations_of_distributor(distributor=distributor)
         earliest, latest = demonstration_window()
         held_at = self.fields["held_at"]
         held_at.help_text = _("From %(earliest)s up to %(latest)s.") % {
@@ -111,9 +116,9 @@ class DemonstrationPlanForm(NewCustomerFields):
     def booked_from_demonstration(self) -> Demonstration | None:
         """The demonstration this one is booked from, as typed or prefilled (for the page's note)."""
         value = self["booked_from"].value()
-        if not value:
+        if not value or not str(value).isdigit():
             return None
-        return self.fields["booked_from"].queryset.filter(pk=value).first() if str(value).isdigit() else None
+        return demonstrations_of_distributor(distributor=self.distributor).filter(pk=value).first()
 
     def chosen(self) -> Customer | None:
         return self.cleaned_data.get("host")
@@ -162,9 +167,11 @@ class GuestAddForm(NewCustomerFields):
         kwargs.setdefault("prefix", "guest")
         super().__init__(*args, **kwargs)
         self.demonstration = demonstration
-        self.fields["customer"].queryset = selectors.customers_of_distributor(
-            distributor=demonstration.consultant
-        ).exclude(pk__in=present)
+        customer = self.fields["customer"]
+        assert isinstance(customer, forms.ModelChoiceField)
+        customer.queryset = customers_of_distributor(distributor=demonstration.consultant).exclude(
+            pk__in=present
+        )
 
     def chosen(self) -> Customer | None:
         return self.cleaned_data.get("customer")
@@ -206,6 +213,14 @@ class ProductSearchForm(forms.Form):
     product = forms.CharField(max_length=200, required=False)
 
 
+class TypedRow(TypedDict):
+    """One line of the order table as typed: its number, the product text and the quantity text."""
+
+    number: int
+    product: str
+    quantity: str
+
+
 class TableOrderForm(forms.Form):
     """An order at the table: who orders (a guest, the host, or a new guest) and a few lines of
     product and quantity. The lines are the repeated `product` and `quantity` inputs."""
@@ -234,7 +249,9 @@ class TableOrderForm(forms.Form):
         self.demonstration = demonstration
         self.people = {str(person.pk): person for person in people}
         host_id = demonstration.host_id
-        self.fields["guest"].choices = [
+        guest = self.fields["guest"]
+        assert isinstance(guest, forms.ChoiceField)
+        guest.choices = [
             (NEW_GUEST, _("A new guest (name below)")),
             *(
                 (key, _("%(name)s (host)") % {"name": person} if person.pk == host_id else str(person))
@@ -251,7 +268,9 @@ class TableOrderForm(forms.Form):
         )
         rows = typed or [("", "1")]
         rows += [("", "")] * (max(self.ROWS, len(rows) + (1 if extra_row else 0)) - len(rows))
-        self.rows = [{"number": n, "product": p, "quantity": q} for n, (p, q) in enumerate(rows, start=1)]
+        self.rows: list[TypedRow] = [
+            {"number": n, "product": p, "quantity": q} for n, (p, q) in enumerate(rows, start=1)
+        ]
 
     @classmethod
     def with_another_row(cls, data: Any, **kwargs: Any) -> TableOrderForm:
@@ -270,7 +289,7 @@ class TableOrderForm(forms.Form):
             return {}
         matches = reduce(or_, (Q(sku__iexact=text) | Q(name__iexact=text) for text in typed))
         found: dict[str, str] = {}
-        for sku, name in selectors.products_for_sale().filter(matches).values_list("sku", "name"):
+        for sku, name in products_for_sale().filter(matches).values_list("sku", "name"):
             found.setdefault(sku.casefold(), sku)
             found.setdefault(name.casefold(), sku)
         return found

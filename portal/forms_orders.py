@@ -4,7 +4,7 @@ order services' (orders.services), whose refusals come back as errors on the fie
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms import formset_factory
@@ -17,7 +17,18 @@ from core.api.serializers import PERIOD_PATTERN
 from core.errors import ApplicationError
 from core.periods import parse_period
 from core.templatetags.formatting import money
-from orders.models import MAX_LINE_QUANTITY, CustomerKind, OrderPurpose, OrderStatus
+from orders.models import (
+    MAX_LINE_QUANTITY,
+    Customer,
+    CustomerKind,
+    HostCredit,
+    OrderLine,
+    OrderPurpose,
+    OrderStatus,
+)
+
+if TYPE_CHECKING:
+    from distributors.models import Distributor
 
 LINES_PREFIX = "lines"
 MAX_LINES = 200  # as the API's order form
@@ -70,13 +81,15 @@ class OrderFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
         help_text=_("The month the order counts in."),
     )
-    customer = forms.ModelChoiceField(
+    customer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
         label=_("Customer"), queryset=None, required=False, empty_label=_("All")
     )
 
     def __init__(self, *args: Any, customers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers
+        customer = self.fields["customer"]
+        assert isinstance(customer, forms.ModelChoiceField)
+        customer.queryset = customers
 
     def clean_period(self) -> Any:
         text = self.cleaned_data["period"].strip()
@@ -101,16 +114,30 @@ class ProductSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or SKU"), required=False, max_length=100)
 
 
+class VoucherChoiceField(forms.ModelChoiceField):
+    """A host credit to redeem, shown with its host, amount, half-price items and expiry."""
+
+    def label_from_instance(self, obj: HostCredit) -> str:
+        return _("%(host)s: %(amount)s and %(items)s half-price item(s), until %(date)s") % {
+            "host": obj.host,
+            "amount": money(obj.amount),
+            "items": obj.half_price_items,
+            "date": date_format(timezone.localtime(obj.expires_at), "SHORT_DATE_FORMAT"),
+        }
+
+
 class OrderForm(forms.Form):
+    distributor: Distributor  # who takes the order: set by the view
+
     purpose = forms.ChoiceField(label=_("For"), choices=OrderPurpose.choices, initial=OrderPurpose.CUSTOMER)
-    customer = forms.ModelChoiceField(
+    customer: forms.ModelChoiceField[Customer] = forms.ModelChoiceField(
         label=_("Customer"),
         queryset=None,
         required=False,
         empty_label=_("(none: an order of my own)"),
         help_text=_("Customer orders are at retail price, your own at wholesale price."),
     )
-    host_credit = forms.ModelChoiceField(
+    host_credit = VoucherChoiceField(
         label=_("Host credit to redeem"),
         queryset=None,
         required=False,
@@ -120,20 +147,13 @@ class OrderForm(forms.Form):
 
     def __init__(self, *args: Any, customers: Any, host_credits: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = customers
-        self.fields["host_credit"].queryset = host_credits
-        self.fields["host_credit"].label_from_instance = _voucher_label
+        customer, host_credit = self.fields["customer"], self.fields["host_credit"]
+        assert isinstance(customer, forms.ModelChoiceField)
+        assert isinstance(host_credit, forms.ModelChoiceField)
+        customer.queryset = customers
+        host_credit.queryset = host_credits
         if not host_credits:
             del self.fields["host_credit"]
-
-
-def _voucher_label(voucher: Any) -> str:
-    return _("%(host)s: %(amount)s and %(items)s half-price item(s), until %(date)s") % {
-        "host": voucher.host,
-        "amount": money(voucher.amount),
-        "items": voucher.half_price_items,
-        "date": date_format(timezone.localtime(voucher.expires_at), "SHORT_DATE_FORMAT"),
-    }
 
 
 class OrderLineForm(forms.Form):
@@ -244,10 +264,10 @@ class ReturnForm(forms.Form):
             raise forms.ValidationError(_("Choose how many units of which line to return."))
         return cleaned
 
-    def chosen(self) -> list[tuple[int, int]]:
-        """(order line id, quantity) of the lines with a quantity above zero."""
+    def chosen(self) -> list[tuple[OrderLine, int]]:
+        """(order line, quantity) of the lines with a quantity above zero."""
         return [
-            (detail.line.pk, self.cleaned_data[name])
+            (detail.line, self.cleaned_data[name])
             for detail, name in self.line_fields
             if self.cleaned_data.get(name)
         ]

@@ -51,6 +51,7 @@ def once(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             )
             record = IdempotencyKey.objects.select_for_update().get(**identity)
             if record.status_code is not None:
+                assert record.response_body is not None  # saved with the status code, below
                 messages.info(request, _("This form was already sent; this is what it did."))
                 return redirect(record.response_body["location"])
             response = view(request, *args, **kwargs)

@@ -97,6 +97,7 @@ def support_session_started(
     request.session[SESSION_KEY] = {
         "staff_id": hijacker.pk,
         "distributor_id": distributor.pk,
+        "name": distributor.name,
         "read_only": read_only,
         "started_at": timezone.now().isoformat(),
         "pages": [],

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from portal.views import (
     account,
+    bank,
     buyback,
     customers,
     dashboard,
@@ -25,5 +26,6 @@ urlpatterns = [
     path("demonstrations/", include(demonstrations.urlpatterns)),
     path("buyback/", include(buyback.urlpatterns)),
     path("statements/", include(statements.urlpatterns)),
+    path("me/bank-account/", include(bank.urlpatterns)),
     path("me/", include(profile.urlpatterns)),
 ]

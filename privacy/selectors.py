@@ -31,7 +31,7 @@ EXPORT_FORMAT = "backoffice.personal-data.v1"
 
 # The parts of an export, in the order of its sections.
 DISTRIBUTOR_PARTS: tuple[Callable[[Distributor], PersonalDataPart], ...] = (
-    distributors.personal_data.distributor_part,  # profile, sponsor, sponsor_changes
+    distributors.personal_data.distributor_part,  # profile, sponsor, sponsor_changes, bank_account
     orders.personal_data.distributor_part,  # customers, orders, returns, demonstrations, buy-backs
     commissions.personal_data.distributor_part,  # period results, statements, ledger, payouts
 )

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from commissions.selectors import live_rank_names
+from commissions.selectors.ranks import live_rank_names
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
 from core.api.pagination import CURSOR_PARAMETERS, cursor_paginated, cursor_request, cursor_response

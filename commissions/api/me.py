@@ -1,19 +1,18 @@
 """`GET /me/`: my profile with my rank and title (named by the plan that decided them), my downline's
-size and this month's standing (commissions.standing); `PATCH /me/` changes my contact data
+size and this month's standing (commissions.selectors.standing); `PATCH /me/` changes my contact data
 (distributors.services). Here, above the sponsor tree, because it shows money and ranks."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.db.models import Count
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from commissions.selectors import live_rank_names
-from commissions.standing import current_standing
+from commissions.selectors.ranks import live_rank_names
+from commissions.selectors.standing import current_standing
 from core.api.auth import PASSWORD_MAX_LENGTH, current_password_check
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
@@ -21,9 +20,10 @@ from core.api.permissions import DistributorApi, actor
 from core.api.serializers import RankSerializer, StrictInputSerializer, rank_data
 from core.api.throttles import EmailCheckThrottle
 from core.errors import ApplicationError
-from distributors import selectors, services
+from distributors import selectors
 from distributors.api.views import PERMISSION_NOTE
-from distributors.models import Distributor, DistributorStatus
+from distributors.models import DistributorStatus
+from distributors.services.profile import distributor_update_profile, email_changes, reauthentication_message
 
 
 class CurrentStandingSerializer(serializers.Serializer):
@@ -43,7 +43,7 @@ class CurrentStandingSerializer(serializers.Serializer):
     customer_requirement_met = serializers.BooleanField()
     override_eligible = serializers.BooleanField()
     missing = serializers.ListField(child=serializers.CharField(), help_text="What is missing, in sentences.")
-    # GV and the rank so far come from the newest preview of the month (commissions.standing).
+    # GV and the rank so far come from the newest preview of the month (commissions.selectors.standing).
     gv_source = serializers.ChoiceField(
         choices=["preview", "live"],
         help_text="`preview`: `gv` and `paid_as_rank` are the newest preview close's, as of `gv_as_of`; "
@@ -108,7 +108,7 @@ class MeApi(DistributorApi):
                 "referral_code": me.referral_code,
                 "rank": rank_data(me.rank, names),
                 "title": rank_data(me.title, names),
-                "frontline_count": Distributor.objects.filter(sponsor_id=me.pk).aggregate(n=Count("id"))["n"],
+                "frontline_count": selectors.frontline_count(me),
                 "downline_count": selectors.downline_count(me),
                 "current_period": asdict(current_standing(me)),
             }
@@ -162,12 +162,12 @@ class MeApi(DistributorApi):
         # A new address is a new login and reset address: re-authenticate, so that a stolen
         # access token cannot become a permanent takeover through "Forgot your password?".
         password_checked = False
-        if services.email_changes(me, changes.get("email")):
+        if email_changes(me, changes.get("email")):
             if password is None:
-                raise ApplicationError(services.reauthentication_message(), field="current_password")
+                raise ApplicationError(reauthentication_message(), field="current_password")
             current_password_check(request, password)
             password_checked = True
-        services.distributor_update_profile(
+        distributor_update_profile(
             distributor=me, actor=request.user, password_checked=password_checked, **changes
         )
         me.refresh_from_db()

@@ -1,9 +1,9 @@
 """A distributor's money and results: the period calendar, statements with every ledger line
 explained ("why did I get this?"), payouts, and rank progress (what is missing for the next rank).
 
-Only final closes are shown (a preview never reaches a distributor: commissions.selectors decides
-what is shown); the explanation comes from commissions.explain, the reader the admin pages and
-`manage.py explain` use too. One shape per
+Only final closes are shown (a preview never reaches a distributor: commissions.selectors.statements
+decides what is shown); the explanation comes from commissions.selectors.explanation, the reader the
+admin pages and `manage.py explain` use too. One shape per
 resource: a detail is its list item plus its children (a statement: its ledger lines, by cursor
 pages, and its rank decision); every rank and title is `{"number", "name"}`.
 """
@@ -16,18 +16,13 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from commissions.explain import explain_distributor
-from commissions.models import Payout, PayoutBatchStatus, Statement
-from commissions.selectors import (
-    closed_period_statement_of,
-    final_statements_of,
-    payouts_of,
-    period_calendar,
-    rank_names,
-    rank_names_by_plan,
-    rank_progress_of,
-    statement_lines,
-)
+from commissions.models import Payout, PayoutBatchStatus, PayoutStatus, Statement
+from commissions.selectors.explanation import explain_distributor
+from commissions.selectors.money_lines import statement_lines
+from commissions.selectors.periods import period_calendar
+from commissions.selectors.rank_progress import rank_progress_of
+from commissions.selectors.ranks import rank_names, rank_names_by_plan
+from commissions.selectors.statements import closed_period_statement_of, final_statements_of, payouts_of
 from commissions.services.legs import LEGS_READ
 from core.api.errors import error_responses
 from core.api.etags import IF_NONE_MATCH, etag_response
@@ -229,7 +224,7 @@ class MoneyLineSerializer(serializers.Serializer):
 StatementLinePage = cursor_paginated(MoneyLineSerializer, "StatementLinePage", count_help="Null: uncounted.")
 
 # The legs shown with a rank decision: a leader's frontline can be thousands long. Of a longer
-# frontline only these are read (the close stored the sums over every leg: commissions.explain).
+# frontline only these are read (the close stored the sums over every leg: commissions.services.legs).
 LEGS_SHOWN = LEGS_READ
 
 
@@ -413,6 +408,13 @@ class PayoutSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY)
     status = serializers.ChoiceField(source="batch.status", choices=PayoutBatchStatus.choices)
     paid_at = serializers.DateTimeField(source="batch.paid_at", allow_null=True)
+    bank_status = serializers.ChoiceField(
+        source="status",
+        choices=PayoutStatus.choices,
+        help_text="What the bank's statement says: sent, paid, or returned (the amount is back on my "
+        "balance and paid with a later month).",
+    )
+    return_code = serializers.CharField(help_text="The bank's reason code of a return (AC04...), else empty.")
 
     def get_period(self, payout: Payout) -> str:
         return period_label(payout.batch.period.start)

@@ -246,7 +246,7 @@ class ComputedClose:
         (and per source for the compliance figures) as they are built: a few million lines in
         all, so every attribute lookup counts.
         """
-        from commissions.report_figures import LineSums
+        from commissions.selectors.report_figures import LineSums
 
         earner = operator.itemgetter(1)
         engine_lines = self.result.lines
@@ -261,7 +261,7 @@ class ComputedClose:
         inputs, input_ids, everyone = self.inputs.inputs, self.inputs.ids, self.distributor_ids
         computed = self.result.distributors
         # Each result keeps its frontline's size in the period (rank progress reads the legs
-        # through it, commissions.selectors.period_frontline): one count in C over the sponsors.
+        # through it, commissions.selectors.legs.period_frontline): one count in C over the sponsors.
         frontline_sizes = Counter(map(operator.itemgetter(1), inputs))
         frontline_of = frontline_sizes.get
         # A frontline longer than a request reads: the sums its rank checks need (services.legs).
@@ -326,7 +326,7 @@ class ComputedClose:
 
     def summary(self) -> dict[str, Any]:
         """The period report of the run, from the rows built (after every part)."""
-        from commissions.report_figures import order_figures, run_figures
+        from commissions.selectors.report_figures import order_figures, run_figures
 
         chain = itertools.chain.from_iterable
         statements = [part["statements"] for part in self._built]

@@ -6,7 +6,7 @@ and the run's lines sit in append-only tables. `close_run_discard` undoes everyt
 in one transaction, with a reason in the audit log:
 
 - the run is marked `discarded` first: the append-only triggers let a DELETE through only for the
-  rows of a preview or of a discarded run (commissions 0023), so no other path can delete a final
+  rows of a preview or of a discarded run (commissions/triggers.py), so no other path can delete a final
   close's rows;
 - its ledger lines, statements, results and chunks are deleted;
 - the ranks and titles it wrote onto the distributors (during its compute, ADR 0007) are put back

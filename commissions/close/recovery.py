@@ -28,7 +28,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from commissions.models import CloseChunk, CloseChunkStatus, ClosePhase, CloseRun, CloseRunStatus
-from commissions.selectors import stall_seconds
+from commissions.selectors.runs import stall_seconds
 from core.locks import advisory_lock_held, try_advisory_session_lock
 
 from .chunks import claim_grace_seconds

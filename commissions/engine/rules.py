@@ -2,9 +2,10 @@
 
 The engine applies them to everyone of a period at once: the list forms (`active_flags`,
 `requirement_met_flags`, `eligible_flags`) cost no call per distributor. The close's aggregation,
-the explanation of a result (commissions.explain), the open month's standing (commissions.standing)
-and the live customer requirement (commissions.customer_requirement) ask the same rules about one
-distributor, so what they show and what the close pays cannot differ.
+the explanation of a result (commissions.selectors.explanation, .rank_checks), the open month's
+standing (commissions.selectors.standing) and the live customer requirement
+(commissions.selectors.customer_requirement) ask the same rules about one distributor, so what they
+show and what the close pays cannot differ.
 """
 
 from __future__ import annotations

@@ -24,11 +24,11 @@ from commissions.counting import COUNTS_SQL, RETURNED_SQL
 from commissions.engine.network import EngineInputError, NetworkShape, network_shape
 from commissions.engine.rules import status_in_period
 from commissions.engine.types import DistributorInput
+from core.money import decimal_from_db
 from core.periods import period_bounds
 from core.sql import sql_params
 
 ZERO = Decimal("0")
-FOUR = Decimal("0.0001")
 
 
 # Volumes, values and paying customers per (distributor, purpose): one pass over the period's
@@ -125,15 +125,6 @@ class PeriodTree:
     shape: NetworkShape | None
 
 
-def _dec(value: object) -> Decimal:
-    # PostgreSQL returns Decimal; SQLite (the demo) may return int or float for numeric sums.
-    if isinstance(value, Decimal):
-        return value
-    if value is None:
-        return ZERO
-    return Decimal(str(value)).quantize(FOUR)
-
-
 @contextmanager
 def _aggregation_cursor() -> Iterator[Any]:
     with transaction.atomic(), connection.cursor() as cursor:
@@ -186,7 +177,10 @@ def _net_of_returns(sums: Iterable[tuple], returned: dict[tuple[int, str], tuple
     for row in sums:
         less = returned.get((row[0], row[1]))
         if less is not None:
-            net = (_dec(total) - _dec(part) for total, part in zip(row[2:6], less, strict=True))
+            net = (
+                decimal_from_db(total) - decimal_from_db(part)
+                for total, part in zip(row[2:6], less, strict=True)
+            )
             row = (row[0], row[1], *net, row[6])
         yield row
 
@@ -213,7 +207,7 @@ def combine_volumes(sums: Iterable[tuple]) -> dict[int, OrderVolumes]:
             cqv = ccv = paid = cvalue = oqv = ocv = ovalue = iqv = ivalue = ZERO
             customers = 0
         if not exact:
-            qv, cv, commissionable, value = _dec(qv), _dec(cv), _dec(commissionable), _dec(value)
+            qv, cv, commissionable, value = map(decimal_from_db, (qv, cv, commissionable, value))
         if purpose == "customer":
             cqv, ccv, paid, cvalue, customers = qv, cv, commissionable, value, paying
         else:

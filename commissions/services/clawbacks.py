@@ -16,10 +16,9 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from django.db import connection
 
 from commissions.models import CloseRun, CloseRunKind, CloseRunStatus, DistributorPeriod, LedgerLine
-from core.money import ZERO, round_cents
+from core.money import ZERO, decimal_from_db, round_cents
 from plans.document import parse_plan_document
 
-from .aggregation import _dec
 from .rows import LineRow, line_key
 
 # Units refunded in the period, by (distributor, original period), valued as the original lines were.
@@ -48,7 +47,13 @@ def clawback_lines(period: dt.date) -> list[LineRow]:
     with connection.cursor() as cursor:
         cursor.execute(REFUNDS_SQL, {"period": period})
         refunds = [
-            (distributor_id, original, _dec(paid), _dec(customer_cv), _dec(own_cv))
+            (
+                distributor_id,
+                original,
+                decimal_from_db(paid),
+                decimal_from_db(customer_cv),
+                decimal_from_db(own_cv),
+            )
             for distributor_id, original, paid, customer_cv, own_cv in cursor.fetchall()
         ]
     if not refunds:

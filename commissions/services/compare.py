@@ -13,8 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from commissions.comparison import Comparison, run_comparison
 from commissions.models import CloseRun, CloseRunStatus
+from commissions.selectors.comparison import Comparison, run_comparison
 from core.errors import ApplicationError
 from plans.models import Plan
 

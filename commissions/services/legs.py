@@ -4,7 +4,7 @@ A leader's rank check sums over every frontline leg: the qualifying GV (each leg
 cap) and the legs that reach the leg rank. The root of a million has thousands of legs; reading
 and checking them all made a request slow. For everyone with more than LEGS_READ legs the close
 stores those sums and the ids of the LEGS_READ legs with the most GV, so that a request reads the
-distributor's own row and those legs only (commissions.explain).
+distributor's own row and those legs only (commissions.selectors.explanation).
 """
 
 from __future__ import annotations

@@ -1,11 +1,19 @@
 """Payouts: the final statements of a closed period with a payout go to the bank as one batch; an
-admin marks the batch paid once the bank has executed it. A statement is paid at most once."""
+admin marks the batch paid once the bank has executed it (or the bank statement import does). A
+statement is paid at most once.
+
+A distributor without a valid bank account when the batch is made is held: their statement stays
+out of the batch, unpaid, with the reason recorded (PayoutHold) for them and for staff; the next
+batch of the period pays it once the account is valid. Each payout keeps the account it was sent
+to (commissions.services.sepa writes the bank file from it)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +25,8 @@ from commissions.models import (
     Payout,
     PayoutBatch,
     PayoutBatchStatus,
+    PayoutHold,
+    PayoutHoldReason,
     Statement,
 )
 from core.errors import Conflict, NotFound
@@ -24,6 +34,8 @@ from core.locks import advisory_xact_lock
 from core.money import ZERO, money_str
 from core.periods import period_label
 from core.services import audit_record
+from distributors.bank import BankDetails, bank_accounts_of, bank_details_check
+from distributors.models import BankAccount
 
 PAYOUT_CSV_COLUMNS = ("distributor_id", "name", "email", "amount", "currency", "reference")
 
@@ -51,11 +63,28 @@ def payout_batch_create(*, period: dt.date, actor: Any = None) -> PayoutBatch:
             _("Every payout of %(period)s is already in a batch (or nobody reached the minimum).")
             % {"period": label}
         )
+    accounts = bank_accounts_of([distributor_id for _statement, distributor_id, _amount in statements])
+    payable: list[tuple[int, int, Decimal, BankDetails]] = []
+    held: list[tuple[int, int, Decimal, str]] = []
+    for statement_id, distributor_id, amount in statements:
+        details, reason = _bank_details_or_hold(accounts.get(distributor_id))
+        if details is None:
+            held.append((statement_id, distributor_id, amount, reason))
+        else:
+            payable.append((statement_id, distributor_id, amount, details))
+    if not payable:
+        raise Conflict(
+            _(
+                "Every payout of %(period)s still to pay is held (%(count)d): their distributors have "
+                "no valid bank account yet."
+            )
+            % {"period": label, "count": len(held)}
+        )
     number = PayoutBatch.objects.filter(period=run.period).count() + 1
     reference = f"PAY-{label}-{number:03d}"
-    total = sum((amount for _distributor, _statement, amount in statements), ZERO)
+    total = sum((amount for _statement, _distributor, amount, _details in payable), ZERO)
     batch = PayoutBatch.objects.create(
-        period=run.period, reference=reference, total=total, count=len(statements),
+        period=run.period, reference=reference, total=total, count=len(payable),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )  # fmt: skip
     Payout.objects.bulk_create(
@@ -66,16 +95,59 @@ def payout_batch_create(*, period: dt.date, actor: Any = None) -> PayoutBatch:
                 distributor_id=distributor_id,
                 amount=amount,
                 reference=f"{reference}-{distributor_id}",
+                holder=details.holder,
+                iban=details.iban,
+                bic=details.bic_to_use,
             )  # fmt: skip
-            for statement_id, distributor_id, amount in statements
+            for statement_id, distributor_id, amount, details in payable
         ],
         batch_size=5_000,
     )
+    _holds_record(batch, held)
     audit_record(
         actor=actor, action="commissions.payout_batch_create", target=batch,
-        data={"period": label, "count": len(statements), "total": str(total)},
+        data={"period": label, "count": len(payable), "total": str(total), "held": len(held)},
     )  # fmt: skip
     return batch
+
+
+def _bank_details_or_hold(account: BankAccount | None) -> tuple[BankDetails | None, str]:
+    """The account to pay, or why the payout is held."""
+    if account is None:
+        return None, PayoutHoldReason.NO_BANK_ACCOUNT
+    if account.returned_at is not None:
+        return None, PayoutHoldReason.RETURNED
+    try:
+        return bank_details_check(holder=account.holder, iban=account.iban, bic=account.bic), ""
+    except ValidationError:  # entered before a rule changed, or written around the check
+        return None, PayoutHoldReason.INVALID_BANK_ACCOUNT
+
+
+def _holds_record(batch: PayoutBatch, held: list[tuple[int, int, Decimal, str]]) -> None:
+    """Record who this batch left out, and release the period's earlier holds it now pays."""
+    now = timezone.now()
+    held_ids = [statement_id for statement_id, _distributor, _amount, _reason in held]
+    PayoutHold.objects.filter(period=batch.period, released_by__isnull=True).exclude(
+        statement_id__in=held_ids
+    ).update(released_by=batch)
+    PayoutHold.objects.bulk_create(
+        [
+            PayoutHold(
+                statement_id=statement_id,
+                distributor_id=distributor_id,
+                period=batch.period,
+                amount=amount,
+                reason=reason,
+                batch=batch,
+                held_at=now,
+            )  # fmt: skip
+            for statement_id, distributor_id, amount, reason in held
+        ],
+        batch_size=5_000,
+        update_conflicts=True,
+        unique_fields=["statement"],
+        update_fields=["reason", "batch", "held_at", "amount"],
+    )
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Field
 
 
 class UsernameSafeModelBackend(ModelBackend):
@@ -20,7 +21,9 @@ class UsernameSafeModelBackend(ModelBackend):
         User = get_user_model()
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)
-        max_length = User._meta.get_field(User.USERNAME_FIELD).max_length or 254
+        username_field = User._meta.get_field(User.USERNAME_FIELD)
+        assert isinstance(username_field, Field)
+        max_length = username_field.max_length or 254
         if isinstance(username, str) and ("\x00" in username or len(username) > max_length):
             User().set_password(password)
             return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -18,6 +18,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class AdminLoginForm(AdminAuthenticationForm):
     """The admin's login: a username longer than a username can be is a form error, not a lookup.
@@ -28,7 +31,9 @@ class AdminLoginForm(AdminAuthenticationForm):
 
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
+        username = self.fields["username"]
+        assert isinstance(username, forms.CharField)
+        username.validators.append(MaxLengthValidator(username.max_length))
 
     def confirm_login_allowed(self, user: Any) -> None:
         """A distributor's right password here is not "not a staff account": it says where to go."""
@@ -47,7 +52,7 @@ class AdminLoginForm(AdminAuthenticationForm):
     }
 
 
-def message_with_link(message: str, name: str, url: str, text: str) -> SafeString:
+def message_with_link(message: StrOrPromise, name: str, url: str, text: StrOrPromise) -> SafeString:
     """A translated sentence with a link in place of `%(name)s`; the sentence itself is escaped."""
     return mark_safe(conditional_escape(str(message)) % {name: format_html('<a href="{}">{}</a>', url, text)})
 
@@ -68,7 +73,7 @@ class PasswordResetForm(DjangoPasswordResetForm):
         email_field = User.get_email_field_name()
         return User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
 
-    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         from core.tasks import send_password_reset
 
         email = self.cleaned_data["email"]
@@ -76,11 +81,13 @@ class PasswordResetForm(DjangoPasswordResetForm):
             return  # the page answers the same: nobody learns of the limit, nobody's inbox fills
         language = get_language()
         for user in self.get_users(email):
+
+            def send(pk: Any = user.pk, lang: str = language) -> None:
+                send_password_reset.delay(pk, lang)
+
             # In the background after commit, and robust: a known address must answer like an
             # unknown one, neither slower nor with a 500 when the mail server is down.
-            transaction.on_commit(
-                lambda pk=user.pk, lang=language: send_password_reset.delay(pk, lang), robust=True
-            )
+            transaction.on_commit(send, robust=True)
 
 
 # At most this many reset e-mails per address and hour, however often the form is sent.

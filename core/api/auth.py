@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from axes.conf import settings as axes_settings
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema
@@ -39,7 +41,7 @@ def axes_username(request: Any, credentials: Mapping[str, Any] | None = None) ->
     axes' own lookup (credentials, else the POSTed form field), made safe for PostgreSQL:
     text cannot hold NUL and the column holds 255 characters.
     """
-    field = settings.AXES_USERNAME_FORM_FIELD
+    field = axes_settings.AXES_USERNAME_FORM_FIELD  # Django's settings, with axes' defaults filled in
     if credentials:
         username = credentials.get(field)
     else:
@@ -55,7 +57,10 @@ def axes_username(request: Any, credentials: Mapping[str, Any] | None = None) ->
 class CredentialsSerializer(serializers.Serializer):
     """The shape of a login before anyone looks it up (simplejwt then checks it for real)."""
 
-    username = serializers.CharField(max_length=get_user_model()._meta.get_field("username").max_length)
+    # DRF's CharField takes max_length=None (no limit); its stub says int.
+    username = serializers.CharField(
+        max_length=get_user_model()._meta.get_field("username").max_length  # type: ignore[arg-type]
+    )
     password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
 
 
@@ -77,7 +82,9 @@ class LockedOut(exceptions.APIException):
         )
 
 
-def current_password_check(request: Request, password: str, *, field: str = "current_password") -> None:
+def current_password_check(
+    request: HttpRequest | Request, password: str, *, field: str = "current_password"
+) -> None:
     """Re-authentication before a sensitive change of one's own login (a new password, a new
     e-mail address): under axes' lock-out, and a wrong guess counts as a failed login.
 

@@ -133,8 +133,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = Response(
             error_body(_api_exception_code(exc), _api_exception_message(exc)), status=exc.status_code
         )
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            response["Retry-After"] = str(int(exc.wait))
+        if isinstance(exc, exceptions.Throttled):
+            # DRF sets Throttled.wait; its stub does not declare it.
+            wait: float | None = exc.wait  # type: ignore[attr-defined]
+            if wait is not None:
+                response["Retry-After"] = str(int(wait))
         if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
             authenticate_header = context["view"].get_authenticate_header(context["request"])
             if authenticate_header:
@@ -152,7 +155,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="A stable machine-readable code, e.g. `invalid`, `not_found`.")
     message = serializers.CharField(help_text="What went wrong, in words a user can act on.")
-    fields = serializers.DictField(
+    # A declared field named `fields`: DRF's metaclass moves it out of the class, so the
+    # serializer's `fields` property stays; the stub sees an attribute replacing the property.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per input field (dotted for nested input); empty when no field is at fault.",
     )

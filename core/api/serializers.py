@@ -133,8 +133,10 @@ class StrictInputSerializerExtension(OpenApiSerializerExtension):
                 prop = schema["properties"][name]
                 if not field.allow_empty:
                     prop["minItems"] = max(1, prop.get("minItems", 0))
-                if field.max_length is not None:
-                    prop["maxItems"] = field.max_length
+                # DRF's ListSerializer has max_length; its stub does not declare it.
+                max_items: int | None = field.max_length  # type: ignore[attr-defined]
+                if max_items is not None:
+                    prop["maxItems"] = max_items
         return schema
 
 
@@ -172,7 +174,7 @@ class RankSerializer(serializers.Serializer):
 
 def rank_data(number: int, names: Mapping[int, str]) -> dict[str, Any]:
     """`{"number", "name"}` of a rank, with `names` of the plan that decided it: a run's
-    (`commissions.selectors.rank_names(run.plan)`) or, for the live rank, `live_rank_names()`."""
+    (`commissions.selectors.ranks.rank_names(run.plan)`) or, for the live rank, `live_rank_names()`."""
     return {"number": number, "name": names.get(number) if number else None}
 
 

@@ -37,7 +37,7 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
-def api_bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler400: a SuspiciousOperation raised outside DRF (e.g. a body too large for a
     middleware that reads it) is the API's JSON error on /api/, Django's page elsewhere."""
     if not _is_api(request):

@@ -54,7 +54,9 @@ def number(value: Any, places: int | None = None) -> str:
     if amount is None:
         return EMPTY
     if places is None:
-        places = min(max(-amount.normalize().as_tuple().exponent, 0), 4)
+        exponent = amount.normalize().as_tuple().exponent
+        assert isinstance(exponent, int)  # a str only for NaN and infinity, which have no places
+        places = min(max(-exponent, 0), 4)
     return _number(amount, int(places))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -18,7 +20,11 @@ from core.api.serializers import StrictInputSerializer
 
 from .views import PERMISSION_NOTE
 
-_password = {"max_length": PASSWORD_MAX_LENGTH, "trim_whitespace": False, "style": {"input_type": "password"}}
+_password: dict[str, Any] = {
+    "max_length": PASSWORD_MAX_LENGTH,
+    "trim_whitespace": False,
+    "style": {"input_type": "password"},
+}
 
 
 class PasswordChangeApi(DistributorApi):
@@ -45,6 +51,7 @@ class PasswordChangeApi(DistributorApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = request.user
+        assert user.is_authenticated  # DistributorApi lets in only a signed-in distributor
         current_password_check(request, data.validated_data["current_password"])
         user_password_change(user=user, new_password=data.validated_data["new_password"], actor=user)
         if isinstance(request.successful_authenticator, SessionAuthentication):

@@ -18,8 +18,8 @@ from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.permissions import DistributorApi, actor
 from core.api.serializers import NamedContactSerializer, StrictInputSerializer
 from core.api.throttles import EmailCheckThrottle
-from distributors import services
-from distributors.models import Distributor
+from distributors import selectors
+from distributors.services.enrollment import distributor_enroll
 
 PERMISSION_NOTE = "Only for a logged-in distributor (a user without a distributor profile gets 403)."
 
@@ -40,8 +40,7 @@ class UplineApi(DistributorApi):
     )
     def get(self, request: Request) -> Response:
         me = actor(request)
-        sponsor = Distributor.objects.filter(pk=me.sponsor_id).first() if me.sponsor_id else None
-        return Response(self.OutputSerializer({"sponsor": sponsor}).data)
+        return Response(self.OutputSerializer({"sponsor": selectors.sponsor(me)}).data)
 
 
 class EnrollApi(DistributorApi):
@@ -94,7 +93,7 @@ class EnrollApi(DistributorApi):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        distributor = services.distributor_enroll(
+        distributor = distributor_enroll(
             sponsor=actor(request),
             actor=request.user,
             invite=True,

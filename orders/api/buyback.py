@@ -13,8 +13,14 @@ from core.api.pagination import PAGE_PARAMETERS, page_request, paged_response, p
 from core.api.permissions import DistributorApi, actor
 from core.api.serializers import StrictInputSerializer
 from distributors.models import Distributor
-from orders import buyback_selectors
 from orders.models import BuybackStatus
+from orders.selectors.buyback import (
+    buyback_request_of,
+    buyback_request_view,
+    buyback_requests_of,
+    buyback_units,
+    own_order_lines,
+)
 from orders.services import buyback as buyback_services
 
 from .common import (
@@ -75,8 +81,8 @@ class BuybackRequestSerializer(serializers.Serializer):
 
 
 def _buyback_data(me: Distributor, request_id: int) -> dict:
-    request = buyback_selectors.buyback_request_of(distributor=me, request_id=request_id)
-    return BuybackRequestSerializer(buyback_selectors.buyback_request_view(request)).data
+    request = buyback_request_of(distributor=me, request_id=request_id)
+    return BuybackRequestSerializer(buyback_request_view(request)).data
 
 
 class BuybackUnitsApi(DistributorApi):
@@ -90,7 +96,7 @@ class BuybackUnitsApi(DistributorApi):
     )
     def get(self, request: Request) -> Response:
         page = page_request(request)
-        units = buyback_selectors.buyback_units(distributor=actor(request))
+        units = buyback_units(distributor=actor(request))
         return paged_response(
             request,
             items=units[page.offset : page.offset + page.page_size],
@@ -105,7 +111,8 @@ class BuybackRequestListApi(DistributorApi):
         class Meta:
             ref_name = "BuybackRequestCreate"
 
-        lines = OrderLineQuantityInput(many=True, allow_empty=False, max_length=500)
+        # many=True passes max_length to the ListSerializer; the DRF stub does not know it.
+        lines = OrderLineQuantityInput(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
         reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
         with_termination = serializers.BooleanField(
             required=False, default=False, help_text="I also end my distributorship."
@@ -121,7 +128,7 @@ class BuybackRequestListApi(DistributorApi):
     )
     def get(self, request: Request) -> Response:
         page = page_request(request)
-        requests = buyback_selectors.buyback_requests_of(distributor=actor(request))
+        requests = buyback_requests_of(distributor=actor(request))
         total = requests.count()
         return paged_response(
             request,
@@ -129,9 +136,7 @@ class BuybackRequestListApi(DistributorApi):
             total=total,
             page=page,
             serialize=lambda rows: (
-                BuybackRequestSerializer(
-                    [buyback_selectors.buyback_request_view(row) for row in rows], many=True
-                ).data
+                BuybackRequestSerializer([buyback_request_view(row) for row in rows], many=True).data
             ),
         )
 
@@ -152,9 +157,7 @@ class BuybackRequestListApi(DistributorApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         me, d = actor(request), data.validated_data
-        buyback_selectors.own_order_lines(
-            distributor=me, line_ids={line["order_line"] for line in d["lines"]}
-        )
+        own_order_lines(distributor=me, line_ids={line["order_line"] for line in d["lines"]})
         created = buyback_services.buyback_request_create(
             distributor=me,
             lines=[(line["order_line"], line["quantity"]) for line in d["lines"]],
@@ -189,7 +192,7 @@ class BuybackRequestWithdrawApi(DistributorApi):
     )
     def post(self, request: Request, request_id: int) -> Response:
         me = actor(request)
-        found = buyback_selectors.buyback_request_of(distributor=me, request_id=request_id)
+        found = buyback_request_of(distributor=me, request_id=request_id)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         buyback_services.buyback_request_withdraw(

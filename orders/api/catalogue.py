@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from core.api.pagination import PAGE_PARAMETERS, paginate_queryset, paginated
 from core.api.permissions import DistributorApi, actor
-from orders import selectors
+from orders.selectors.catalogue import products_for_sale
 
 from .common import LIST_ERRORS
 
@@ -42,4 +42,4 @@ class ProductListApi(DistributorApi):
     )
     def get(self, request: Request) -> Response:
         actor(request)
-        return paginate_queryset(request, selectors.products_for_sale(), serializer_class=ProductSerializer)
+        return paginate_queryset(request, products_for_sale(), serializer_class=ProductSerializer)

@@ -15,11 +15,12 @@ from core.api.pagination import PAGE_PARAMETERS, paginate_queryset, paginated
 from core.api.permissions import DistributorApi, actor
 from core.api.serializers import QueryInputSerializer, StrictInputSerializer
 from core.api.throttles import EmailCheckThrottle
-from orders import selectors, services
+from orders import services
 from orders.models import (
     Customer,
     CustomerKind,
 )
+from orders.selectors.customers import customer_of, customers_of_distributor
 
 from .common import CREATE_ERRORS, LIST_ERRORS, PERMISSION_NOTE, READ_ERRORS, WRITE_ERRORS
 
@@ -75,7 +76,7 @@ class CustomerListApi(DistributorApi):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        customers = selectors.customers_of_distributor(
+        customers = customers_of_distributor(
             distributor=actor(request),
             kind=filters.validated_data.get("kind"),
             search=filters.validated_data.get("search"),
@@ -129,7 +130,7 @@ class CustomerDetailApi(DistributorApi):
         responses={200: CustomerSerializer, 304: None, **READ_ERRORS},
     )
     def get(self, request: Request, customer_id: int) -> Response:
-        customer = selectors.customer_of(distributor=actor(request), customer_id=customer_id)
+        customer = customer_of(distributor=actor(request), customer_id=customer_id)
         return etag_response(request, CustomerSerializer(customer).data)
 
     @extend_schema(
@@ -142,7 +143,7 @@ class CustomerDetailApi(DistributorApi):
     )
     def patch(self, request: Request, customer_id: int) -> Response:
         me = actor(request)
-        customer = selectors.customer_of(distributor=me, customer_id=customer_id)
+        customer = customer_of(distributor=me, customer_id=customer_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes: dict[str, Any] = dict(data.validated_data)
@@ -160,6 +161,6 @@ class CustomerDetailApi(DistributorApi):
         responses={204: None, **WRITE_ERRORS},
     )
     def delete(self, request: Request, customer_id: int) -> Response:
-        customer = selectors.customer_of(distributor=actor(request), customer_id=customer_id)
+        customer = customer_of(distributor=actor(request), customer_id=customer_id)
         services.customer_delete(customer=customer, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -14,10 +14,16 @@ from core.api.idempotency import IDEMPOTENCY_KEY, idempotent
 from core.api.pagination import PAGE_PARAMETERS, paginate_queryset, paginated
 from core.api.permissions import DistributorApi, actor
 from core.api.serializers import IdField, QueryInputSerializer, StrictInputSerializer
-from orders import selectors, services
+from orders import services
 from orders.models import (
     Demonstration,
     DemonstrationStatus,
+)
+from orders.selectors.customers import customer_of
+from orders.selectors.demonstrations import (
+    demonstration_of,
+    demonstration_summary,
+    demonstrations_of_distributor,
 )
 
 from .common import (
@@ -82,7 +88,7 @@ class DemonstrationDetailSerializer(DemonstrationSerializer, DemonstrationChildr
 
 
 def _demonstration_data(demonstration: Demonstration) -> dict:
-    summary = selectors.demonstration_summary(demonstration=demonstration)
+    summary = demonstration_summary(demonstration=demonstration)
     return {
         **DemonstrationSerializer(summary.demonstration).data,
         **DemonstrationChildrenSerializer(summary).data,
@@ -121,7 +127,7 @@ class DemonstrationListApi(DistributorApi):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        demonstrations = selectors.demonstrations_of_distributor(
+        demonstrations = demonstrations_of_distributor(
             distributor=actor(request), status=filters.validated_data.get("status")
         )
         return paginate_queryset(request, demonstrations, serializer_class=DemonstrationSerializer)
@@ -142,11 +148,11 @@ class DemonstrationListApi(DistributorApi):
         me, d = actor(request), data.validated_data
         demonstration = services.demonstration_plan(
             consultant=me,
-            host=selectors.customer_of(distributor=me, customer_id=d["host"], field="host"),
+            host=customer_of(distributor=me, customer_id=d["host"], field="host"),
             held_at=d["held_at"],
             place=d["place"],
             video_link=d["video_link"],
-            booked_from=selectors.demonstration_of(
+            booked_from=demonstration_of(
                 distributor=me, demonstration_id=d["booked_from"], field="booked_from"
             )
             if d.get("booked_from")
@@ -166,9 +172,7 @@ class DemonstrationDetailApi(DistributorApi):
         responses={200: DemonstrationDetailSerializer, 304: None, **READ_ERRORS},
     )
     def get(self, request: Request, demonstration_id: int) -> Response:
-        demonstration = selectors.demonstration_of(
-            distributor=actor(request), demonstration_id=demonstration_id
-        )
+        demonstration = demonstration_of(distributor=actor(request), demonstration_id=demonstration_id)
         return etag_response(request, _demonstration_data(demonstration))
 
 
@@ -189,12 +193,10 @@ class DemonstrationGuestApi(DistributorApi):
     )
     def post(self, request: Request, demonstration_id: int) -> Response:
         me = actor(request)
-        demonstration = selectors.demonstration_of(distributor=me, demonstration_id=demonstration_id)
+        demonstration = demonstration_of(distributor=me, demonstration_id=demonstration_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = selectors.customer_of(
-            distributor=me, customer_id=data.validated_data["customer"], field="customer"
-        )
+        customer = customer_of(distributor=me, customer_id=data.validated_data["customer"], field="customer")
         services.demonstration_add_guest(demonstration=demonstration, customer=customer, actor=request.user)
         return Response(_demonstration_data(demonstration))
 
@@ -209,9 +211,7 @@ class DemonstrationCloseApi(DistributorApi):
         responses={200: DemonstrationDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, demonstration_id: int) -> Response:
-        demonstration = selectors.demonstration_of(
-            distributor=actor(request), demonstration_id=demonstration_id
-        )
+        demonstration = demonstration_of(distributor=actor(request), demonstration_id=demonstration_id)
         demonstration = services.demonstration_close(demonstration=demonstration, actor=request.user)
         return Response(_demonstration_data(demonstration))
 
@@ -226,9 +226,7 @@ class DemonstrationCancelApi(DistributorApi):
         responses={200: DemonstrationDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, demonstration_id: int) -> Response:
-        demonstration = selectors.demonstration_of(
-            distributor=actor(request), demonstration_id=demonstration_id
-        )
+        demonstration = demonstration_of(distributor=actor(request), demonstration_id=demonstration_id)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         demonstration = services.demonstration_cancel(

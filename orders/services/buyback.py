@@ -25,7 +25,6 @@ from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
 from core.money import ZERO
 from core.services import audit_record
 from distributors.models import Distributor, DistributorStatus
-from orders.buyback_selectors import buyback_terms, buyback_units, own_lines_with_quantities
 from orders.models import (
     BuybackLine,
     BuybackRequest,
@@ -34,6 +33,7 @@ from orders.models import (
     OrderLine,
     ReturnKind,
 )
+from orders.selectors.buyback import buyback_terms, buyback_units, own_lines_with_quantities
 from orders.services.returns import order_return
 
 MAX_REASON = 2000
@@ -321,7 +321,7 @@ def buyback_request_decide(
 
     if request.with_termination and status != BuybackStatus.REJECTED:
         if request.distributor.status != DistributorStatus.TERMINATED:
-            from distributors.services import distributor_terminate
+            from distributors.services.status import distributor_terminate
 
             distributor_terminate(
                 distributor=request.distributor,

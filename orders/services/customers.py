@@ -234,6 +234,7 @@ def contact_consent_token(customer: Customer) -> str:
 
 def _contact_consent_link_schedule(customer: Customer, language: str | None) -> None:
     customer_id, requested_at = customer.pk, customer.contact_consent_requested_at
+    assert requested_at is not None  # both callers have just asked for the consent
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     from orders.tasks import send_contact_consent_link
 

@@ -33,7 +33,7 @@ from orders.models import (
     OrderStatus,
 )
 from orders.rules import OrderRules, current_rules, host_rewards
-from orders.selectors import demonstration_qps
+from orders.selectors.demonstrations import demonstration_qps
 
 from .common import FROZEN_PERIOD_STATUSES, ensure_period_open
 
@@ -176,6 +176,7 @@ def demonstration_close(
     demonstration = Demonstration.objects.select_for_update(no_key=True).get(pk=demonstration.pk)
     at = at or timezone.now()
     if demonstration.status == DemonstrationStatus.CLOSED:
+        assert demonstration.closed_at is not None  # a closed demonstration has its close time
         raise Conflict(
             _("This demonstration was already closed on %(date)s.") % {"date": _day(demonstration.closed_at)}
         )

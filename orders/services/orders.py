@@ -45,7 +45,7 @@ from orders.models import (
     line_too_large,
 )
 from orders.rules import current_rules
-from orders.selectors import line_vat, returned_quantities
+from orders.selectors.orders import line_vat, returned_quantities
 
 from .common import (
     ensure_not_future,
@@ -500,9 +500,11 @@ def order_create(
                 _("This host credit was already redeemed; it is usable in one order."), field="host_credit"
             )
 
-    if demonstration is not None and customer.pk != demonstration.host_id:
-        # Whoever orders at a demonstration was a guest of it.
-        DemonstrationGuest.objects.get_or_create(demonstration=demonstration, customer=customer)
+    if demonstration is not None:
+        assert customer is not None  # order_quote: an order at a demonstration is a customer order
+        if customer.pk != demonstration.host_id:
+            # Whoever orders at a demonstration was a guest of it.
+            DemonstrationGuest.objects.get_or_create(demonstration=demonstration, customer=customer)
     return order
 
 
@@ -553,15 +555,17 @@ def cooling_off_deadline(order: Order) -> dt.datetime | None:
     The length is the market's (the selling distributor's country) setting.
     """
     rules = current_rules()
-    if order.demonstration_id:
-        closed_at = order.demonstration.closed_at
+    demonstration = order.demonstration  # no query when the order has none
+    if demonstration is not None:
+        closed_at = demonstration.closed_at
         if closed_at is None:
             return None
         start = max(closed_at, order.created_at)
     else:
-        start = order.paid_at
-        if start is None:
+        paid_at = order.paid_at
+        if paid_at is None:
             return None
+        start = paid_at
     return start + dt.timedelta(days=rules.cooling_off_days_for(order.distributor.country))
 
 

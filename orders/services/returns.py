@@ -20,7 +20,7 @@ from core.errors import ApplicationError, Conflict
 from core.money import CENT, ZERO, allocate_cents
 from core.services import audit_record
 from orders.models import RETURNABLE_STATUSES, OrderLine, OrderStatus, Return, ReturnKind, ReturnLine
-from orders.selectors import returned_quantities
+from orders.selectors.orders import returned_quantities
 
 from .common import ensure_not_future, ensure_period_open
 from .orders import _locked

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
-from orders import buyback_selectors
 from orders.models import BuybackStatus
+from orders.selectors.buyback import buyback_request_view, buyback_requests_of, buyback_terms, buyback_units
 from orders.services import buyback as buyback_services
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
@@ -32,9 +32,7 @@ STATUS_BADGES = {
 
 
 def _my_request(request: PortalRequest, request_id: int):
-    found = (
-        buyback_selectors.buyback_requests_of(distributor=request.distributor).filter(pk=request_id).first()
-    )
+    found = buyback_requests_of(distributor=request.distributor).filter(pk=request_id).first()
     if found is None:
         raise Http404(_("No such buy-back request among yours."))
     return found
@@ -44,7 +42,7 @@ def _my_request(request: PortalRequest, request_id: int):
 @once
 def index(request: PortalRequest) -> HttpResponse:
     me = request.distributor
-    units = buyback_selectors.buyback_units(distributor=me)
+    units = buyback_units(distributor=me)
     form = BuybackRequestForm(request.POST if request.method == "POST" else None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,18 +58,16 @@ def index(request: PortalRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your buy-back request has been sent to the company."))
             return redirect("portal:buyback-detail", request_id=created.pk)
-    page = Paginator(buyback_selectors.buyback_requests_of(distributor=me), REQUESTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(buyback_requests_of(distributor=me), REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/buyback.html",
         {
-            "terms": buyback_selectors.buyback_terms(me.country),
+            "terms": buyback_terms(me.country),
             "units": units,
             "form": form,
             "page": page,
-            "requests": [_with_badge(buyback_selectors.buyback_request_view(r)) for r in page.object_list],
+            "requests": [_with_badge(buyback_request_view(r)) for r in page.object_list],
         },
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -90,14 +86,14 @@ def detail(request: PortalRequest, request_id: int) -> HttpResponse:
 def _render_detail(
     request: PortalRequest, found, withdraw_form: WithdrawForm, status: int = 200
 ) -> HttpResponse:
-    view = buyback_selectors.buyback_request_view(found)
+    view = buyback_request_view(found)
     return render(
         request,
         "portal/buyback_detail.html",
         {
             "item": _with_badge(view),
             "view": view,
-            "terms": buyback_selectors.buyback_terms(request.distributor.country),
+            "terms": buyback_terms(request.distributor.country),
             "withdraw_form": withdraw_form if view.status == BuybackStatus.REQUESTED else None,
         },
         status=status,

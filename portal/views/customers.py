@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from core.api.throttles import EmailCheckThrottle
 from core.errors import ApplicationError
-from orders import selectors, services
+from orders import services
 from orders.models import Customer
+from orders.selectors.customers import customers_of_distributor
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_orders import CustomerForm, CustomerSearchForm
@@ -24,9 +25,7 @@ PAGE_SIZE = 25
 
 
 def _my_customer(request: PortalRequest, customer_id: int) -> Customer:
-    customer = (
-        selectors.customers_of_distributor(distributor=request.distributor).filter(pk=customer_id).first()
-    )
+    customer = customers_of_distributor(distributor=request.distributor).filter(pk=customer_id).first()
     if customer is None:
         raise Http404(_("No such customer among yours."))
     return customer
@@ -44,7 +43,7 @@ def index(request: PortalRequest) -> HttpResponse:
         context = {"search": search, "term": search["search"].value(), "page": None}
         return render(request, "portal/customers.html", context)
     term = search.cleaned_data["search"] if search.is_bound else ""
-    customers = selectors.customers_of_distributor(distributor=request.distributor, search=term or None)
+    customers = customers_of_distributor(distributor=request.distributor, search=term or None)
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/customers.html", {"search": search, "term": term, "page": page})
 
@@ -55,7 +54,8 @@ def create(request: PortalRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # The same per-distributor limit as the API's: addresses cannot be tried in bulk.
-        if not EmailCheckThrottle().allow_request(request, None):
+        # DRF's throttles read only the method, the user and META, which a Django request has too.
+        if not EmailCheckThrottle().allow_request(request, None):  # type: ignore[arg-type]
             form.add_error(None, _("Too many customers registered in a short time; try again in an hour."))
         else:
             values = dict(form.cleaned_data)

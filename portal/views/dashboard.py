@@ -1,9 +1,10 @@
 """Portal: the dashboard, the distributor's open month at a glance.
 
 Every figure comes from the selector the API reads for it, labelled with the moment it is from:
-the live standing of GET /me/ (commissions.standing), the rank report of GET /me/progress/
-(commissions.explain, on the newest preview of the open month when there is one), the projected
-earnings of the newest preview (commissions.previews), the team radar (commissions.radar), the
+the live standing of GET /me/ (commissions.selectors.standing), the rank report of GET /me/progress/
+(commissions.selectors.rank_progress, on the newest preview of the open month when there is one), the
+projected earnings of the newest preview (commissions.previews), the team radar
+(commissions.selectors.radar), the
 final statements of GET /statements/, and the orders, demonstrations and buy-back requests of the
 orders API. A close under way shows as a banner that polls (htmx) until it is done.
 """
@@ -11,6 +12,7 @@ orders API. A close under way shows as a banner that polls (htmx) until it is do
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.shortcuts import render
 from django.urls import path
@@ -18,25 +20,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from commissions.customer_requirement import distributor_compliance_status
-from commissions.explain import rank_progress
 from commissions.models import CloseRunKind
 from commissions.previews import newest_preview, preview_statement
-from commissions.radar import LISTED as RADAR_LISTED
-from commissions.radar import team_radar
-from commissions.selectors import (
-    close_run_progress,
-    final_statements_of,
-    last_final_run,
-    running_final_close,
-)
-from commissions.standing import current_standing
+from commissions.selectors.customer_requirement import distributor_compliance_status
+from commissions.selectors.radar import LISTED as RADAR_LISTED
+from commissions.selectors.radar import team_radar
+from commissions.selectors.rank_progress import rank_progress
+from commissions.selectors.runs import close_run_progress, last_final_run, running_final_close
+from commissions.selectors.standing import current_standing
+from commissions.selectors.statements import final_statements_of
 from core.periods import period_of
-from orders.buyback_selectors import buyback_request_view, buyback_requests_of
 from orders.models import BuybackStatus
-from orders.selectors import demonstrations_of_distributor, orders_of_distributor
+from orders.selectors.buyback import buyback_request_view, buyback_requests_of
+from orders.selectors.demonstrations import demonstrations_of_distributor
+from orders.selectors.orders import orders_of_distributor
 from portal.access import distributor_required
 from portal.charts import Bar, earnings_bar_chart
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from commissions.models import Statement
 
 CHART_PERIODS = 12
 LISTED = 5  # rows per small list (orders, buy-back requests)
@@ -61,7 +65,7 @@ def _requirement_row(requirement) -> dict:
 
 
 def _rank_report(me, preview):
-    """The rank report of GET /me/progress/ (commissions.explain.rank_progress): on the open month's
+    """The rank report of GET /me/progress/ (commissions.selectors.rank_progress): on the open month's
     newest preview when the distributor is in it, else on their newest final close with results."""
     explanation = rank_progress(me, preview) if preview is not None else None
     if explanation is None:
@@ -81,8 +85,18 @@ def _rank_report(me, preview):
     }
 
 
+class StatementEarned(TypedDict):
+    """The figure final_statements_of annotates on each statement and the chart shows."""
+
+    earned: Decimal
+
+
 def _earnings_chart(me) -> dict:
-    statements = list(final_statements_of(me)[:CHART_PERIODS])[::-1]
+    # final_statements_of annotates `earned`; its return type (QuerySet[Statement]) does not say so.
+    statements = cast(
+        "list[WithAnnotations[Statement, StatementEarned]]",
+        list(final_statements_of(me)[:CHART_PERIODS])[::-1],
+    )
     rows = [
         {
             "period": s.period.start,
@@ -93,7 +107,7 @@ def _earnings_chart(me) -> dict:
         for s in statements
     ]
     svg = earnings_bar_chart(
-        [Bar(row["period"], row["earned"]) for row in rows],
+        [Bar(s.period.start, s.earned) for s in statements],
         title=ngettext(
             "Earnings of the last closed period",
             "Earnings of the last %(count)s closed periods",

@@ -3,7 +3,7 @@ demonstration's own page: guests, orders taken at the table (fast, on a phone), 
 host's rewards live while orders come in, the host link, close and cancel.
 
 Each view parses input, calls the services and selectors the API calls (orders.services,
-orders.selectors) and renders. A demonstration is looked up among the distributor's own: any
+orders.selectors.demonstrations) and renders. A demonstration is looked up among the distributor's own: any
 other is 404, as in the API.
 """
 
@@ -22,14 +22,21 @@ from django_htmx.http import trigger_client_event
 
 from core.api.throttles import EmailCheckThrottle
 from core.errors import ApplicationError
-from orders import selectors, services
+from orders import services
 from orders.models import Demonstration, DemonstrationStatus
+from orders.selectors.catalogue import product_search
+from orders.selectors.demonstrations import (
+    DemonstrationLive,
+    demonstration_live,
+    demonstrations_of_distributor,
+)
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_demonstrations import (
     CancelForm,
     DemonstrationPlanForm,
     GuestAddForm,
+    NewCustomerFields,
     ProductSearchForm,
     TableOrderForm,
 )
@@ -44,11 +51,11 @@ CHANGED = "demonstration-changed"
 
 
 def _my_demonstration(request: PortalRequest, pk: int) -> Demonstration:
-    return get_object_or_404(selectors.demonstrations_of_distributor(distributor=request.distributor), pk=pk)
+    return get_object_or_404(demonstrations_of_distributor(distributor=request.distributor), pk=pk)
 
 
 def _order_form(
-    demonstration: Demonstration, live: selectors.DemonstrationLive, data=None, *, another_row: bool = False
+    demonstration: Demonstration, live: DemonstrationLive, data=None, *, another_row: bool = False
 ) -> TableOrderForm:
     people = [demonstration.host, *(guest.customer for guest in live.summary.guests)]
     if another_row:
@@ -56,17 +63,18 @@ def _order_form(
     return TableOrderForm(data, demonstration=demonstration, people=people)
 
 
-def _email_check_allowed(request: PortalRequest, form: forms.Form) -> bool:
+def _email_check_allowed(request: PortalRequest, form: NewCustomerFields | TableOrderForm) -> bool:
     """The API's per-distributor limit on registrations with an e-mail address (as the customers
     page): when a new customer with an address is typed and the limit is reached, an error above
     the form, and nothing is saved."""
-    if not form.registers_email() or EmailCheckThrottle().allow_request(request, None):
+    # DRF's throttles read only the method, the user and META, which a Django request has too.
+    if not form.registers_email() or EmailCheckThrottle().allow_request(request, None):  # type: ignore[arg-type]
         return True
     form.add_error(None, _("Too many customers registered in a short time; try again in an hour."))
     return False
 
 
-def _guest_form(demonstration: Demonstration, live: selectors.DemonstrationLive, data=None):
+def _guest_form(demonstration: Demonstration, live: DemonstrationLive, data=None):
     present = [demonstration.host_id, *(guest.customer_id for guest in live.summary.guests)]
     return GuestAddForm(data, demonstration=demonstration, present=present)
 
@@ -78,7 +86,7 @@ def _page(
     order_form: TableOrderForm | None = None,
     guest_form: GuestAddForm | None = None,
 ) -> HttpResponse:
-    live = selectors.demonstration_live(demonstration=demonstration)
+    live = demonstration_live(demonstration=demonstration)
     context = {
         "demonstration": demonstration,
         "live": live,
@@ -100,12 +108,12 @@ def _page(
 @require_GET
 def index(request: PortalRequest) -> HttpResponse:
     me = request.distributor
-    past = Paginator(selectors.demonstrations_of_distributor(distributor=me, planned=False), PAGE_SIZE)
+    past = Paginator(demonstrations_of_distributor(distributor=me, planned=False), PAGE_SIZE)
     return render(
         request,
         "portal/demonstrations.html",
         {
-            "planned": selectors.demonstrations_of_distributor(distributor=me, planned=True),
+            "planned": demonstrations_of_distributor(distributor=me, planned=True),
             "past": past.get_page(request.GET.get("page")),
             "now": timezone.now(),
         },
@@ -149,7 +157,7 @@ def live(request: PortalRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portal/_demonstration_live.html",
-        {"demonstration": demonstration, "live": selectors.demonstration_live(demonstration=demonstration)},
+        {"demonstration": demonstration, "live": demonstration_live(demonstration=demonstration)},
     )
 
 
@@ -157,7 +165,7 @@ def live(request: PortalRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_guest(request: PortalRequest, pk: int) -> HttpResponse:
     demonstration = _my_demonstration(request, pk)
-    form = _guest_form(demonstration, selectors.demonstration_live(demonstration=demonstration), request.POST)
+    form = _guest_form(demonstration, demonstration_live(demonstration=demonstration), request.POST)
     if (
         form.is_valid()
         and _email_check_allowed(request, form)
@@ -174,7 +182,7 @@ def order(request: PortalRequest, pk: int) -> HttpResponse:
     """An order at the table. With htmx the answer is the order form again (empty, for the next
     guest, or with its errors) and an event that refreshes the figures; without, the whole page."""
     demonstration = _my_demonstration(request, pk)
-    live = selectors.demonstration_live(demonstration=demonstration)
+    live = demonstration_live(demonstration=demonstration)
     if request.POST.get("more"):
         form, recorded = _order_form(demonstration, live, request.POST, another_row=True), None
     else:
@@ -192,7 +200,7 @@ def order(request: PortalRequest, pk: int) -> HttpResponse:
         return _page(request, demonstration, order_form=form)
     if recorded is not None:
         # The next guest: an empty form that knows the new guest, and the figures refreshed.
-        form = _order_form(demonstration, selectors.demonstration_live(demonstration=demonstration))
+        form = _order_form(demonstration, demonstration_live(demonstration=demonstration))
         form.fields["guest"].widget.attrs["autofocus"] = True
     response = render(
         request,
@@ -209,7 +217,7 @@ def products(request: PortalRequest) -> HttpResponse:
     for sale whose SKU or name contains what was typed, a phone screen of them, never the catalogue."""
     form = ProductSearchForm(request.GET)
     search = form.cleaned_data["product"] if form.is_valid() else ""
-    found = selectors.product_search(search=search, limit=SEARCH_RESULTS) if search else []
+    found = product_search(search=search, limit=SEARCH_RESULTS) if search else []
     return render(request, "portal/_demonstration_products.html", {"products": found})
 
 
@@ -237,7 +245,7 @@ def _confirm(request: PortalRequest, pk: int, action: str) -> HttpResponse:
         "portal/demonstration_confirm.html",
         {
             "demonstration": demonstration,
-            "live": selectors.demonstration_live(demonstration=demonstration),
+            "live": demonstration_live(demonstration=demonstration),
             "action": action,
             "form": form,
         },

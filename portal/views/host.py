@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from orders import selectors
+from orders.selectors.demonstrations import demonstration_for_host_link
 from portal.host_links import HostLinkExpired, HostLinkInvalid, read_host_link
 
 
@@ -32,7 +32,7 @@ def host_page(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404 from None
     except HostLinkExpired:
         return _private(render(request, "portal/host_expired.html", status=410))
-    live = selectors.demonstration_for_host_link(demonstration_id=demonstration_id)
+    live = demonstration_for_host_link(demonstration_id=demonstration_id)
     if live is None:
         raise Http404
     demonstration = live.summary.demonstration

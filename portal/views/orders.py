@@ -21,8 +21,18 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.errors import ApplicationError, NotFound
-from orders import selectors, services
+from orders import services
 from orders.models import Order, OrderPurpose
+from orders.selectors.catalogue import product_search
+from orders.selectors.customers import customers_of_distributor
+from orders.selectors.demonstrations import host_credits_redeemable
+from orders.selectors.orders import (
+    order_actions,
+    order_detail,
+    order_returns,
+    order_vat,
+    orders_of_distributor,
+)
 from orders.services.orders import order_quote
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
@@ -52,12 +62,12 @@ LINE_FIELDS = ("lines", "half_price_lines")  # what order_create calls the lines
 @distributor_required
 def index(request: PortalRequest) -> HttpResponse:
     me = request.distributor
-    customers = selectors.customers_of_distributor(distributor=me)
+    customers = customers_of_distributor(distributor=me)
     filters = OrderFilterForm(request.GET or None, customers=customers)
     page = None  # bad filters: their errors and no list (not the whole history as if unfiltered)
     if not filters.is_bound or filters.is_valid():
         f = filters.cleaned_data if filters.is_bound else {}
-        orders = selectors.orders_of_distributor(
+        orders = orders_of_distributor(
             distributor=me,
             status=f.get("status") or None,
             purpose=f.get("purpose") or None,
@@ -77,8 +87,8 @@ def index(request: PortalRequest) -> HttpResponse:
 def _choices(request: PortalRequest) -> dict[str, Any]:
     me = request.distributor
     return {
-        "customers": selectors.customers_of_distributor(distributor=me),
-        "host_credits": selectors.host_credits_redeemable(distributor=me),
+        "customers": customers_of_distributor(distributor=me),
+        "host_credits": host_credits_redeemable(distributor=me),
     }
 
 
@@ -176,7 +186,7 @@ def create(request: PortalRequest) -> HttpResponse:
         rows.append(empty_line())
         extra["focus_last"] = True
     if action == "search" or (action == "edit" and search):
-        found = selectors.product_search(search=search, limit=SEARCH_RESULTS) if searchable else []
+        found = product_search(search=search, limit=SEARCH_RESULTS) if searchable else []
         extra["products"] = found
     data = with_lines(request.POST, rows)
     form, formset = _bound(request, data)
@@ -228,7 +238,7 @@ def products(request: PortalRequest) -> HttpResponse:
         context = {"products": [], "search": form["q"].value(), "search_form": form}
         return render(request, "portal/_order_products.html", context)
     search = form.cleaned_data["q"]
-    found = selectors.product_search(search=search, limit=SEARCH_RESULTS)
+    found = product_search(search=search, limit=SEARCH_RESULTS)
     context = {"products": found, "search": search, "search_form": form}
     return render(request, "portal/_order_products.html", context)
 
@@ -237,7 +247,7 @@ def products(request: PortalRequest) -> HttpResponse:
 
 
 def _my_order(request: PortalRequest, order_id: int) -> Order:
-    order = selectors.orders_of_distributor(distributor=request.distributor).filter(pk=order_id).first()
+    order = orders_of_distributor(distributor=request.distributor).filter(pk=order_id).first()
     if order is None:
         raise Http404(_("No such order among yours."))
     return order
@@ -245,18 +255,18 @@ def _my_order(request: PortalRequest, order_id: int) -> Order:
 
 def _render_detail(request: PortalRequest, order_id: int, **forms: Any) -> HttpResponse:
     try:
-        detail = selectors.order_detail(order_id=order_id, distributor=request.distributor)
+        detail = order_detail(order_id=order_id, distributor=request.distributor)
     except NotFound as error:
         raise Http404(error.message) from None
     order = detail.order
-    vat = selectors.order_vat(detail)
+    vat = order_vat(detail)
     context = {
         "detail": detail,
         "order": order,
         "vat": vat,
         "total_with_vat": detail.total + vat,
-        "returns": selectors.order_returns(order),
-        "actions": selectors.order_actions(order),
+        "returns": order_returns(order),
+        "actions": order_actions(order),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "return_form": forms.get("return_form") or ReturnForm(lines=detail.lines),
         "pay_error": forms.get("pay_error", ""),
@@ -301,7 +311,7 @@ def cancel(request: PortalRequest, order_id: int) -> HttpResponse:
 @require_POST
 def return_units(request: PortalRequest, order_id: int) -> HttpResponse:
     order = _my_order(request, order_id)
-    detail = selectors.order_detail(order_id=order_id, distributor=request.distributor)
+    detail = order_detail(order_id=order_id, distributor=request.distributor)
     form = ReturnForm(request.POST, lines=detail.lines)
     if form.is_valid():
         try:

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from core.api.auth import LockedOut, current_password_check
 from core.errors import ApplicationError
-from distributors import services
 from distributors.models import ErasureRequestStatus
 from distributors.personal_data import erasure_request_create, erasure_requests_of
+from distributors.services import profile
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_account import ErasureRequestForm, ProfileForm
@@ -60,7 +60,7 @@ def index(request: PortalRequest) -> HttpResponse:
             if password:
                 current_password_check(request, password)
                 password_checked = True
-            services.distributor_update_profile(
+            profile.distributor_update_profile(
                 distributor=me, actor=request.user, password_checked=password_checked, **changes
             )
         except LockedOut:

@@ -16,7 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commissions.models import LedgerKind
-from commissions.selectors import final_statement_of, final_statements_of, rank_names_by_plan, statement_lines
+from commissions.selectors.money_lines import statement_lines
+from commissions.selectors.payouts import hold_explanation, payout_holds_by_statement, payout_return_reason
+from commissions.selectors.ranks import rank_names_by_plan
+from commissions.selectors.statements import final_statement_of, final_statements_of
 from compliance.selectors import income_disclosure_published, income_disclosure_years
 from core import csv
 from core.api.pagination import CURSOR_SALT, encode_cursor
@@ -84,13 +87,20 @@ def index(request: PortalRequest) -> HttpResponse:
     )
     statements = list(page.object_list)
     names = rank_names_by_plan(s.run.plan_id for s in statements)
+    holds = payout_holds_by_statement([s.pk for s in statements])
     return render(
         request,
         "portal/statements.html",
         {
             "page": page,
             "rows": [
-                {"s": s, "payout": _payout(s), "names": names.get(s.run.plan_id, {})} for s in statements
+                {
+                    "s": s,
+                    "payout": _payout(s),
+                    "names": names.get(s.run.plan_id, {}),
+                    "hold": holds.get(s.pk),
+                }
+                for s in statements
             ],
         },
     )
@@ -98,11 +108,16 @@ def index(request: PortalRequest) -> HttpResponse:
 
 def _statement_context(statement) -> dict:
     names = rank_names_by_plan([statement.run.plan_id]).get(statement.run.plan_id, {})
+    payout = _payout(statement)
+    hold = payout_holds_by_statement([statement.pk]).get(statement.pk) if payout is None else None
     return {
         "statement": statement,
         "period": period_label(statement.period.start),
-        "payout": _payout(statement),
+        "payout": payout,
         "names": names,
+        # Why a payout waits (no valid bank account), or why the bank gave it back.
+        "hold_explanation": hold_explanation(hold.reason) if hold is not None else "",
+        "return_reason": payout_return_reason(payout) if payout is not None else "",
     }
 
 
@@ -184,6 +199,7 @@ def csv_download(request: PortalRequest, period: str) -> HttpResponse:
 def income_disclosure(request: PortalRequest) -> HttpResponse:
     years = income_disclosure_years()
     raw = request.GET.get("year", "")
+    year: int | None
     if raw:
         if not raw.isdigit() or int(raw) not in years:
             raise Http404(_("No income disclosure statement for that year."))

@@ -3,7 +3,7 @@ of my downline loaded a frontline at a time, the searchable list, a member's pag
 a recruit.
 
 Everything is read through request.distributor: distributors.selectors for the tree (nested-set
-arithmetic and keyset pages, never the whole downline) and commissions.selectors.team_* for the
+arithmetic and keyset pages, never the whole downline) and commissions.selectors.team for the
 month's figures, which come from the newest preview of the open month (commissions.previews), as
 on the dashboard. A member shows what the API's downline shows (names, external id, referral
 code, rank, title, depth) plus their volumes, activity and enrolment date: no contact data.
@@ -27,12 +27,14 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from commissions.previews import newest_preview
-from commissions.selectors import live_rank_names, team_frontline, team_legs, team_member, team_members
+from commissions.selectors.ranks import live_rank_names
+from commissions.selectors.team import team_frontline, team_legs, team_member, team_members
 from core.api.pagination import BAD_CURSOR, CURSOR_SALT, encode_cursor
 from core.api.throttles import EmailCheckThrottle
 from core.errors import ApplicationError
 from core.templatetags.formatting import rank as rank_label
-from distributors import services
+from distributors.models import Distributor
+from distributors.services.enrollment import distributor_enroll
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.links import public_url
@@ -177,7 +179,9 @@ class MemberFilterForm(forms.Form):
     def __init__(self, *args, rank_names: dict[int, str], **kwargs):
         super().__init__(*args, **kwargs)
         numbers = sorted({0, *rank_names})
-        self.fields["rank"].choices = [("", pgettext_lazy("team filter", "Any rank"))] + [
+        rank = self.fields["rank"]
+        assert isinstance(rank, forms.ChoiceField)
+        rank.choices = [("", pgettext_lazy("team filter", "Any rank"))] + [
             (number, rank_label(number, rank_names)) for number in numbers
         ]
 
@@ -204,7 +208,7 @@ def members(request: PortalRequest) -> HttpResponse:
     next_query = None
     if page is not None and page.next_after is not None:
         query = request.GET.copy()
-        query["cursor"] = _cursor(page.next_after)
+        query["cursor"] = encode_cursor([page.next_after])
         next_query = query.urlencode()
     first_query = request.GET.copy()
     first_query.pop("cursor", None)
@@ -235,15 +239,17 @@ def member(request: PortalRequest, member_id: int) -> HttpResponse:
     found = team_member(request.distributor, member_id, run=run)
     if found is None:
         raise Http404(_("No such distributor in your downline."))
+    member = found.member
+    assert isinstance(member, Distributor)
     # Their frontline, as the tree shows it (also the way through the tree without JavaScript).
     frontline = None
-    if found.member.downline_size:
+    if member.downline_size:
         frontline = team_frontline(request.distributor, member_id, run=run, limit=PAGE_SIZE)
     context = {
         "item": found,
         "run": run,
         "rank_names": live_rank_names(),
-        "sponsor_is_me": found.member.sponsor_id == request.distributor.pk,
+        "sponsor_is_me": member.sponsor_id == request.distributor.pk,
         "frontline": frontline,
         "frontline_next": _cursor(frontline.next_after) if frontline else None,
     }
@@ -287,12 +293,13 @@ def enroll(request: PortalRequest) -> HttpResponse:
         # the same class, so the same rate, cache and per-user key: the portal and the API draw
         # on one allowance.
         throttle = EmailCheckThrottle()
-        if not throttle.allow_request(request, None):
+        # DRF's throttles read only the method, the user and META, which a Django request has too.
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
             form.is_valid()
             form.add_error(None, _("Too many enrolments in a short time. Try again later."))
         elif form.is_valid():
             try:
-                recruit = services.distributor_enroll(
+                recruit = distributor_enroll(
                     sponsor=request.distributor,
                     actor=request.user,
                     invite=True,

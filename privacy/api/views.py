@@ -33,6 +33,9 @@ class PersonalDataApi(DistributorApi):
         profile = serializers.DictField(help_text="Name, contact, status, dates, ranks and login.")
         sponsor = serializers.DictField(allow_null=True, help_text="Id, external id and name only.")
         sponsor_changes = _records("Moves and roll-ups of my sponsor, with the reason.")
+        bank_account = serializers.DictField(
+            allow_null=True, help_text="Where my payouts go: holder, IBAN, BIC; null if none entered."
+        )
         customers = _records("My customers with their contact data (they are my customers).")
         orders = _records("My orders, each with its lines.")
         returns = _records("Returns, cancellations and buy-backs of my orders, with their lines.")

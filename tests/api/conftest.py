@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from distributors.models import Distributor
-from distributors.services import distributor_enroll
+from distributors.services.enrollment import distributor_enroll
 from orders.models import Customer, Demonstration, Order, Product
 from orders.services import (
     customer_register,

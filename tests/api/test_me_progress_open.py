@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from commissions.explain import rank_progress
+from commissions.selectors.rank_progress import rank_progress
 from core.periods import period_label, period_of, previous_period
 from distributors.models import Distributor
 from tests.commissions.closing import close, default_plan

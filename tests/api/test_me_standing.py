@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from commissions import standing as standing_module
-from commissions.standing import current_standing
+from commissions.selectors import standing as standing_module
+from commissions.selectors.standing import current_standing
 from core.periods import period_label, period_of
 from distributors.models import Distributor
 from tests.commissions.closing import EXAMPLES, close, default_plan

@@ -169,7 +169,7 @@ def test_wrong_passwords_for_a_new_address_count_as_failed_logins(net, api, sett
 
 def test_the_service_refuses_a_self_service_address_change_without_the_password_check(net):
     from core.errors import ApplicationError
-    from distributors.services import distributor_update_profile
+    from distributors.services.profile import distributor_update_profile
 
     with pytest.raises(ApplicationError, match=NEEDS_PASSWORD) as refused:
         distributor_update_profile(distributor=net.anna, actor=net.anna.user, email="thief@example.nl")

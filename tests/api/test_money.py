@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from commissions.services.payouts import payout_batch_create, payout_batch_mark_paid
 from core.periods import parse_period
+from distributors.demo import seed_bank_accounts
 from distributors.models import Distributor
 from tests.commissions.closing import EXAMPLES, close, default_plan
 
@@ -107,6 +108,7 @@ def test_period_calendar(s1):
 
 def test_payouts_are_mine_only(s1, admin_user):
     assert s1["A"].get("/api/v1/payouts/").json()["count"] == 0
+    seed_bank_accounts()  # payouts go to a valid bank account (distributors.bank)
     batch = payout_batch_create(period=parse_period("2026-10"), actor=admin_user)
     payout_batch_mark_paid(batch=batch, actor=admin_user)
     mine = s1["A"].get("/api/v1/payouts/").json()["results"]

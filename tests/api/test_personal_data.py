@@ -7,7 +7,7 @@ import json
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from distributors.personal_data import distributor_erase
-from distributors.services import distributor_terminate
+from distributors.services.status import distributor_terminate
 
 from .conftest import PASSWORD
 

@@ -18,11 +18,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from commissions.explain import leg_highest_ranks
 from commissions.models import DistributorPeriod
+from commissions.selectors.legs import leg_highest_ranks
 from core.api.pagination import encode_cursor
 from distributors.models import Distributor
-from distributors.services import distributor_move
+from distributors.services.moves import distributor_move
 from plans.models import Plan
 from tests.commissions.closing import EXAMPLES, close, default_plan
 

@@ -10,6 +10,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from commissions.models import CloseRun, DistributorPeriod, LedgerLine, PayoutBatch
+from distributors.demo import seed_bank_accounts
 from distributors.models import Distributor
 from plans.models import Period
 
@@ -84,6 +85,7 @@ def test_a_refused_final_close_says_why_and_starts_nothing(admin_client, s1_clos
 
 
 def test_the_payout_batch_button_creates_the_batch_once(admin_client, s1_closed):
+    seed_bank_accounts()  # payouts go to a valid bank account (distributors.bank)
     url = reverse("admin:commissions_period_payout_batch", args=[s1_closed.period_id])
     response = admin_client.post(url, follow=True)
     batch = PayoutBatch.objects.get()

@@ -20,10 +20,11 @@ from django.utils import timezone
 from commissions.close import chunks as close_chunks
 from commissions.close import close_chunk_claim, close_run_finalize, close_watchdog
 from commissions.models import CloseChunk, CloseInput, CloseRun, DistributorPeriod
-from commissions.selectors import close_run_progress
+from commissions.selectors.runs import close_run_progress
 from compliance.models import ComplianceReport
 from distributors.models import Distributor
-from distributors.services import distributor_move, distributor_terminate
+from distributors.services.moves import distributor_move
+from distributors.services.status import distributor_terminate
 
 from .closing import SimulatedCrash, close, crash_in_compute_after, finalize_never, ledger_tuples
 

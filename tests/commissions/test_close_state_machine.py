@@ -61,9 +61,11 @@ from core.errors import ApplicationError
 from core.periods import next_period, period_label
 from distributors.models import Distributor, DistributorStatus, SponsorChange
 from distributors.selectors import tree_check
-from distributors.services import distributor_enroll, distributor_move, distributor_terminate
+from distributors.services.enrollment import distributor_enroll
+from distributors.services.moves import distributor_move
+from distributors.services.status import distributor_terminate
 from orders.models import BuybackRequest, Customer, Order, OrderLine, OrderStatus, Return
-from orders.selectors import returned_quantities
+from orders.selectors.orders import returned_quantities
 from orders.services.buyback import buyback_request_create, buyback_request_decide
 from orders.services.orders import order_create, order_pay
 from orders.services.returns import order_return

@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 
 from commissions.admin_views import admin_urls
-from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, plan_differences, run_comparison
 from commissions.models import Adjustment
+from commissions.selectors.comparison import plan_differences, run_comparison
+from commissions.selectors.comparison_render import CSV_COLUMNS, comparison_csv_rows
 from commissions.services.compare import compare_plans
 from distributors.models import Distributor
 from plans.models import Plan

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from commissions.comparison import run_comparison
 from commissions.demo import ADJUSTMENT_AMOUNT
 from commissions.models import CloseRun, CloseRunKind, PayoutBatch, PayoutBatchStatus, Statement
+from commissions.selectors.comparison import run_comparison
 from core.models import AuditEntry
 from core.periods import previous_period
 

@@ -13,7 +13,9 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 
 from commissions.admin_views import admin_urls
-from commissions.explain import explain_distributor, leg_highest_ranks, paid_as_from_checks
+from commissions.selectors.explanation import explain_distributor
+from commissions.selectors.legs import leg_highest_ranks
+from commissions.selectors.rank_checks import paid_as_from_checks
 from distributors.models import Distributor
 from plans.models import Plan
 
@@ -376,7 +378,7 @@ def test_the_close_stores_the_rank_checks_sums_for_a_long_frontline_only(s1_run_
 def test_without_all_legs_the_checks_are_the_same_from_the_stored_sums_and_the_biggest_legs(
     s1_run_two_legs_read,
 ):
-    from commissions.explain import rank_progress
+    from commissions.selectors.rank_progress import rank_progress
 
     a = Distributor.objects.get(external_id="A")
     full = explain_distributor(a, s1_run_two_legs_read, with_money=False)
@@ -405,7 +407,7 @@ def test_without_all_legs_the_checks_are_the_same_from_the_stored_sums_and_the_b
 
 
 def test_rank_progress_is_none_before_the_first_close_and_for_a_run_without_me(s1_run):
-    from commissions.explain import rank_progress
+    from commissions.selectors.rank_progress import rank_progress
     from distributors.models import Distributor as D
 
     newcomer = D.objects.create(

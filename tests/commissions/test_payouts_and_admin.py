@@ -13,6 +13,7 @@ from commissions.models import Adjustment, CloseRun, LedgerLine, Payout, PayoutB
 from commissions.services.payouts import payout_batch_create, payout_batch_mark_paid
 from core.errors import Conflict, NotFound
 from core.models import AuditEntry
+from distributors.demo import seed_bank_accounts
 from distributors.models import Distributor
 from plans.models import Period
 
@@ -33,6 +34,7 @@ def plain_static_files(settings):
 @pytest.fixture
 def s1_closed():
     call_command("import_network", str(EXAMPLES / "s1"), stdout=io.StringIO())
+    seed_bank_accounts()  # payouts go to a valid bank account (distributors.bank)
     default_plan()
     return close("2026-10")
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from commissions.models import CloseRun
-from commissions.selectors import close_run_progress
+from commissions.selectors.runs import close_run_progress
 from distributors.models import Distributor
 from orders.models import Customer, Demonstration, HostCredit
 from plans.models import Period, Plan

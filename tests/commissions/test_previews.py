@@ -192,8 +192,10 @@ def test_references_to_ledger_lines_and_statements_are_still_checked_per_stateme
 def test_a_paid_statement_cannot_be_deleted(network):
     from commissions.models import Payout
     from commissions.services.payouts import payout_batch_create
+    from distributors.demo import seed_bank_accounts
 
     final = close("2026-10")
+    seed_bank_accounts()  # payouts go to a valid bank account (distributors.bank)
     batch = payout_batch_create(period=final.period.start)
     payout = Payout.objects.filter(batch=batch).first()
     assert payout is not None

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from commissions.standing import current_standing
+from commissions.selectors.standing import current_standing
 from distributors.models import Distributor
 from tests.commissions.closing import EXAMPLES
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from commissions.customer_requirement import distributor_compliance_status
+from commissions.selectors.customer_requirement import distributor_compliance_status
 from orders.models import Return, ReturnKind, ReturnLine
 from tests.compliance.factories import make_customer, make_distributor, make_order, make_product
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from commissions.models import PayoutBatch
 from core import csv
+from distributors.demo import seed_bank_accounts
 from distributors.models import Distributor
 from tests.commissions.closing import EXAMPLES, close, default_plan
 
@@ -75,6 +76,7 @@ def test_the_bank_csv_writes_a_formula_name_as_text_and_amounts_as_numbers(
     s1_closed_with_a_formula_for_a_name, tmp_path, admin_client
 ):
     out = tmp_path / "bank.csv"
+    seed_bank_accounts()  # payouts go to a valid bank account (distributors.bank)
     call_command("payout_batch", "2026-10", str(out), stdout=io.StringIO())
     rows = list(stdlib_csv.DictReader(out.open()))
     anna = next(row for row in rows if row["distributor_id"] == "A")

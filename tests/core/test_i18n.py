@@ -52,6 +52,8 @@ SAME_IN_DUTCH = {
     "Override": "a term of the compensation plan, kept in Dutch like 'breakage' and 'frontline'",
     "Unilevel": "the name of a plan type",
     "SKU": "the article code, an abbreviation used in Dutch too",
+    "IBAN": "the international account number, the same abbreviation in Dutch",
+    "BIC": "the bank's identifier code, the same abbreviation in Dutch",
 }
 
 

@@ -3,7 +3,7 @@
 import factory
 
 from distributors.models import Distributor
-from distributors.services import distributor_enroll
+from distributors.services.enrollment import distributor_enroll
 
 
 class DistributorFactory(factory.Factory):

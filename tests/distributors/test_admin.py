@@ -38,7 +38,7 @@ def test_search_by_referral_code_and_id(admin_client, network):
 
 
 def test_change_page_renders_history(admin_client, network, staff):
-    from distributors.services import distributor_move
+    from distributors.services.moves import distributor_move
 
     distributor_move(distributor=network["dirk"], new_sponsor=network["eva"], actor=staff, reason="Why not")
     url = reverse("admin:distributors_distributor_change", args=[network["dirk"].pk])

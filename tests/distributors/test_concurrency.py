@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from distributors.models import Distributor
-from distributors.services import distributor_enroll, distributor_move
+from distributors.services.enrollment import distributor_enroll
+from distributors.services.moves import distributor_move
 
 from .factories import DistributorFactory, StaffFactory
 from .helpers import assert_tree_ok
@@ -77,7 +78,7 @@ def test_two_claims_of_one_address_queue_and_the_second_is_refused(claim):
     """An enrolment or a change of address and a customer's registration of the same address:
     the registration waits for the claim's commit and then refuses it (core.locks.email_claim_lock)."""
     from core.errors import AddressUnavailable
-    from distributors.services import distributor_update_profile
+    from distributors.services.profile import distributor_update_profile
     from orders.models import Customer
     from orders.services.customers import customer_register
 
@@ -137,7 +138,7 @@ def test_enrollments_moves_and_terminations_racing_in_a_crowded_label_space(monk
     writers race, every write either lands whole or is refused, and every read stays exact."""
     from core.errors import ApplicationError
     from distributors import tree
-    from distributors.services import distributor_terminate
+    from distributors.services.status import distributor_terminate
 
     from .test_sparse_labels import assert_reads_equal_the_sponsor_links
 

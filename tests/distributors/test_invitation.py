@@ -25,7 +25,7 @@ from core.errors import ApplicationError, Conflict, PermissionDenied
 from core.models import AuditEntry
 from distributors.invitations import distributor_invitation_resend, invitation_language, invitation_send
 from distributors.models import Distributor
-from distributors.services import distributor_enroll
+from distributors.services.enrollment import distributor_enroll
 
 from .factories import DistributorFactory
 

@@ -20,10 +20,13 @@ from commissions.services.adjustments import adjustment_create
 from commissions.services.payouts import payout_batch_create
 from core.errors import ApplicationError, Conflict, PermissionDenied
 from core.models import AuditEntry
+from distributors.demo import seed_bank_accounts
 from distributors.models import Distributor
 from distributors.personal_data import distributor_erase
 from distributors.selectors import tree_check
-from distributors.services import distributor_enroll, distributor_move, distributor_terminate
+from distributors.services.enrollment import distributor_enroll
+from distributors.services.moves import distributor_move
+from distributors.services.status import distributor_terminate
 from orders.models import Order, OrderLine, Product
 from orders.services import (
     customer_register,
@@ -105,6 +108,7 @@ def world(db):
     adjustment_create(distributor=anna, period=period("2026-07"), amount="30.00", reason="July bonus")
     adjustment_create(distributor=bram, period=period("2026-07"), amount="40.00", reason="July bonus")
     assert close("2026-07").status == "succeeded"
+    seed_bank_accounts()  # payouts go to a valid bank account (distributors.bank)
     payout_batch_create(period=dt.date(2026, 7, 1))
     for d in (root, eva, anna, bram):
         d.refresh_from_db()

@@ -6,7 +6,7 @@ from django.urls import reverse
 from core.errors import ApplicationError, Conflict, PermissionDenied
 from core.models import AuditEntry
 from distributors.models import Distributor
-from distributors.services import distributor_update_profile
+from distributors.services.profile import distributor_update_profile
 
 
 def test_staff_change_contact_data_and_the_trail_names_the_fields_not_the_values(network, staff):

@@ -3,14 +3,11 @@ import pytest
 from core.errors import AddressUnavailable, ApplicationError, Conflict, NotFound, PermissionDenied
 from core.models import AuditEntry
 from distributors.models import Distributor, DistributorStatus, SponsorChange
-from distributors.services import (
-    REFERRAL_ALPHABET,
-    distributor_enroll,
-    distributor_move,
-    distributor_set_status,
-    distributor_terminate,
-    distributor_update_profile,
-)
+from distributors.services.enrollment import distributor_enroll
+from distributors.services.moves import distributor_move
+from distributors.services.profile import distributor_update_profile
+from distributors.services.referral_codes import REFERRAL_ALPHABET
+from distributors.services.status import distributor_set_status, distributor_terminate
 
 from .factories import DistributorFactory
 from .helpers import assert_tree_ok

@@ -29,7 +29,9 @@ from distributors.selectors import (
     tree_check,
     upline,
 )
-from distributors.services import distributor_enroll, distributor_move, distributor_terminate
+from distributors.services.enrollment import distributor_enroll
+from distributors.services.moves import distributor_move
+from distributors.services.status import distributor_terminate
 
 from .factories import DistributorFactory
 

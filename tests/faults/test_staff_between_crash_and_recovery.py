@@ -12,7 +12,8 @@ import pytest
 from commissions.models import DistributorPeriod
 from distributors.models import Distributor
 from distributors.selectors import tree_check
-from distributors.services import distributor_move, distributor_terminate
+from distributors.services.moves import distributor_move
+from distributors.services.status import distributor_terminate
 
 from .closes import (
     RECOVERY_BOUND_SECONDS,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from core.errors import ApplicationError, Conflict, PermissionDenied
 from core.models import AuditEntry
 from distributors.models import DistributorStatus
-from orders.buyback_selectors import buyback_request_view, buyback_requests_of, buyback_terms, buyback_units
 from orders.models import BuybackLine, BuybackRequest, BuybackStatus, OrderStatus, Return, ReturnKind
+from orders.selectors.buyback import buyback_request_view, buyback_requests_of, buyback_terms, buyback_units
 from orders.services.buyback import (
     buyback_request_create,
     buyback_request_decide,

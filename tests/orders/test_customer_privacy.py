@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.errors import ApplicationError, PermissionDenied
 from core.models import AuditEntry
 from distributors.models import Distributor
-from distributors.services import distributor_enroll
+from distributors.services.enrollment import distributor_enroll
 from orders.models import Customer, Order, OrderLine
 from orders.personal_data import customer_erase
 from orders.services import (

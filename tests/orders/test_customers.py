@@ -3,7 +3,7 @@ import pytest
 from core.errors import AddressUnavailable, ApplicationError, Conflict, NotFound
 from distributors.models import DistributorStatus
 from orders.models import CustomerKind
-from orders.selectors import customers_of_distributor
+from orders.selectors.customers import customers_of_distributor
 from orders.services import customer_register
 
 from .factories import DistributorFactory

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from core.errors import ApplicationError, Conflict
 from orders.models import Demonstration, DemonstrationStatus, HostCredit, OrderStatus
 from orders.rules import OrderRules, host_rewards
-from orders.selectors import demonstration_summary
+from orders.selectors.demonstrations import demonstration_summary
 from orders.services import (
     demonstration_add_guest,
     demonstration_cancel,

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict
 from orders.models import OrderPurpose, OrderStatus
-from orders.selectors import order_detail, orders_of_distributor
+from orders.selectors.orders import order_detail, orders_of_distributor
 from orders.services import order_cancel, order_create, order_pay
 from plans.models import Period, Plan
 from tests.conftest import standard_plan_document

@@ -7,7 +7,7 @@ from django.utils import timezone
 from core.errors import ApplicationError, Conflict
 from core.periods import period_of
 from orders.models import OrderStatus
-from orders.selectors import order_detail
+from orders.selectors.orders import order_detail
 from orders.services import order_create, order_return
 from plans.models import Period, Plan
 from tests.conftest import standard_plan_document

@@ -14,10 +14,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from commissions.explain import rank_progress
 from commissions.models import CloseRun, DistributorPeriod
-from commissions.radar import team_radar
-from commissions.selectors import last_final_run
+from commissions.selectors.radar import team_radar
+from commissions.selectors.rank_progress import rank_progress
+from commissions.selectors.runs import last_final_run
 from core.periods import period_label, period_of, previous_period
 from distributors.models import Distributor
 from plans.models import Period
@@ -250,7 +250,7 @@ def test_the_compliance_sentences_come_split_from_the_selector(portal, net, monk
     by counting."""
     import dataclasses
 
-    from commissions.customer_requirement import distributor_compliance_status
+    from commissions.selectors.customer_requirement import distributor_compliance_status
     from portal.views import dashboard
 
     status = distributor_compliance_status(net.anna, period_of(timezone.now()))
@@ -273,7 +273,7 @@ def test_the_compliance_sentences_come_split_from_the_selector(portal, net, monk
 
 
 def test_earned_comes_from_the_statement_selector(portal, net, closes):
-    from commissions.selectors import final_statements_of
+    from commissions.selectors.statements import final_statements_of
 
     statement = final_statements_of(net.anna).get()
     assert statement.earned == (

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.api.throttles import EmailCheckThrottle
 from orders.models import Customer, Demonstration, DemonstrationGuest, DemonstrationStatus, HostCredit, Order
-from orders.selectors import host_reward_progress
+from orders.selectors.demonstrations import host_reward_progress
 from orders.services import demonstration_add_guest, order_create
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.periods import period_of
 from orders.models import HostCredit, Order, OrderLine, OrderStatus, Product, Return
-from orders.selectors import order_detail
+from orders.selectors.orders import order_detail
 from plans.models import Period, Plan
 from tests.conftest import standard_plan_document
 
@@ -308,7 +308,7 @@ def test_the_order_forms_drop_a_second_submit(portal, net):
 
 
 def test_order_actions_follow_the_pay_and_cancel_rules(net):
-    from orders.selectors import order_actions
+    from orders.selectors.orders import order_actions
 
     mine = net.owned["anna"]
     pending = order_actions(mine.pending_order)

@@ -157,16 +157,16 @@ def test_the_page_reads_a_fixed_number_of_queries(portal, django_assert_max_num_
 def test_the_service_decides_when_the_password_is_needed(portal, net, monkeypatch):
     """The view checks a password that is given and tells the service; the rule (a new address
     needs it) is the service's, whose refusal becomes the field's error."""
-    from distributors import services
+    from distributors.services import profile
 
     calls = []
-    original = services.distributor_update_profile
+    original = profile.distributor_update_profile
 
     def spy(**kwargs):
         calls.append(kwargs["password_checked"])
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "distributor_update_profile", spy)
+    monkeypatch.setattr(profile, "distributor_update_profile", spy)
     client = portal("anna")
     response = client.post(ME, _data(net.anna, email="anna.nieuw@example.nl"))
     assert response.status_code == 400 and calls == [False]

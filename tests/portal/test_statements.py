@@ -15,6 +15,7 @@ from django.test import Client
 
 from commissions.services.payouts import payout_batch_create, payout_batch_mark_paid
 from core.periods import parse_period
+from distributors.demo import seed_bank_accounts
 from distributors.models import Distributor
 from tests.commissions.closing import EXAMPLES, close, default_plan
 
@@ -81,6 +82,7 @@ def test_lines_page_by_cursor(s1, monkeypatch):
 
 def test_the_payout_and_its_status(s1, admin_user):
     assert "Nothing is paid" not in s1["A"].get("/portal/statements/2026-10/").content.decode()
+    seed_bank_accounts()  # payouts go to a valid bank account (distributors.bank)
     batch = payout_batch_create(period=parse_period("2026-10"), actor=admin_user)
     payout_batch_mark_paid(batch=batch, actor=admin_user)
     response = s1["A"].get("/portal/statements/2026-10/")

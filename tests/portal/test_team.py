@@ -307,7 +307,7 @@ def test_legs_read_only_the_shown_rows_and_count_all(net):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from commissions.selectors import team_legs
+    from commissions.selectors.team import team_legs
 
     with CaptureQueriesContext(connection) as queries:
         shown, count = team_legs(net.root, run=None, limit=1)

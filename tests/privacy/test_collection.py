@@ -20,7 +20,7 @@ def test_a_distributors_export_holds_each_apps_part_in_order():
     data = distributor_personal_data(DistributorFactory())
     assert list(data) == [
         *ENVELOPE,
-        *["profile", "sponsor", "sponsor_changes"],  # distributors
+        *["profile", "sponsor", "sponsor_changes", "bank_account"],  # distributors
         *["customers", "orders", "returns", "demonstrations", "buyback_requests"],  # orders
         *["period_results", "statements", "ledger_lines", "payouts"],  # commissions
         "audit_entries",

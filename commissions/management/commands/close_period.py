@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from commissions.close import close_run_advance_without_broker, close_start
 from commissions.models import CloseRun, CloseRunStatus
-from commissions.report_figures import period_report
-from commissions.selectors import close_run_progress
+from commissions.selectors.report_figures import period_report
+from commissions.selectors.runs import close_run_progress, newest_run_of
 from core.errors import ApplicationError
 from core.periods import parse_period
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except Exception as exc:
             # In-process (no broker), a failure inside the run surfaces here; the run row has it too.
-            run = CloseRun.objects.filter(period__start=period).order_by("-created_at", "-id").first()
+            run = newest_run_of(period)
             detail = f" (run {run.pk}: {run.error})" if run is not None and run.error else ""
             raise CommandError(f"The close failed: {exc}{detail}. Run the command again to resume.") from exc
         self.stdout.write(f"{run} started with plan {run.plan.version}.")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commissions.comparison import CSV_COLUMNS, comparison_csv_rows, comparison_text, run_comparison
 from commissions.models import CloseRun, CloseRunStatus
+from commissions.selectors.comparison import run_comparison
+from commissions.selectors.comparison_render import CSV_COLUMNS, comparison_csv_rows, comparison_text
+from commissions.selectors.runs import close_run_by_id
 from commissions.services.compare import compare_plans
 from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError
@@ -55,7 +57,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _run(pk: int) -> CloseRun:
-        run = CloseRun.objects.select_related("period", "plan").filter(pk=pk).first()
+        run = close_run_by_id(pk)
         if run is None:
             raise CommandError(f"There is no run {pk}; see the close runs in the admin.")
         if run.status != CloseRunStatus.SUCCEEDED:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commissions.explain import explain_distributor, explanation_text
-from commissions.models import CloseRun
-from commissions.selectors import close_run_for_export
+from commissions.selectors.explanation import explain_distributor, explanation_text
+from commissions.selectors.runs import close_run_by_id, close_run_for_export
 from core.errors import ApplicationError
 from core.periods import parse_period
 
@@ -33,12 +32,8 @@ class Command(BaseCommand):
         try:
             period = parse_period(options["period"])
             if options["run"]:
-                run = (
-                    CloseRun.objects.select_related("period", "plan")
-                    .filter(pk=options["run"], period__start=period)
-                    .first()
-                )
-                if run is None:
+                run = close_run_by_id(options["run"])
+                if run is None or run.period.start != period:
                     raise CommandError(f"There is no run {options['run']} of {options['period']}.")
             else:
                 run = close_run_for_export(period=period, preview=options["preview"])

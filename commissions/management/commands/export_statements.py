@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commissions.selectors import EXPORT_COLUMNS, close_run_for_export, statement_export_rows
+from commissions.selectors.runs import close_run_for_export
+from commissions.selectors.statements import EXPORT_COLUMNS, statement_export_rows
 from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError
 from core.periods import parse_period

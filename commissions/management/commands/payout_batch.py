@@ -1,9 +1,11 @@
-"""`manage.py payout_batch YYYY-MM FILE`: batch the period's payouts and write the bank CSV;
+"""`manage.py payout_batch YYYY-MM FILE [--pain001 XML]`: batch the period's payouts and write the bank
+CSV (and the SEPA pain.001 file);
 `manage.py payout_batch --mark-paid REFERENCE`: record that the bank paid a batch."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from commissions.models import PayoutBatch
 from commissions.services.payouts import (
@@ -12,6 +14,7 @@ from commissions.services.payouts import (
     payout_batch_mark_paid,
     payout_batch_rows,
 )
+from commissions.services.sepa import payout_batch_pain001
 from core import csv  # neutralises formula-like cells (CSV injection)
 from core.errors import ApplicationError
 from core.periods import parse_period
@@ -24,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("period", nargs="?", help="YYYY-MM of a closed period")
         parser.add_argument("file", nargs="?", help="the bank CSV to write")
         parser.add_argument("--mark-paid", metavar="REFERENCE", help="mark this batch paid")
+        parser.add_argument("--pain001", metavar="XML", help="also write the batch's SEPA pain.001 file")
 
     def handle(self, *args, **options):
         try:
@@ -36,9 +40,14 @@ class Command(BaseCommand):
                 return
             if not options["period"] or not options["file"]:
                 raise CommandError("Give a period and a file: payout_batch YYYY-MM FILE.")
-            batch = payout_batch_create(period=parse_period(options["period"]))
+            with transaction.atomic():  # no batch without its SEPA file when one is asked for
+                batch = payout_batch_create(period=parse_period(options["period"]))
+                sepa = payout_batch_pain001(batch) if options["pain001"] else None
         except ApplicationError as exc:
             raise CommandError(str(exc)) from exc
+        if sepa is not None:
+            with open(options["pain001"], "wb") as xml:
+                xml.write(sepa)
         with open(options["file"], "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(PAYOUT_CSV_COLUMNS)

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from distributors.selectors import TreeCheck, tree_check
-from distributors.services import tree_renumber
+from distributors.services.moves import tree_renumber
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """The customer requirement and the consumption cap as a distributor sees them (compensation-plan
 §2 and §3, rules/compliance §2): what counts in a month, what is still missing, and why, in numbers
 and in plain sentences. The close's rules, read live from the month's orders: the portal's dashboard
-shows them, and the open month's standing (commissions.standing) builds on them.
+shows them, and the open month's standing (commissions.selectors.standing) builds on them.
 """
 
 from __future__ import annotations

@@ -23,10 +23,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from commissions.counting import COUNTS_SQL, RETURNED_SQL
-from commissions.customer_requirement import distributor_compliance_status
 from commissions.engine.rules import is_active, is_eligible
 from commissions.previews import newest_preview, preview_figures
-from commissions.selectors import rank_names
+from commissions.selectors.customer_requirement import distributor_compliance_status
+from commissions.selectors.ranks import rank_names
 from core.money import ZERO, points_str
 from core.periods import period_bounds, period_label, period_of
 from core.sql import sql_params

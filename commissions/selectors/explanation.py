@@ -8,147 +8,36 @@ queries, never one per leg or per line. A frontline longer than LEGS_READ is rea
 when asked (`all_legs`: the admin, `manage.py explain`); otherwise the rank checks use the sums the
 close stored over every leg (`DistributorPeriod.leg_summary`) and the legs are the LEGS_READ with
 the most GV (the API, the portal: `rank_progress`).
+
+The parts are beside it: the legs (legs.py), the rank checks (rank_checks.py), the money lines
+(money_lines.py); rank_progress.py is the reader without money.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
-from commissions.engine.rules import is_qualified_leg, leg_contribution, qualifying_gv, status_in_period
-from commissions.models import (
-    CloseRun,
-    CloseRunKind,
-    CloseRunStatus,
-    DistributorPeriod,
-    LedgerKind,
-    LedgerLine,
-    Statement,
+from commissions.engine.rules import status_in_period
+from commissions.models import CloseRun, DistributorPeriod, LedgerKind, LedgerLine, Statement
+from commissions.selectors.legs import PeriodLeg, _legs, _volume_text
+from commissions.selectors.money_lines import MoneyGroup, _rate_text, money_line
+from commissions.selectors.rank_checks import (
+    RankCheck,
+    Requirement,
+    paid_as_from_checks,
+    plan_rank_names,
+    rank_checks,
 )
 from core.errors import NotFound
 from core.money import ZERO
 from core.periods import period_bounds, period_label
 from core.templatetags import formatting  # numbers and ranks as the reader's language writes them
 from plans.document import PlanDocument, parse_plan_document
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    """One condition with the number required, the distributor's number and whether it is met."""
-
-    label: str
-    required: Decimal | int | str
-    actual: Decimal | int | str
-    met: bool
-    detail: str = ""
-
-    @property
-    def required_text(self) -> str:
-        return _number_text(self.required)
-
-    @property
-    def actual_text(self) -> str:
-        return _number_text(self.actual)
-
-    def __str__(self) -> str:
-        text = (
-            _("%(label)s: %(actual)s (needs %(required)s) — met")
-            if self.met
-            else _("%(label)s: %(actual)s (needs %(required)s) — NOT met")
-        ) % {"label": self.label, "actual": self.actual_text, "required": self.required_text}
-        return text + (f"; {self.detail}" if self.detail else "")
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodLeg:
-    """A frontline distributor with their whole downline, as in the period's results (the tree's
-    legs as they are now: distributors.selectors.Leg)."""
-
-    distributor_id: int
-    external_id: str
-    name: str
-    active: bool
-    paid_as_rank: int
-    gv: Decimal
-    highest_rank: int  # the highest paid-as rank anyone in the leg has (the head included)
-    group_qv: Decimal  # differential plans: the leg's group volume after breakaways
-    group_cv: Decimal
-
-    @property
-    def gv_text(self) -> str:
-        return _volume_text(self.gv)
-
-    @property
-    def group_qv_text(self) -> str:
-        return _volume_text(self.group_qv)
-
-
-@dataclass(frozen=True, slots=True)
-class LegContribution:
-    leg: PeriodLeg
-    contribution: Decimal  # min(GV of the leg, the cap per leg)
-    capped: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RankCheck:
-    number: int
-    name: str
-    requirements: tuple[Requirement, ...]
-    met: bool  # every requirement of this rank is met (the ranks below are not considered)
-    qualifying_gv: Decimal | None  # with the leg cap applied, when the rank caps legs
-    cap_per_leg: Decimal | None
-    # Per leg: GV and what it contributes to this rank; of a frontline longer than LEGS_READ read
-    # without `all_legs`, only the legs with the most GV (qualifying_gv still counts every leg).
-    legs: tuple[LegContribution, ...]
-
-    @property
-    def missing(self) -> tuple[Requirement, ...]:
-        return tuple(r for r in self.requirements if not r.met)
-
-
-@dataclass(frozen=True, slots=True)
-class MoneyLine:
-    kind: str
-    source_external_id: str | None
-    source_name: str | None
-    level: int
-    rate: Decimal
-    base: Decimal
-    amount: Decimal
-    original_period: str | None  # clawbacks: the period whose line is reversed (YYYY-MM)
-    reason: str  # adjustments: the admin's reason
-
-    @property
-    def rate_text(self) -> str:
-        return "" if self.kind == LedgerKind.ADJUSTMENT else _rate_text(self.rate)
-
-    @property
-    def base_text(self) -> str:
-        return _volume_text(self.base)
-
-    @property
-    def source_text(self) -> str:
-        if self.source_external_id:
-            return f"{self.source_name} ({self.source_external_id})"
-        if self.kind == LedgerKind.ADJUSTMENT:
-            return _("adjustment")
-        return _("own customers")
-
-
-@dataclass(frozen=True, slots=True)
-class MoneyGroup:
-    kind: str
-    label: str
-    lines: tuple[MoneyLine, ...]
-    total: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,207 +162,6 @@ class Explanation:
         ]
 
 
-def _number_text(value: Decimal | int | str) -> str:
-    if isinstance(value, Decimal):
-        return formatting.points(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return formatting.number(value)
-    return str(value)
-
-
-def _volume_text(value: Decimal) -> str:
-    # Shares and CV keep 12 decimals in the run; four are what a person can read.
-    return formatting.points(value.quantize(Decimal("0.0001")))
-
-
-# --- queries -------------------------------------------------------------------------------------
-
-
-LEG_RANK_SQL = """
-WITH RECURSIVE leg(head, node, rank) AS (
-    SELECT distributor_id, distributor_id, paid_as_rank FROM {results}
-    WHERE run_id = %(run)s AND sponsor_id_in_period = %(distributor)s
-    UNION ALL
-    SELECT leg.head, r.distributor_id, r.paid_as_rank
-    FROM leg JOIN {results} r ON r.run_id = %(run)s AND r.sponsor_id_in_period = leg.node
-)
-SELECT head, MAX(rank) FROM leg GROUP BY head
-"""
-
-
-def leg_highest_ranks(run: CloseRun, distributor_id: int) -> dict[int, int]:
-    """Head of each of the distributor's legs -> the highest paid-as rank in that leg, in one query."""
-    sql = LEG_RANK_SQL.format(results=DistributorPeriod._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"run": run.pk, "distributor": distributor_id})
-        return dict(cursor.fetchall())
-
-
-def _legs(run: CloseRun, distributor_id: int, top: list[int] | None = None) -> list[PeriodLeg]:
-    """The frontline's legs in the run; `top`: only these (ids of the legs with the most GV)."""
-    from commissions.selectors import LEG_COLUMNS, period_frontline
-
-    if top is not None:
-        frontline = list(
-            DistributorPeriod.objects.filter(run=run, distributor_id__in=top)
-            .order_by("distributor__external_id")
-            .values_list(*LEG_COLUMNS)
-        )
-    else:
-        frontline = period_frontline(run, distributor_id)
-    # The close stores each leg's highest rank (subtree_max_rank); runs before it did are read
-    # with the recursive query over the whole downline.
-    stored = all(row[-1] is not None for row in frontline)
-    highest = {} if stored or not frontline else leg_highest_ranks(run, distributor_id)
-    return [
-        PeriodLeg(
-            pk, external, f"{first} {last}", active, rank, gv,
-            best if stored else highest.get(pk, rank), gqv, gcv,
-        )
-        for pk, external, first, last, active, rank, gv, gqv, gcv, best in frontline
-    ]  # fmt: skip
-
-
-# --- rank checks ---------------------------------------------------------------------------------
-
-
-def plan_rank_names(plan: PlanDocument) -> dict[int, str]:
-    """Rank number -> name in this plan document (0, no rank, has none)."""
-    return {rank.number: rank.name for rank in plan.ranks}
-
-
-def rank_checks(
-    plan: PlanDocument, result: DistributorPeriod, legs: list[PeriodLeg], *, summary: dict | None = None
-) -> list[RankCheck]:
-    """Every rank of the plan, in order, with each requirement against the distributor's numbers
-    (the same tests the engine applies, compensation-plan §4).
-
-    `summary`: `result.leg_summary` when `legs` are only some of the frontline (the ones with the
-    most GV): the qualifying GV and the qualified legs come from its sums over every leg, and the
-    requirements' details name the legs given and count the others.
-    """
-    checks = []
-    total = result.frontline_count if summary is not None else None
-    pv = result.pv
-    names = plan_rank_names(plan)
-    for index, rank in enumerate(plan.ranks):
-        requirements = []
-        if index == 0 and plan.activity_min_pv is not None:
-            requirements.append(
-                Requirement(
-                    _("Active (PV)"), plan.activity_min_pv, pv, bool(result.active), _("ranks need activity")
-                )
-            )
-        requirements.append(Requirement(_("Personal volume (PV)"), rank.min_pv, pv, pv >= rank.min_pv))
-        if rank.active_frontline:
-            requirements.append(
-                Requirement(
-                    _("Active frontline"),
-                    rank.active_frontline,
-                    result.active_frontline,
-                    result.active_frontline >= rank.active_frontline,
-                )
-            )
-        cap = rank.max_per_leg
-        contributions: list[LegContribution] = []
-        qualifying = None
-        if rank.min_gv:
-            if cap is not None:
-                qualifying = qualifying_gv(pv, (leg.gv for leg in legs), cap)
-                contributions = [
-                    LegContribution(leg, leg_contribution(leg.gv, cap), leg.gv > cap) for leg in legs
-                ]
-                if summary is not None:
-                    # PV + every leg up to the cap = GV - what the legs have above the cap.
-                    qualifying = result.gv - Decimal(summary["above"].get(str(rank.number), "0"))
-                parts = _leg_parts(contributions, total)
-                detail = f"PV {formatting.points(pv)} + {' + '.join(parts) or '0'}"
-                detail += "; " + _("at most %(cap)s from any one leg") % {"cap": formatting.points(cap)}
-                requirements.append(
-                    Requirement(
-                        _("Qualifying GV"), rank.min_gv, qualifying, qualifying >= rank.min_gv, detail
-                    )
-                )
-            else:
-                requirements.append(
-                    Requirement(_("Group volume (GV)"), rank.min_gv, result.gv, result.gv >= rank.min_gv)
-                )
-        if rank.qualified_legs:
-            qualified = [leg for leg in legs if is_qualified_leg(leg.highest_rank, rank.leg_rank)]
-            count = len(qualified)
-            if summary is not None:
-                count = int(summary["qualified"].get(str(rank.number), 0))
-            detail = ", ".join(
-                _some(
-                    qualified,
-                    lambda leg: (
-                        _("%(leg)s (rank %(rank)s)")
-                        % {"leg": leg.external_id, "rank": formatting.rank(leg.highest_rank, names)}
-                    ),
-                    count,
-                )
-            )
-            requirements.append(
-                Requirement(
-                    _("Legs with a rank ≥ %(rank)s") % {"rank": formatting.rank(rank.leg_rank, names)},
-                    rank.qualified_legs,
-                    count,
-                    count >= rank.qualified_legs,
-                    detail,
-                )
-            )
-        checks.append(
-            RankCheck(
-                rank.number,
-                rank.name,
-                tuple(requirements),
-                all(r.met for r in requirements),
-                qualifying,
-                cap,
-                tuple(contributions),
-            )
-        )
-    return checks
-
-
-# A leader's frontline can hold thousands of legs: a requirement's detail names this many.
-DETAIL_LEGS = 20
-
-
-def _some(items: list, text: Callable[[Any], str], total: int | None = None) -> list[str]:
-    """`text` of the first DETAIL_LEGS items, and how many more there are (`total`: all of them,
-    when `items` are only some)."""
-    parts = [text(item) for item in items[:DETAIL_LEGS]]
-    more = (len(items) if total is None else max(total, len(items))) - len(parts)
-    if more > 0:
-        parts.append(_("%(count)s more") % {"count": more})
-    return parts
-
-
-def _leg_parts(contributions: list[LegContribution], total: int | None = None) -> list[str]:
-    return _some(
-        contributions,
-        lambda c: (
-            f"{c.leg.external_id} {formatting.points(c.contribution)}"
-            + (" " + _("(of %(gv)s)") % {"gv": formatting.points(c.leg.gv)} if c.capped else "")
-        ),
-        total,
-    )
-
-
-def paid_as_from_checks(checks: list[RankCheck]) -> int:
-    """The highest rank met together with every rank below it (ranks are cumulative)."""
-    paid_as = 0
-    for check in checks:
-        if not check.met:
-            break
-        paid_as = check.number
-    return paid_as
-
-
-# --- the explanation ---------------------------------------------------------------------------
-
-
 def _status_requirement(result: DistributorPeriod, distributor, period_end: dt.datetime) -> Requirement:
     """The run keeps eligibility, not the status; infer it where the run decides it, else read it."""
     words = {"active": _("active"), "hold": _("hold"), "terminated": _("terminated")}
@@ -491,21 +179,6 @@ def _status_requirement(result: DistributorPeriod, distributor, period_end: dt.d
     status = status_in_period(distributor.status, terminated_later)
     return Requirement(
         _("Status"), words["active"], words.get(status, status), status == "active", _("status today")
-    )
-
-
-def money_line(line: LedgerLine) -> MoneyLine:
-    """A ledger line with its source, level, rate and base (select_related source and adjustment)."""
-    return MoneyLine(
-        kind=line.kind,
-        source_external_id=line.source.external_id if line.source else None,
-        source_name=line.source.name if line.source else None,
-        level=line.level,
-        rate=line.rate,
-        base=line.base,
-        amount=line.amount,
-        original_period=period_label(line.original_period) if line.original_period else None,
-        reason=line.adjustment.reason if line.adjustment else "",
     )
 
 
@@ -671,37 +344,6 @@ def explain_distributor(
         rank_names=names,
         leg_count=result.frontline_count if summary is not None else len(legs),
     )
-
-
-def rank_progress(distributor, run: CloseRun | None = None) -> Explanation | None:
-    """The distributor's rank progress: the explanation (no money lines) of the newest final close
-    with results of theirs (None before their first), or of `run` (e.g. the open month's newest
-    preview; None when they have no results in it). What `GET /me/progress/` and the portal's
-    rank card show: the distributor's own row and at most LEGS_READ legs are read, however long
-    the frontline (`explain_distributor(..., all_legs=False)`)."""
-    if run is not None:
-        try:
-            return explain_distributor(distributor, run, with_money=False, all_legs=False)
-        except NotFound:  # not in that run (enrolled since)
-            return None
-    newest = (
-        DistributorPeriod.objects.filter(
-            distributor=distributor, run__kind=CloseRunKind.FINAL, run__status=CloseRunStatus.SUCCEEDED
-        )
-        .select_related("run__period", "run__plan")
-        .order_by("-run__period__start")
-        .first()
-    )
-    if newest is None:
-        return None
-    return explain_distributor(distributor, newest.run, with_money=False, all_legs=False)
-
-
-# --- text, for the command ---------------------------------------------------------------------
-
-
-def _rate_text(rate: Decimal) -> str:
-    return formatting.rate(rate)
 
 
 def explanation_text(e: Explanation) -> str:
