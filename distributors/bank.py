@@ -19,6 +19,7 @@ from schwifty import BIC, IBAN
 from schwifty import exceptions as schwifty_errors
 
 from core.accounts.services import actor_is_staff
+from core.batches import chunked
 from core.errors import ApplicationError, PermissionDenied
 from core.services import audit_record
 
@@ -144,7 +145,9 @@ def bank_account_returned(*, distributor_id: int, reason: str) -> int:
 def bank_accounts_of(distributor_ids: list[int]) -> dict[int, BankAccount]:
     """The bank accounts of these distributors, by distributor id (one query per 5,000)."""
     found: dict[int, BankAccount] = {}
-    for start in range(0, len(distributor_ids), 5_000):
-        for account in BankAccount.objects.filter(distributor_id__in=distributor_ids[start : start + 5_000]):
-            found[account.distributor_id] = account
+    for part in chunked(distributor_ids, 5_000):
+        found.update(
+            (account.distributor_id, account)
+            for account in BankAccount.objects.filter(distributor_id__in=part)
+        )
     return found

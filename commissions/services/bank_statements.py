@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,6 +44,7 @@ from commissions.models import (
     PayoutStatus,
 )
 from commissions.selectors.payouts import return_reason_text
+from core.batches import chunked
 from core.errors import ApplicationError, Conflict
 from core.locks import advisory_xact_lock
 from core.money import ZERO
@@ -301,6 +303,7 @@ def bank_statement_import(*, data: bytes, filename: str = "", actor: Any = None)
     }
     rows = []
     touched: set[int] = set()
+    paid: dict[dt.date | None, list[int]] = defaultdict(list)  # booked on: payouts now paid
     for number, line in enumerate(parsed.lines, start=1):
         row = BankStatementLine(
             statement=statement, number=number, booked_on=line.booked_on, amount=line.amount,
@@ -314,7 +317,7 @@ def bank_statement_import(*, data: bytes, filename: str = "", actor: Any = None)
             row.outcome, row.problem = BankLineOutcome.UNMATCHED, BankLineProblem.NOT_BOOKED
         elif payout is not None:
             row.payout = payout
-            _reconcile(row, line, payout, actor)
+            _reconcile(row, line, payout, actor, paid)
             touched.add(payout.batch_id)
         elif batch is not None and not line.credit:
             _reconcile_batch(row, line, batch)
@@ -322,6 +325,11 @@ def bank_statement_import(*, data: bytes, filename: str = "", actor: Any = None)
         else:
             row.outcome, row.problem = BankLineOutcome.UNMATCHED, BankLineProblem.UNKNOWN_REFERENCE
         rows.append(row)
+    for booked_on, ids in paid.items():  # one UPDATE per booking date, not one per payout
+        for part in chunked(ids, 10_000):
+            Payout.objects.filter(pk__in=part, status=PayoutStatus.SENT).update(
+                status=PayoutStatus.PAID, booked_on=booked_on
+            )
     BankStatementLine.objects.bulk_create(rows, batch_size=2_000)
     statement.paid = sum(1 for row in rows if row.outcome == BankLineOutcome.PAID)
     statement.returned = sum(1 for row in rows if row.outcome == BankLineOutcome.RETURNED)
@@ -336,7 +344,14 @@ def bank_statement_import(*, data: bytes, filename: str = "", actor: Any = None)
     return ImportResult(statement=statement, created=True)
 
 
-def _reconcile(row: BankStatementLine, line: StatementLine, payout: Payout, actor: Any) -> None:
+def _reconcile(
+    row: BankStatementLine,
+    line: StatementLine,
+    payout: Payout,
+    actor: Any,
+    paid: dict[dt.date | None, list[int]],
+) -> None:
+    """The line's outcome for its payout; a payout the bank paid joins `paid` (written in bulk)."""
     if line.amount != payout.amount or line.currency != settings.CURRENCY:
         row.outcome, row.problem = BankLineOutcome.UNMATCHED, BankLineProblem.AMOUNT_DIFFERS
     elif line.credit and line.return_code:
@@ -344,9 +359,7 @@ def _reconcile(row: BankStatementLine, line: StatementLine, payout: Payout, acto
     elif line.credit:
         row.outcome, row.problem = BankLineOutcome.UNMATCHED, BankLineProblem.NOT_A_PAYOUT
     elif payout.status == PayoutStatus.SENT:
-        Payout.objects.filter(pk=payout.pk, status=PayoutStatus.SENT).update(
-            status=PayoutStatus.PAID, booked_on=line.booked_on
-        )
+        paid[line.booked_on].append(payout.pk)
         payout.status = PayoutStatus.PAID
         row.outcome = BankLineOutcome.PAID
     else:  # paid before (another statement), or returned since
