@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
@@ -38,8 +39,12 @@ PAGES_KEPT = 200
 
 def support_session(request: HttpRequest) -> dict[str, Any] | None:
     """The running support session of this browser session, or None."""
+    # Without a session cookie there is no session to read (the API's token clients, health
+    # checks): reading it would still mark every such answer "Vary: Cookie".
     session = getattr(request, "session", None)
-    if session is None or not session.get("hijack_history"):
+    if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    if not session.get("hijack_history"):
         return None
     return session.get(SESSION_KEY)
 
