@@ -684,7 +684,7 @@ class PayoutBatchAdmin(SepaBatchMixin, ReadOnlyAdmin):
     def csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
-        batch = PayoutBatch.objects.select_related("period").get(pk=pk)
+        batch = get_object_or_404(PayoutBatch.objects.select_related("period"), pk=pk)
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{batch.reference}.csv"'
         writer = csv.writer(response, lineterminator="\n")

@@ -153,3 +153,7 @@ def test_list_pages_take_a_fixed_number_of_queries(
     admin_client.get(reverse(f"admin:{page}"))  # session and permissions warmed up
     with django_assert_max_num_queries(12):
         assert admin_client.get(reverse(f"admin:{page}")).status_code == 200
+
+
+def test_the_csv_of_a_batch_that_does_not_exist_is_a_404(admin_client):
+    assert admin_client.get(reverse("admin:commissions_payoutbatch_csv", args=[999999])).status_code == 404
