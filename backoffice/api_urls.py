@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("orders.api.urls")),
     path("", include("commissions.api.urls")),
     path("", include("privacy.api.urls")),
+    path("", include("notifications.api.urls")),
     # Last: any other path under /api/v1/ (also an id that is not a number) is a JSON 404.
     re_path(r"^[\s\S]*$", NoSuchEndpointApi.as_view(), name="api-not-found"),
 ]

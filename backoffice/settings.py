@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "orders",
     "commissions",
     "compliance",
+    # E-mail notifications (notifications/): listens to the domain's signals, above compliance.
+    "notifications",
     # The network import: writes through the domain apps' services and tree, which never import it.
     "importer",
     # GDPR: collects every app's part of a person's data; above the domain apps it asks.
@@ -159,7 +161,23 @@ LOGOUT_REDIRECT_URL = "portal:login"
 
 # E-mail (invitations, password resets): printed to the console unless a backend is configured,
 # e.g. EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, EMAIL_PORT...
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# A mail provider's API through django-anymail instead (notifications, invitations, everything):
+# ANYMAIL_ESP=mailgun|postmark|amazon_ses|sendgrid|brevo|mailjet|sparkpost|resend|... picks
+# anymail.backends.<esp>.EmailBackend, and ANYMAIL_<SETTING>=... are that provider's settings
+# (e.g. ANYMAIL_MAILGUN_API_KEY, ANYMAIL_MAILGUN_SENDER_DOMAIN, ANYMAIL_POSTMARK_SERVER_TOKEN,
+# ANYMAIL_SENDGRID_API_KEY; Amazon SES reads the usual AWS_* variables). An explicit EMAIL_BACKEND wins.
+ANYMAIL_ESP = env.str("ANYMAIL_ESP", default="")
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value
+    for key, value in env.ENVIRON.items()
+    if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
+}
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
+    if ANYMAIL_ESP
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -190,6 +208,18 @@ DEMO_SEPA_DEBTOR = {"name": "Backoffice Demo B.V.", "iban": "NL02ABNA0123456789"
 SEPA_DEBTOR_NAME = env.str("SEPA_DEBTOR_NAME", default="") or (DEMO_SEPA_DEBTOR["name"] if DEBUG else "")
 SEPA_DEBTOR_IBAN = env.str("SEPA_DEBTOR_IBAN", default="") or (DEMO_SEPA_DEBTOR["iban"] if DEBUG else "")
 SEPA_DEBTOR_BIC = env.str("SEPA_DEBTOR_BIC", default="") or (DEMO_SEPA_DEBTOR["bic"] if DEBUG else "")
+# The company on its self-billing invoices (commissions.services.invoices): name, address (lines
+# separated by "|" or newlines) and VAT number; demo values only with DEBUG.
+DEMO_COMPANY = {
+    "name": "Backoffice Demo B.V.",
+    "address": "Keizersgracht 100|1015 AA Amsterdam|Nederland",
+    "vat_number": "NL004495445B01",
+}
+COMPANY_NAME = env.str("COMPANY_NAME", default="") or (DEMO_COMPANY["name"] if DEBUG else "")
+COMPANY_ADDRESS = env.str("COMPANY_ADDRESS", default="") or (DEMO_COMPANY["address"] if DEBUG else "")
+COMPANY_VAT_NUMBER = env.str("COMPANY_VAT_NUMBER", default="") or (
+    DEMO_COMPANY["vat_number"] if DEBUG else ""
+)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -276,6 +306,9 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "DemonstrationStatusEnum": "orders.models.DemonstrationStatus",
         "BuybackStatusEnum": "orders.models.BuybackStatus",
+        # Two `vat_status` fields: the distributor's status and the one an invoice was issued with.
+        "VatStatusEnum": "distributors.tax.VatStatus",
+        "VatTreatmentEnum": "commissions.models.VatTreatment",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     # The docs pages load Swagger UI and Redoc from drf-spectacular-sidecar (pinned in requirements.txt),
@@ -377,6 +410,14 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 # as a preview or a final close (COMMISSION_CLOSE_MODE). Stored by django-celery-beat's scheduler.
 from celery.schedules import crontab  # noqa: E402
 
+# --- Autoship (orders/payments.py): who collects the payment of an autoship order ("manual": staff
+# or the PSP's webhook record it; "demo"; or a dotted path to a collector), the days after each
+# failed attempt until the next (after the last, the order is cancelled and the autoship paused),
+# and the hour at which the day's autoship orders are created.
+AUTOSHIP_PAYMENT_COLLECTOR = env.str("AUTOSHIP_PAYMENT_COLLECTOR", default="manual")
+AUTOSHIP_PAYMENT_RETRY_DAYS = env.list("AUTOSHIP_PAYMENT_RETRY_DAYS", cast=int, default=[1, 3, 7])
+AUTOSHIP_ORDER_HOUR = env.int("AUTOSHIP_ORDER_HOUR", default=5)
+
 CELERY_BEAT_SCHEDULE = {
     "monthly-commission-close": {
         "task": "commissions.tasks.scheduled_monthly_close",
@@ -385,6 +426,26 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=30, hour=3),
+    },
+    # Autoship (orders.services.autoship): the day's orders early in the morning, then the payment
+    # attempts that fall due (retries) every hour.
+    "autoship-orders": {
+        "task": "orders.tasks.autoship_orders_create",
+        "schedule": crontab(minute=15, hour=AUTOSHIP_ORDER_HOUR),
+    },
+    "autoship-payments": {
+        "task": "orders.tasks.autoship_payments_collect",
+        "schedule": crontab(minute=45),
+    },
+    # Notifications: demonstration reminders (held within NOTIFICATIONS_DEMONSTRATION_REMINDER_HOURS)
+    # every hour; "autoship coming" once a day for the orders NOTIFICATIONS_AUTOSHIP_NOTICE_DAYS ahead.
+    "notifications-demonstration-reminders": {
+        "task": "notifications.tasks.demonstration_reminders",
+        "schedule": crontab(minute=5),
+    },
+    "notifications-autoship-coming": {
+        "task": "notifications.tasks.autoship_reminders",
+        "schedule": crontab(minute=15, hour=8),
     },
     # "open-month-preview": added at the end of this file when PREVIEW_EVERY_MINUTES is not 0.
     # "close-watchdog": added below COMMISSION_CLOSE_WATCHDOG_SECONDS.
@@ -423,6 +484,12 @@ COMMISSION_CLOSE_CLAIM_GRACE_SECONDS = env.int("COMMISSION_CLOSE_CLAIM_GRACE_SEC
 # and what a dead worker held is queued again, or the run finalized when its chunks are all written.
 COMMISSION_CLOSE_WATCHDOG_SECONDS = env.int("COMMISSION_CLOSE_WATCHDOG_SECONDS", default=60)
 COMMISSION_CLOSE_STALL_SECONDS = env.int("COMMISSION_CLOSE_STALL_SECONDS", default=180)
+# --- Notifications (notifications/, docs in README "Notifications by e-mail"). A final close's
+# mails go out in tasks of this many distributors each; the demonstration reminder goes this many
+# hours before the demonstration, "autoship coming" this many days before the order is made.
+NOTIFICATIONS_CHUNK_SIZE = env.int("NOTIFICATIONS_CHUNK_SIZE", default=500)
+NOTIFICATIONS_DEMONSTRATION_REMINDER_HOURS = env.int("NOTIFICATIONS_DEMONSTRATION_REMINDER_HOURS", default=24)
+NOTIFICATIONS_AUTOSHIP_NOTICE_DAYS = env.int("NOTIFICATIONS_AUTOSHIP_NOTICE_DAYS", default=3)
 # Cache: in-process by default; CACHE_URL=redis://redis:6379/1 shares it between web workers. The API
 # throttles (API_USER_THROTTLE, API_ANON_THROTTLE) count in this cache: in-process, each gunicorn worker
 # counts on its own (3 workers let 3x the rate through), so a deployment with several workers sets

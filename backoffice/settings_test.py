@@ -13,5 +13,9 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only-key-it-signs-nothing-outsid
 # Off, unless a child process asks for the demo's DEBUG=1 (it inherits this settings module too).
 os.environ.setdefault("DEBUG", "0")
 os.environ["SECURE_SSL_REDIRECT"] = "0"
+# The company on the self-billing invoices that every payout batch issues.
+os.environ.setdefault("COMPANY_NAME", "Voorbeeld Direct B.V.")
+os.environ.setdefault("COMPANY_ADDRESS", "Herengracht 1|1015 BA Amsterdam")
+os.environ.setdefault("COMPANY_VAT_NUMBER", "NL004495445B01")
 
 from backoffice.settings import *  # noqa: E402, F403

@@ -20,6 +20,10 @@ urlpatterns = [
     # distributor's referral link, where a visitor becomes their customer.
     path("", include("portal.views.host")),
     path("join/", include("portal.views.join")),
+    # The unsubscribe link of every notification mail (signed, no sign-in).
+    path("notifications/", include("notifications.urls")),
+    # A distributor's shop and a demonstration's shopping link, where a customer orders online.
+    path("shop/", include("portal.views.shop")),
     path("healthz", healthz, name="healthz"),
     # Staff pages of the close (compare runs, explain a distributor) beside the model admin.
     path("admin/commissions/", include(commissions_admin_urls())),

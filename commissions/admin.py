@@ -37,6 +37,7 @@ from distributors.models import Distributor
 from plans.models import Period
 
 from .admin_distributors import RankedDistributorAdmin
+from .admin_invoices import SelfBillingInvoiceAdmin  # noqa: F401  (registers the invoices' admin)
 from .admin_ranks import RankNamesMixin, rank_column, rank_filter
 from .admin_sepa import SepaBatchMixin
 from .close import close_run_discard, close_start
@@ -53,6 +54,7 @@ from .models import (
     Statement,
 )
 from .selectors import report_figures
+from .selectors.payouts import payout_holds_open_of_period
 from .selectors.ranks import rank_names
 from .selectors.runs import close_run_progress, periods_to_resume
 from .services.adjustments import adjustment_create
@@ -156,6 +158,17 @@ def _create_payout_batch(
     except ApplicationError as exc:
         modeladmin.message_user(request, f"{period}: {exc}", messages.ERROR)
         return None
+    if batch is None:
+        modeladmin.message_user(
+            request,
+            _(
+                "%(period)s: nothing to pay. Every payout still to pay is held (%(count)s): see Held "
+                "payouts for the reasons."
+            )
+            % {"period": period, "count": number(payout_holds_open_of_period(period).count())},
+            messages.WARNING,
+        )
+        return None
     modeladmin.message_user(
         request,
         _("%(reference)s: %(count)s payouts, %(total)s.")
@@ -166,7 +179,7 @@ def _create_payout_batch(
     if held:
         modeladmin.message_user(
             request,
-            _("%(count)s payouts held: their distributors have no valid bank account (see Held payouts).")
+            _("%(count)s payouts held: see Held payouts for the reasons (bank account, agreement).")
             % {"count": number(held)},
             messages.WARNING,
         )

@@ -89,9 +89,11 @@ def seed_payouts(*, stdout: TextIOBase | None = None, actor: Any = None) -> list
         if period_id in batched:
             continue
         try:
-            batches.append(payout_batch_create(period=start, actor=actor))
+            batch = payout_batch_create(period=start, actor=actor)
         except Conflict:  # nobody reached the payout minimum that month
             continue
+        if batch is not None:  # None: every payout of the month is held
+            batches.append(batch)
     for batch in batches[:-2]:
         payout_batch_mark_paid(batch=batch, actor=actor, reason="Demo: executed by the bank")
     if len(batches) > 1:  # the newest paid one: reconciled from the bank's statement

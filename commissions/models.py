@@ -28,7 +28,7 @@ from commissions.triggers import (
     distributors_exist,
     run_delete,
 )
-from core.money import MONEY, DecimalSize
+from core.money import MONEY, ZERO, DecimalSize
 from core.triggers import NEW_ROWS, OLD_ROWS, after_each_statement
 from plans.models import Period, Plan
 
@@ -654,6 +654,9 @@ class Payout(models.Model):
         related_name="returned_payout",
         verbose_name=_("adjustment for the return"),
     )
+    # Part of the amount that repays an earlier payout the bank returned: invoiced then, so not on
+    # this payout's self-billing invoice (amount = invoice total + repaid; commissions.invoices).
+    repaid = models.DecimalField(_("repaid without a new invoice"), **MONEY, default=ZERO, db_default=ZERO)
 
     class Meta:
         verbose_name = _("payout")
@@ -684,6 +687,7 @@ class PayoutHoldReason(models.TextChoices):
     NO_BANK_ACCOUNT = "no_account", _("No bank account entered")
     INVALID_BANK_ACCOUNT = "invalid", _("The bank account is not valid")
     RETURNED = "returned", _("The bank returned the last payment to this account")
+    AGREEMENT = "agreement", _("The current distributor agreement is not accepted yet")
 
 
 class PayoutHold(models.Model):
@@ -704,8 +708,14 @@ class PayoutHold(models.Model):
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
     amount = models.DecimalField(_("amount"), **MONEY)
     reason = models.CharField(_("reason"), max_length=16, choices=PayoutHoldReason.choices)
+    # None: held when no batch was made because every payout of the period was held.
     batch = models.ForeignKey(
-        PayoutBatch, on_delete=models.PROTECT, related_name="holds", verbose_name=_("left out of batch")
+        PayoutBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holds",
+        verbose_name=_("left out of batch"),
     )
     held_at = models.DateTimeField(_("held at"))
     released_by = models.ForeignKey(
@@ -821,3 +831,71 @@ class BankStatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id}/{self.number}"
+
+
+class VatTreatment(models.TextChoices):
+    """How a self-billing invoice charges VAT: the distributor's VAT status when it was issued
+    (distributors.models.VatStatus, copied: a later change never alters an invoice)."""
+
+    NOT_REGISTERED = "none", _("Not registered for VAT")
+    SMALL_BUSINESS = "kor", _("Small-business scheme (KOR): no VAT")
+    NL = "nl", _("VAT-registered in the Netherlands: 21 % VAT")
+    REVERSE_CHARGE = "eu", _("VAT-registered in another EU country: VAT reverse-charged")
+
+
+class SelfBillingInvoice(models.Model):
+    """The commission invoice the company issues on the distributor's behalf for one payout
+    (self-billing, agreed in the distributor agreement), numbered without gaps per year. A snapshot:
+    names, addresses, VAT status and numbers as they were when the payout batch was made.
+    total = commission + VAT is a CHECK on PostgreSQL only (migration 0029: SQLite keeps floats)."""
+
+    number = models.CharField(_("invoice number"), max_length=32, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("number in the year"))
+    payout = models.OneToOneField(
+        Payout, on_delete=models.PROTECT, related_name="invoice", verbose_name=_("payout")
+    )
+    distributor = models.ForeignKey(
+        "distributors.Distributor", on_delete=models.PROTECT, related_name="+", verbose_name=_("distributor")
+    )
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", verbose_name=_("period"))
+    issued_on = models.DateField(_("issued on"))
+    language = models.CharField(_("language"), max_length=8)
+    # The supplier: the distributor.
+    supplier_name = models.CharField(_("supplier's name"), max_length=200)
+    supplier_address = models.TextField(_("supplier's address"), blank=True)
+    supplier_country = models.CharField(_("supplier's country"), max_length=2)
+    vat_treatment = models.CharField(_("VAT status"), max_length=4, choices=VatTreatment.choices)
+    supplier_vat_number = models.CharField(_("supplier's VAT number"), max_length=20, blank=True)
+    # The customer, who issues the invoice: the company (settings COMPANY_*).
+    customer_name = models.CharField(_("customer's name"), max_length=200)
+    customer_address = models.TextField(_("customer's address"))
+    customer_vat_number = models.CharField(_("customer's VAT number"), max_length=20)
+    commission = models.DecimalField(_("commission (excl. VAT)"), **MONEY)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    vat_amount = models.DecimalField(_("VAT"), **MONEY)
+    total = models.DecimalField(_("total"), **MONEY)
+
+    class Meta:
+        verbose_name = _("self-billing invoice")
+        verbose_name_plural = _("self-billing invoices")
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="selfbillinginvoice_unique_sequence"),
+            models.CheckConstraint(condition=models.Q(commission__gt=0), name="selfbillinginvoice_positive"),
+            models.CheckConstraint(
+                condition=models.Q(vat_amount__gte=0), name="selfbillinginvoice_vat_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(vat_treatment="nl") | models.Q(vat_amount=0),
+                name="selfbillinginvoice_vat_only_nl",
+            ),
+        ]
+        indexes = [models.Index(fields=["issued_on"], name="selfbillinginvoice_issued_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def reverse_charge(self) -> bool:
+        return self.vat_treatment == VatTreatment.REVERSE_CHARGE

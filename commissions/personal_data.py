@@ -1,6 +1,6 @@
 """A distributor's personal data held by this app (GDPR, rules/compliance §8): their results,
-statements, ledger lines and payouts, of the final closes only (previews are not records of
-anything paid). The `privacy` app collects this part with the other apps' parts.
+statements, ledger lines, payouts and self-billing invoices, of the final closes only (previews
+are not records of anything paid). The `privacy` app collects this part with the other apps' parts.
 
 Nothing here is erased: these are financial records a company keeps 7 years (Dutch tax law), and
 they name the person only through the distributor, whom erasure pseudonymises.
@@ -14,6 +14,7 @@ from commissions.models import (
     DistributorPeriod,
     LedgerLine,
     Payout,
+    SelfBillingInvoice,
     Statement,
 )
 from core.personal_data import PersonalDataPart, rows
@@ -91,11 +92,29 @@ def distributor_part(distributor: Distributor) -> PersonalDataPart:
         return_code="return_code",
         return_reason="return_reason",
     )
+    invoices = rows(
+        SelfBillingInvoice.objects.filter(distributor=distributor).order_by("issued_on", "number"),
+        "number",
+        "issued_on",
+        "language",
+        "supplier_name",
+        "supplier_address",
+        "supplier_country",
+        "vat_treatment",
+        "supplier_vat_number",
+        "commission",
+        "vat_rate",
+        "vat_amount",
+        "total",
+        period="period__start",
+        payout="payout__reference",
+    )
     return PersonalDataPart(
         sections={
             "period_results": period_results,
             "statements": statements,
             "ledger_lines": ledger_lines,
             "payouts": payouts,
+            "self_billing_invoices": invoices,
         }
     )

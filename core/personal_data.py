@@ -16,6 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.dispatch import Signal
+
+# Sent INSIDE an erasure's transaction (distributors and customers), with `instance` (the record
+# erased, not yet pseudonymised) and `emails` (the addresses the erased person had). A receiver in
+# an app above (notifications keys its records by address) erases what it holds under them, in the
+# same transaction: the erasure commits whole or not at all.
+personal_data_erased = Signal()
 
 # The first name every erasure writes (distributors and customers): "Erased #<id>".
 ERASED_FIRST_NAME = "Erased"

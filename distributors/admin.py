@@ -27,7 +27,9 @@ from django.utils.translation import ngettext
 
 from core.errors import ApplicationError
 
+from .admin_agreements import AgreementVersionAdmin  # noqa: F401  (registers the agreement's admin)
 from .admin_bank import BankAccountAdmin  # noqa: F401  (registers the bank accounts' admin)
+from .admin_tax import VatRegistrationAdmin  # noqa: F401  (registers the VAT statuses' admin)
 from .forms import DistributorAddForm, DistributorChangeForm, MoveForm, ReasonForm
 from .invitations import distributor_invitation_resend
 from .models import Distributor, DistributorStatus, ErasureRequest, ErasureRequestStatus, SponsorChange
@@ -163,6 +165,8 @@ class DistributorAdmin(admin.ModelAdmin):
             (reverse("admin:commissions_statement_changelist") + own, _("Statements")),
             (reverse("admin:commissions_payout_changelist") + own, _("Payouts")),
             (reverse("admin:distributors_bankaccount_changelist") + own, _("Bank account")),
+            (reverse("admin:distributors_vatregistration_changelist") + own, _("VAT status")),
+            (reverse("admin:commissions_selfbillinginvoice_changelist") + own, _("Invoices")),
             (reverse("admin:orders_buybackrequest_changelist") + own, _("Buy-back requests")),
             (reverse("admin:commissions_ledgerline_changelist") + own, _("Ledger lines")),
             (reverse("admin:distributors_sponsorchange_changelist") + own, _("Sponsor history")),

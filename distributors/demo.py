@@ -22,7 +22,7 @@ from schwifty import IBAN
 from core.errors import Conflict
 from core.locks import SPONSOR_TREE_LOCK, advisory_xact_lock
 
-from .models import BankAccount, Distributor, DistributorStatus
+from .models import BankAccount, Distributor, DistributorStatus, VatRegistration
 from .services.referral_codes import REFERRAL_ALPHABET, REFERRAL_CODE_LENGTH
 from .tree import renumber_trees
 
@@ -145,6 +145,7 @@ def seed_network(
         renumber_trees()
         credentials = _create_logins([rows[i] for i in logins], seed, stdout)
         seed_bank_accounts()
+        seed_vat_registrations([rows[i].pk for i in logins])
     if stdout is not None:
         stdout.write(f"Seeded {size} distributors, down to depth {max(depth)}.\n")
     return credentials
@@ -167,6 +168,30 @@ def seed_bank_accounts(distributor_ids: list[int] | None = None) -> int:
     ]
     BankAccount.objects.bulk_create(accounts, batch_size=2_000, ignore_conflicts=True)
     return len(accounts)
+
+
+# Valid numbers (python-stdnum checks them) of made-up businesses, one per VAT status that has one.
+DEMO_VAT = [
+    ("nl", "NL000099998B57", "Dorpsstraat 12\n3511 AB Utrecht"),
+    ("eu", "BE0411905847", "Rue de la Loi 16\n1000 Bruxelles"),
+    ("kor", "", "Kerkplein 3\n9711 AA Groningen"),
+]
+
+
+def seed_vat_registrations(login_ids: list[int]) -> int:
+    """A VAT status for the demo logins (VAT-registered in NL, in another EU country, the small-
+    business scheme, in that order) and for every fifth other distributor in turn: the payout
+    batches then issue invoices of each kind. The rest stay not registered."""
+    ids = Distributor.objects.order_by("id").values_list("id", flat=True)
+    others = [pk for pk in ids if pk not in login_ids]
+    chosen = [*login_ids, *others[4::5]]
+    rows = [
+        VatRegistration(distributor_id=pk, vat_status=status, vat_number=number, address=address)
+        for index, pk in enumerate(chosen)
+        for status, number, address in [DEMO_VAT[index % len(DEMO_VAT)]]
+    ]
+    VatRegistration.objects.bulk_create(rows, batch_size=2_000, ignore_conflicts=True)
+    return len(rows)
 
 
 def _login_nodes(sponsor: list[int | None], size: int) -> list[int]:

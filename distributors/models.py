@@ -290,3 +290,10 @@ class BankAccount(models.Model):
 
     def __str__(self) -> str:
         return gettext("Bank account of distributor %(distributor)s") % {"distributor": self.distributor_id}
+
+
+# The distributor agreement's models live in their own module; imported here so Django finds them.
+from .agreements import AgreementAcceptance, AgreementClause, AgreementVersion  # noqa: E402, F401
+
+# The distributor's VAT status for self-billing invoices (distributors.tax).
+from .tax import VatRegistration, VatStatus  # noqa: E402, F401

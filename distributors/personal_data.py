@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from core.accounts.services import actor_is_staff, user_tokens_revoke
 from core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
-from core.personal_data import ERASED_FIRST_NAME, PersonalDataPart, plain, rows
+from core.personal_data import ERASED_FIRST_NAME, PersonalDataPart, personal_data_erased, plain, rows
 from core.services import audit_pseudonymise_target, audit_record
 
+from .agreements import AgreementAcceptance
 from .models import (
     BankAccount,
     Distributor,
@@ -29,6 +30,7 @@ from .models import (
     ErasureRequestStatus,
     SponsorChange,
 )
+from .tax import VatRegistration
 
 
 def named(pk: int | None, external_id: str | None, first: str | None, last: str | None) -> dict | None:
@@ -85,11 +87,25 @@ def _bank_account(distributor: Distributor) -> dict[str, Any] | None:
     }
 
 
+def _vat_registration(distributor: Distributor) -> dict[str, Any] | None:
+    try:
+        registration = distributor.vat_registration  # read with the distributor (select_related)
+    except VatRegistration.DoesNotExist:
+        return None
+    return {
+        "vat_status": registration.vat_status,
+        "vat_number": registration.vat_number,
+        "business_name": registration.business_name,
+        "address": registration.address,
+        "updated_at": plain(registration.updated_at),
+    }
+
+
 def distributor_part(distributor: Distributor) -> PersonalDataPart:
-    """The profile, the sponsor (by name only), every move or roll-up of the sponsor, and the bank
-    account payouts go to."""
+    """The profile, the sponsor (by name only), every move or roll-up of the sponsor, the bank
+    account payouts go to and the VAT status their invoices are made with."""
     me = (
-        Distributor.objects.select_related("sponsor", "user", "bank_account")
+        Distributor.objects.select_related("sponsor", "user", "bank_account", "vat_registration")
         .filter(pk=distributor.pk)
         .first()
     )
@@ -128,6 +144,7 @@ def distributor_part(distributor: Distributor) -> PersonalDataPart:
             else named(sponsor.pk, sponsor.external_id, sponsor.first_name, sponsor.last_name),
             "sponsor_changes": sponsor_changes,
             "bank_account": _bank_account(me),
+            "vat_registration": _vat_registration(me),
         },
         audit_targets={Distributor: [me.pk]},
         login_id=me.user_id,
@@ -192,8 +209,15 @@ def distributor_erase(*, distributor: Distributor, actor: Any, reason: str) -> D
         return node
 
     now = timezone.now()
+    # What other apps hold under the person's addresses (notifications) goes in this transaction.
+    emails = {node.email, *([user.email] if user is not None else [])} - {""}
+    personal_data_erased.send(sender=Distributor, instance=node, emails=sorted(emails))
     # The account is only where future payouts go; each payout keeps the account it was sent to.
     BankAccount.objects.filter(distributor=node).delete()
+    # Likewise the VAT status and invoice address: each issued invoice keeps its own copy.
+    VatRegistration.objects.filter(distributor=node).delete()
+    # The acceptances of the agreement stay as contract records; the device they came from does not.
+    AgreementAcceptance.objects.filter(distributor=node).update(ip_address=None, user_agent="")
     Distributor.objects.filter(pk=node.pk).update(**pseudonym, updated_at=now)
     for field, value in pseudonym.items():
         setattr(node, field, value)

@@ -417,12 +417,19 @@ class OrderAdmin(ServiceAdmin):
         "distributor",
         "customer",
         "purpose",
+        "channel",
         "status",
         "period",
         "total",
         "demonstration_link",
     )
-    list_filter = ("status", "purpose", PeriodFilter, ("demonstration", admin.EmptyFieldListFilter))
+    list_filter = (
+        "status",
+        "purpose",
+        "channel",
+        PeriodFilter,
+        ("demonstration", admin.EmptyFieldListFilter),
+    )
     search_fields = (
         "=number",
         "=external_id",
@@ -439,8 +446,11 @@ class OrderAdmin(ServiceAdmin):
         "distributor",
         "customer",
         "purpose",
+        "channel",
         "status",
         "demonstration",
+        "contact_email",
+        "delivery_address",
         "currency",
         "paid_at",
         "cancelled_at",
@@ -771,4 +781,5 @@ class HostCreditAdmin(admin.ModelAdmin):
 
 
 # Buy-back requests have their own admin module (decisions go through orders.services.buyback).
-from orders import admin_buyback  # noqa: E402, F401
+# Autoship too (changes go through orders.services.autoship).
+from orders import admin_autoship, admin_buyback  # noqa: E402, F401

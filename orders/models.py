@@ -146,6 +146,15 @@ class OrderStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+class OrderChannel(models.TextChoices):
+    """Where an order came from: entered by a distributor or staff (portal, API, admin, import), or
+    placed by the customer online through a distributor's shop or a demonstration's shopping link."""
+
+    DIRECT = "direct", _("Entered by the distributor or staff")
+    SHOP = "shop", _("Online shop")
+    DEMONSTRATION_LINK = "demonstration_link", _("Demonstration shopping link")
+
+
 # An order can be returned (or handed back in a buy-back) while it is paid and not wholly returned.
 RETURNABLE_STATUSES = (OrderStatus.PAID, OrderStatus.PARTLY_RETURNED)
 
@@ -195,6 +204,36 @@ class Order(TimeStampedModel):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # db_default: rows written outside the ORM (bench/generate_network.py's COPY) need no value.
+    channel = models.CharField(
+        _("channel"),
+        max_length=24,
+        choices=OrderChannel.choices,
+        default=OrderChannel.DIRECT,
+        db_default=OrderChannel.DIRECT,
+        db_index=True,
+    )
+    # A shop order's own contact data (orders.services.shop): where its confirmation and
+    # withdrawal link went, and where the goods go. Personal data: erased with the customer.
+    contact_email = models.EmailField(_("contact e-mail address"), blank=True, default="", db_default="")
+    delivery_address = models.TextField(_("delivery address"), blank=True, default="", db_default="")
+    # The shop the customer ordered in: what their pages and mail name, whose cooling-off period
+    # applies. `distributor` is who is credited, which may differ (orders.services.shop) and is
+    # never shown to the visitor.
+    shop_distributor = models.ForeignKey(
+        Distributor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("shop"),
+    )
+    # The checkout form's one-time token: a second POST of the same form finds this order.
+    shop_submission = models.CharField(
+        _("shop submission token"), max_length=32, null=True, blank=True, unique=True, editable=False
+    )
+    # When the shop confirmation was claimed for sending (at most once; orders.services.shop).
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -551,3 +590,29 @@ class BuybackLine(models.Model):
             "quantity": self.quantity,
             "line": self.order_line_id,
         }
+
+
+# Autoship lives in its own module (this one is long enough); Django finds models imported here.
+from orders.models_autoship import (  # noqa: E402
+    AutoshipPaymentAttempt,
+    AutoshipRun,
+    AutoshipRunStatus,
+    AutoshipStatus,
+    AutoshipUnit,
+    PaymentAttemptStatus,
+    Subscription,
+    SubscriptionLine,
+    Weekday,
+)
+
+__all__ = [
+    "AutoshipPaymentAttempt",
+    "AutoshipRun",
+    "AutoshipRunStatus",
+    "AutoshipStatus",
+    "AutoshipUnit",
+    "PaymentAttemptStatus",
+    "Subscription",
+    "SubscriptionLine",
+    "Weekday",
+]

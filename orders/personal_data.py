@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, NotFound, PermissionDenied
-from core.personal_data import ERASED_FIRST_NAME, PersonalDataPart, grouped, plain, rows
+from core.personal_data import ERASED_FIRST_NAME, PersonalDataPart, grouped, personal_data_erased, plain, rows
 from core.services import audit_pseudonymise_target, audit_record
 from distributors.models import Distributor
 from orders.models import (
@@ -34,6 +34,7 @@ from orders.models import (
     Return,
     ReturnLine,
 )
+from orders.models_autoship import AutoshipStatus, Subscription
 
 
 def _attach(parents: list[dict], children: list[dict], parent_key: str, name: str) -> list[dict]:
@@ -190,7 +191,7 @@ def customer_part(customer: Customer) -> PersonalDataPart:
         {"customer": me},
         order_fields=(
             "id", "number", "status", "demonstration_id", "currency", "created_at", "paid_at",
-            "cancelled_at", "host_credit_redeemed",
+            "cancelled_at", "host_credit_redeemed", "channel", "contact_email", "delivery_address",
         ),
         line_fields=("sku", "quantity", "unit_price", "vat_rate", "half_price"),
     )  # fmt: skip
@@ -301,12 +302,24 @@ def customer_erase(*, customer: Customer, actor: Any, reason: str) -> Customer:
     pseudonym = _pseudonym(row.pk)
     if all(getattr(row, f) == v for f, v in pseudonym.items()):
         return row
+    # What other apps hold under the customer's address (notifications) goes in this transaction.
+    if row.email:
+        personal_data_erased.send(sender=Customer, instance=row, emails=[row.email])
+    # Nobody is left to deliver to: the customer's autoships end.
+    now = timezone.now()
+    Subscription.objects.filter(customer=row).exclude(status=AutoshipStatus.CANCELLED).update(
+        status=AutoshipStatus.CANCELLED, cancelled_at=now, next_date=None, updated_at=now
+    )
     for field, value in pseudonym.items():
         setattr(row, field, value)
     row.save(update_fields=[*pseudonym, "updated_at"])
     # A demonstration's place is usually the host's home address: it goes with the host.
     places = (
         Demonstration.objects.filter(host=row).exclude(place="").update(place="", updated_at=timezone.now())
+    )
+    # A shop order's contact address and delivery address are the customer's too (orders.services.shop).
+    Order.objects.filter(customer=row).exclude(contact_email="", delivery_address="").update(
+        contact_email="", delivery_address="", updated_at=timezone.now()
     )
     # str(row) is the pseudonym now: earlier entries and the new one names only it.
     audit_pseudonymise_target(target=row, new_repr=str(row))

@@ -4,14 +4,19 @@ from django.urls import include, path
 
 from portal.views import (
     account,
+    agreement,
+    autoship,
     bank,
     buyback,
     customers,
     dashboard,
     demonstrations,
+    notifications,
     orders,
     profile,
+    shop_link,
     statements,
+    tax,
     team,
 )
 
@@ -22,10 +27,15 @@ urlpatterns = [
     *dashboard.urlpatterns,
     path("team/", include(team.urlpatterns)),
     path("customers/", include(customers.urlpatterns)),
+    path("orders/autoship/", include(autoship.urlpatterns)),
     path("orders/", include(orders.urlpatterns)),
     path("demonstrations/", include(demonstrations.urlpatterns)),
     path("buyback/", include(buyback.urlpatterns)),
     path("statements/", include(statements.urlpatterns)),
     path("me/bank-account/", include(bank.urlpatterns)),
+    path("me/vat-status/", include(tax.urlpatterns)),
+    path("me/notifications/", include(notifications.urlpatterns)),
+    path("me/agreement/", include(agreement.urlpatterns)),
+    path("me/shop/", include(shop_link.urlpatterns)),
     path("me/", include(profile.urlpatterns)),
 ]

@@ -21,9 +21,12 @@ from django.utils import timezone
 
 import commissions.personal_data
 import distributors.personal_data
+import notifications.personal_data
 import orders.personal_data
+import orders.personal_data_autoship
 from core.models import AuditEntry
 from core.personal_data import PersonalDataPart, plain, rows
+from distributors.agreement_selectors import agreement_personal_data_part
 from distributors.models import Distributor
 from orders.models import Customer
 
@@ -32,11 +35,16 @@ EXPORT_FORMAT = "backoffice.personal-data.v1"
 # The parts of an export, in the order of its sections.
 DISTRIBUTOR_PARTS: tuple[Callable[[Distributor], PersonalDataPart], ...] = (
     distributors.personal_data.distributor_part,  # profile, sponsor, sponsor_changes, bank_account
+    agreement_personal_data_part,  # agreement_acceptances (the distributor agreement's versions)
     orders.personal_data.distributor_part,  # customers, orders, returns, demonstrations, buy-backs
+    orders.personal_data_autoship.distributor_part,  # autoships (own and customers'), dates
     commissions.personal_data.distributor_part,  # period results, statements, ledger, payouts
+    notifications.personal_data.distributor_part,  # notification settings, notifications sent
 )
 CUSTOMER_PARTS: tuple[Callable[[Customer], PersonalDataPart], ...] = (
     orders.personal_data.customer_part,  # profile, distributor, orders, returns, demonstrations...
+    orders.personal_data_autoship.customer_part,  # autoships, their dates
+    notifications.personal_data.customer_part,  # notification settings, notifications sent
 )
 
 

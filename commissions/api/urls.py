@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import downline, me, views
+from . import downline, invoices, me, views
 
 urlpatterns = [
     path("me/", me.MeApi.as_view(), name="api-me"),
@@ -12,4 +12,6 @@ urlpatterns = [
     path("statements/<str:period>/lines/", views.StatementLineListApi.as_view(), name="api-statement-lines"),
     path("me/progress/", views.ProgressApi.as_view(), name="api-me-progress"),
     path("payouts/", views.PayoutListApi.as_view(), name="api-payouts"),
+    path("me/invoices/", invoices.InvoiceListApi.as_view(), name="api-me-invoices"),
+    path("me/invoices/<str:number>/pdf/", invoices.InvoicePdfApi.as_view(), name="api-me-invoice-pdf"),
 ]

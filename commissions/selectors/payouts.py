@@ -3,6 +3,8 @@ was made) and returned ones, with the reason in the reader's language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +52,10 @@ HOLD_EXPLANATIONS = {
         "Your bank returned the last payment: check your bank account under My data and save it again; "
         "then it is paid with the next payment run."
     ),
+    PayoutHoldReason.AGREEMENT: lambda: _(
+        "You have not accepted the current distributor agreement yet: accept it under My data, and it "
+        "is paid with the next payment run."
+    ),
 }
 
 
@@ -58,13 +64,26 @@ def hold_explanation(reason: str) -> str:
     return explain() if explain is not None else str(reason)
 
 
-def payout_holds_open_of(distributor) -> QuerySet[PayoutHold]:
-    """The distributor's payouts held and not paid since, newest period first."""
-    return (
-        PayoutHold.objects.filter(distributor=distributor, released_by__isnull=True)
-        .select_related("period")
-        .order_by("-period__start", "-id")
-    )
+# The reasons a valid bank account clears (the bank account page lists these holds).
+BANK_HOLD_REASONS = (
+    PayoutHoldReason.NO_BANK_ACCOUNT,
+    PayoutHoldReason.INVALID_BANK_ACCOUNT,
+    PayoutHoldReason.RETURNED,
+)
+
+
+def payout_holds_open_of(distributor, *, reasons: Iterable[str] | None = None) -> QuerySet[PayoutHold]:
+    """The distributor's payouts held and not paid since, newest period first (only those held
+    for one of `reasons` when given)."""
+    holds = PayoutHold.objects.filter(distributor=distributor, released_by__isnull=True)
+    if reasons is not None:
+        holds = holds.filter(reason__in=list(reasons))
+    return holds.select_related("period").order_by("-period__start", "-id")
+
+
+def payout_holds_open_of_period(period) -> QuerySet[PayoutHold]:
+    """The period's payouts held and not paid since (a batch left them out, or none was made)."""
+    return PayoutHold.objects.filter(period=period, released_by__isnull=True)
 
 
 def payout_holds_by_statement(statement_ids: list[int]) -> dict[int, PayoutHold]:

@@ -9,7 +9,15 @@ from decimal import Decimal
 from django.db.models import QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from commissions.models import CloseRun, CloseRunKind, CloseRunStatus, DistributorPeriod, Payout, Statement
+from commissions.models import (
+    CloseRun,
+    CloseRunKind,
+    CloseRunStatus,
+    DistributorPeriod,
+    Payout,
+    SelfBillingInvoice,
+    Statement,
+)
 from commissions.selectors.runs import close_run_for_export
 from core.errors import NotFound
 from core.money import ZERO, money_str, points_str
@@ -20,10 +28,13 @@ EXPORT_COLUMNS = (
     "personal_commission", "override_commission", "clawbacks", "adjustments", "carried_in", "net",
     "payout", "carried_out",
 )  # fmt: skip
+# With --invoices: the payout's self-billing invoice (empty without one), after the columns above.
+INVOICE_COLUMNS = ("invoice_number", "vat_status", "vat_amount", "invoice_total")
 
 
-def statement_export_rows(run: CloseRun) -> list[list[str]]:
-    """One row per statement of the run in the export format (interfaces.md), by external id."""
+def statement_export_rows(run: CloseRun, *, invoices: bool = False) -> list[list[str]]:
+    """One row per statement of the run in the export format (interfaces.md), by external id; with
+    `invoices`, each row ends with its payout's invoice number, VAT status, VAT and invoice total."""
     from distributors.models import Distributor
 
     results = {
@@ -47,6 +58,7 @@ def statement_export_rows(run: CloseRun) -> list[list[str]]:
     )
     label = period_label(run.period.start)
     none = (ZERO, ZERO, 0, 0, False, False)
+    invoiced = _invoices_by_distributor(run) if invoices else {}
     rows = []
     for (
         distributor_id,
@@ -78,10 +90,21 @@ def statement_export_rows(run: CloseRun) -> list[list[str]]:
                 money_str(net),
                 money_str(payout),
                 money_str(carried_out),
+                *(invoiced.get(distributor_id, ["", "", "", ""]) if invoices else []),
             ]  # fmt: skip
         )
     rows.sort(key=lambda row: row[0])
     return rows
+
+
+def _invoices_by_distributor(run: CloseRun) -> dict[int, list[str]]:
+    """The invoice columns of the run's paid statements, by distributor id (one query)."""
+    return {
+        distributor_id: [number, treatment, money_str(vat), money_str(total)]
+        for distributor_id, number, treatment, vat, total in SelfBillingInvoice.objects.filter(
+            payout__statement__run=run
+        ).values_list("distributor_id", "number", "vat_treatment", "vat_amount", "total")
+    }
 
 
 def _bool(value: bool) -> str:

@@ -22,6 +22,7 @@ from ..addresses import REASON_DISTRIBUTOR, REASON_LOGIN, address_unavailable
 from ..invitations import invitation_schedule
 from ..models import Distributor, DistributorStatus
 from ..selectors import email_in_use
+from ..signals import distributor_enrolled
 from .checks import clean_contact, clean_text
 from .referral_codes import referral_code_generate
 
@@ -172,4 +173,8 @@ def distributor_enroll(
         )
     if invite:
         invitation_schedule(distributor=node, actor=actor, language=language)
+    # Told after the commit (notifications: the sponsor hears of a new frontline member).
+    transaction.on_commit(
+        lambda: distributor_enrolled.send(sender=Distributor, distributor=node, actor=actor)
+    )
     return node

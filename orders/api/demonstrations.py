@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -25,6 +26,7 @@ from orders.selectors.demonstrations import (
     demonstration_summary,
     demonstrations_of_distributor,
 )
+from orders.shop_links import demonstration_shop_expires, demonstration_shop_url
 
 from .common import (
     CREATE_ERRORS,
@@ -52,6 +54,21 @@ class DemonstrationSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Qualified party sales frozen at the close; null until then (see qps_so_far).",
     )
+    shopping_link = serializers.SerializerMethodField(
+        help_text="The signed link where guests order online in the party's name (orders.shop_links); "
+        "null once the demonstration is closed or cancelled."
+    )
+    shopping_link_expires = serializers.SerializerMethodField()
+
+    def get_shopping_link(self, demonstration: Demonstration) -> str | None:
+        if demonstration.status != DemonstrationStatus.PLANNED:
+            return None
+        return demonstration_shop_url(demonstration)
+
+    def get_shopping_link_expires(self, demonstration: Demonstration) -> dt.datetime | None:
+        if demonstration.status != DemonstrationStatus.PLANNED:
+            return None
+        return demonstration_shop_expires(demonstration)
 
 
 class HostCreditSerializer(serializers.Serializer):

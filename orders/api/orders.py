@@ -16,6 +16,7 @@ from distributors.models import Distributor
 from orders import services
 from orders.models import (
     MAX_LINE_QUANTITY,
+    OrderChannel,
     OrderPurpose,
     OrderStatus,
 )
@@ -48,6 +49,9 @@ class OrderSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
     customer_id = serializers.IntegerField(allow_null=True)
     demonstration_id = serializers.IntegerField(allow_null=True)
+    channel = serializers.ChoiceField(
+        choices=OrderChannel.choices, help_text="Where it came from: entered, the shop, a party's link."
+    )
     currency = serializers.CharField()
     total = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Paid, ex VAT.")
     total_qv = serializers.DecimalField(max_digits=20, decimal_places=4)

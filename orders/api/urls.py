@@ -4,10 +4,11 @@ own (orders.selectors); anything else is 404."""
 
 from django.urls import path
 
-from . import buyback, catalogue, customers, demonstrations, orders, returns
+from . import autoship, buyback, catalogue, customers, demonstrations, orders, returns, shop
 
 urlpatterns = [
     path("products/", catalogue.ProductListApi.as_view(), name="api-products"),
+    path("me/shop-link/", shop.ShopLinkApi.as_view(), name="api-me-shop-link"),
     path("customers/", customers.CustomerListApi.as_view(), name="api-customers"),
     path("customers/<int:customer_id>/", customers.CustomerDetailApi.as_view(), name="api-customer"),
     path("orders/", orders.OrderListApi.as_view(), name="api-orders"),
@@ -35,6 +36,28 @@ urlpatterns = [
         "demonstrations/<int:demonstration_id>/cancel/",
         demonstrations.DemonstrationCancelApi.as_view(),
         name="api-demonstration-cancel",
+    ),
+    path("autoships/", autoship.AutoshipListApi.as_view(), name="api-autoships"),
+    path("autoships/<int:subscription_id>/", autoship.AutoshipDetailApi.as_view(), name="api-autoship"),
+    path(
+        "autoships/<int:subscription_id>/skip/",
+        autoship.AutoshipSkipApi.as_view(),
+        name="api-autoship-skip",
+    ),
+    path(
+        "autoships/<int:subscription_id>/pause/",
+        autoship.AutoshipPauseApi.as_view(),
+        name="api-autoship-pause",
+    ),
+    path(
+        "autoships/<int:subscription_id>/resume/",
+        autoship.AutoshipResumeApi.as_view(),
+        name="api-autoship-resume",
+    ),
+    path(
+        "autoships/<int:subscription_id>/cancel/",
+        autoship.AutoshipCancelApi.as_view(),
+        name="api-autoship-cancel",
     ),
     path("buyback/units/", buyback.BuybackUnitsApi.as_view(), name="api-buyback-units"),
     path("buyback-requests/", buyback.BuybackRequestListApi.as_view(), name="api-buyback-requests"),

@@ -35,6 +35,7 @@ from orders.models import (
 )
 from orders.selectors.buyback import buyback_terms, buyback_units, own_lines_with_quantities
 from orders.services.returns import order_return
+from orders.signals import buyback_decided
 
 MAX_REASON = 2000
 DECISION_ACTIONS = {
@@ -318,6 +319,8 @@ def buyback_request_decide(
             "returns": [r.pk for r in returns],
         },
     )
+    # Told after the commit (notifications: the distributor hears of the decision).
+    transaction.on_commit(lambda: buyback_decided.send(sender=BuybackRequest, request=request))
 
     if request.with_termination and status != BuybackStatus.REJECTED:
         if request.distributor.status != DistributorStatus.TERMINATED:

@@ -552,7 +552,8 @@ def cooling_off_deadline(order: Order) -> dt.datetime | None:
 
     It runs from the payment; for a demonstration order from the later of the demonstration's
     close and the order's own date (a guest who ordered before the party may withdraw after it).
-    The length is the market's (the selling distributor's country) setting.
+    The length is the market's (the selling distributor's country) setting; for a shop order the
+    market of the shop it was placed in (what the customer was told, orders.services.shop).
     """
     rules = current_rules()
     demonstration = order.demonstration  # no query when the order has none
@@ -566,7 +567,8 @@ def cooling_off_deadline(order: Order) -> dt.datetime | None:
         if paid_at is None:
             return None
         start = paid_at
-    return start + dt.timedelta(days=rules.cooling_off_days_for(order.distributor.country))
+    seller = order.shop_distributor or order.distributor
+    return start + dt.timedelta(days=rules.cooling_off_days_for(seller.country))
 
 
 def _release_voucher(order: Order) -> None:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from commissions.selectors.payouts import hold_explanation, payout_holds_open_of
+from commissions.selectors.payouts import BANK_HOLD_REASONS, hold_explanation, payout_holds_open_of
 from core.errors import ApplicationError
 from distributors.bank import bank_account_of, bank_account_set
 from portal.access import PortalRequest, distributor_required
@@ -36,7 +36,8 @@ def index(request: PortalRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your bank account has been saved."))
             return redirect("portal:profile-bank")
-    holds = list(payout_holds_open_of(me)[:12])
+    # Only what a valid account clears; an agreement hold is explained on the statements page.
+    holds = list(payout_holds_open_of(me, reasons=BANK_HOLD_REASONS)[:12])
     return render(
         request,
         "portal/bank_account.html",

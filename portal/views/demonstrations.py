@@ -30,6 +30,7 @@ from orders.selectors.demonstrations import (
     demonstration_live,
     demonstrations_of_distributor,
 )
+from orders.shop_links import demonstration_shop_expires, demonstration_shop_url
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.forms_demonstrations import (
@@ -100,6 +101,14 @@ def _page(
             "host_link": link,
             "host_link_expires": host_link_expires(demonstration),
             "share_text": _("Your party: the sales so far and your host rewards: %(link)s") % {"link": link},
+        }
+    if demonstration.status == DemonstrationStatus.PLANNED:
+        # Guests order online in the party's name (orders.shop_links): signed, expiring like the host link.
+        shop_link = demonstration_shop_url(demonstration)
+        context |= {
+            "shop_link": shop_link,
+            "shop_link_expires": demonstration_shop_expires(demonstration),
+            "shop_share_text": _("Order for the party online: %(link)s") % {"link": shop_link},
         }
     return render(request, "portal/demonstration.html", context)
 

@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from commissions.invoice_documents import invoice_filename, invoice_pdf
 from commissions.models import LedgerKind
+from commissions.selectors.invoices import invoices_by_payout
 from commissions.selectors.money_lines import statement_lines
 from commissions.selectors.payouts import hold_explanation, payout_holds_by_statement, payout_return_reason
 from commissions.selectors.ranks import rank_names_by_plan
@@ -88,6 +90,7 @@ def index(request: PortalRequest) -> HttpResponse:
     statements = list(page.object_list)
     names = rank_names_by_plan(s.run.plan_id for s in statements)
     holds = payout_holds_by_statement([s.pk for s in statements])
+    invoices = invoices_by_payout([p.pk for p in map(_payout, statements) if p is not None])
     return render(
         request,
         "portal/statements.html",
@@ -99,6 +102,7 @@ def index(request: PortalRequest) -> HttpResponse:
                     "payout": _payout(s),
                     "names": names.get(s.run.plan_id, {}),
                     "hold": holds.get(s.pk),
+                    "invoice": invoices.get(_payout(s).pk) if _payout(s) is not None else None,
                 }
                 for s in statements
             ],
@@ -117,6 +121,9 @@ def _statement_context(statement) -> dict:
         "names": names,
         # Why a payout waits (no valid bank account), or why the bank gave it back.
         "hold_explanation": hold_explanation(hold.reason) if hold is not None else "",
+        "hold_reason": hold.reason if hold is not None else "",
+        # The self-billing invoice of the payout (none for a repayment alone).
+        "invoice": invoices_by_payout([payout.pk]).get(payout.pk) if payout is not None else None,
         "return_reason": payout_return_reason(payout) if payout is not None else "",
     }
 
@@ -196,6 +203,20 @@ def csv_download(request: PortalRequest, period: str) -> HttpResponse:
 
 
 @distributor_required
+def invoice_download(request: PortalRequest, period: str) -> HttpResponse:
+    """The self-billing invoice of the statement's payout, as PDF (the distributor's own only)."""
+    statement = _statement(request, period)
+    payout = _payout(statement)
+    invoice = invoices_by_payout([payout.pk]).get(payout.pk) if payout is not None else None
+    if invoice is None:
+        raise Http404(_("This statement has no invoice."))
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice_filename(invoice)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@distributor_required
 def income_disclosure(request: PortalRequest) -> HttpResponse:
     years = income_disclosure_years()
     raw = request.GET.get("year", "")
@@ -221,4 +242,5 @@ urlpatterns = [
     path("<str:period>/", detail, name="statement"),
     path("<str:period>/print/", printable, name="statement-print"),
     path("<str:period>/csv/", csv_download, name="statement-csv"),
+    path("<str:period>/invoice/", invoice_download, name="statement-invoice"),
 ]

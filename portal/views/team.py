@@ -35,6 +35,7 @@ from core.errors import ApplicationError
 from core.templatetags.formatting import rank as rank_label
 from distributors.models import Distributor
 from distributors.services.enrollment import distributor_enroll
+from orders.selectors.autoship import team_next_autoships
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 from portal.links import public_url
@@ -92,9 +93,12 @@ def index(request: PortalRequest) -> HttpResponse:
         "link": link,
         "code": me.referral_code,
     }
+    autoship_customers, autoship_frontline = team_next_autoships(me)
     context = {
         "me": me,
         "run": run,
+        "autoship_customers": autoship_customers,
+        "autoship_frontline": autoship_frontline,
         "legs": legs,
         "leg_count": leg_count,
         "downline_count": me.downline_size,

@@ -36,15 +36,29 @@ class PersonalDataApi(DistributorApi):
         bank_account = serializers.DictField(
             allow_null=True, help_text="Where my payouts go: holder, IBAN, BIC; null if none entered."
         )
+        vat_registration = serializers.DictField(
+            allow_null=True,
+            help_text="My VAT status, VAT number, business name and invoice address; null if none entered.",
+        )
+        agreement_acceptances = _records(
+            "My acceptances of the distributor agreement: version, when, channel, language, hash of "
+            "the text, IP address and user agent."
+        )
         customers = _records("My customers with their contact data (they are my customers).")
         orders = _records("My orders, each with its lines.")
         returns = _records("Returns, cancellations and buy-backs of my orders, with their lines.")
         demonstrations = _records("Demonstrations I held, with host and guest ids.")
         buyback_requests = _records("My buy-back requests, with decisions and lines.")
+        autoships = _records("My autoships and my customers', with their lines and orders.")
         period_results = _records("Volumes and paid-as rank of every closed period.")
         statements = _records("My statements of the final closes.")
         ledger_lines = _records("My ledger lines of the final closes (source by name).")
         payouts = _records("The payouts made to me.")
+        self_billing_invoices = _records("The self-billing invoices issued for my payouts.")
+        notification_settings = serializers.DictField(
+            help_text="My address's notification preferences and the language of my mails."
+        )
+        notifications = _records("The notification mails sent to my address.")
         audit_entries = _records("Administrative acts about me, and those I did myself.")
 
     @extend_schema(

@@ -268,7 +268,8 @@ def test_every_endpoint_wants_a_distributor(net, api):
         if template.startswith("/api/v1/auth/"):
             continue
         path = template
-        for name in ("member_id", "customer_id", "order_id", "demonstration_id", "request_id"):
+        ids = ("member_id", "customer_id", "order_id", "demonstration_id", "request_id", "subscription_id")
+        for name in ids:
             path = path.replace("{" + name + "}", "1")
         path = path.replace("{period}", "2026-10")
         for method in operations:

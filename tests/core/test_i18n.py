@@ -42,6 +42,7 @@ PROJECT_APPS = ["core", "distributors", "plans", "orders", "commissions", "compl
 
 # Labels that are rightly the same in Dutch, each for a reason; every other label must change.
 SAME_IN_DUTCH = {
+    "API": "the same abbreviation in Dutch",
     "status": "the Dutch word is the same",
     "product": "the Dutch word is the same",
     "Open": "the Dutch word is the same",

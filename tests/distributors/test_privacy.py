@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commissions.models import LedgerLine, Payout, Statement
+from commissions.models import LedgerLine, Payout, SelfBillingInvoice, Statement
 from commissions.services.adjustments import adjustment_create
 from commissions.services.payouts import payout_batch_create
 from core.errors import ApplicationError, Conflict, PermissionDenied
@@ -27,6 +27,9 @@ from distributors.selectors import tree_check
 from distributors.services.enrollment import distributor_enroll
 from distributors.services.moves import distributor_move
 from distributors.services.status import distributor_terminate
+from distributors.services.tax import vat_registration_set
+from distributors.tax import VatRegistration
+from notifications.models import Notification
 from orders.models import Order, OrderLine, Product
 from orders.services import (
     customer_register,
@@ -220,7 +223,9 @@ def test_the_export_takes_a_fixed_number_of_queries(world, django_assert_max_num
     with django_assert_max_num_queries(len(few.captured_queries)):
         data = distributor_personal_data(anna)
     assert len(data["orders"]) == 7
-    assert len(few.captured_queries) <= 16
+    # One query per kind of record (issue 19 added the agreement, autoships, invoices and the
+    # notifications' address, language, preferences and mails), whatever the history's size.
+    assert len(few.captured_queries) <= 23
 
 
 # --- Erasure ------------------------------------------------------------------------------------
@@ -438,3 +443,29 @@ def test_an_erased_distributor_s_pseudonymous_email_passes_validation(world):
     anna = terminated(world)
     erased = distributor_erase(distributor=anna, actor=world["staff"], reason="GDPR request 12")
     validate_email(erased.email)
+
+
+def test_the_vat_status_and_the_invoices_are_exported_and_the_status_is_erased(world):
+    """The VAT status is personal data the export shows and erasure removes; each self-billing
+    invoice keeps its own copy (a financial record, like the payout's account)."""
+    anna = world["anna"]
+    vat_registration_set(
+        distributor=anna,
+        vat_status="nl",
+        vat_number="NL000099998B57",
+        address="Kerkstraat 1\n1234 AB Utrecht",
+        actor=world["staff"],
+    )
+    data = distributor_personal_data(anna)
+    assert data["vat_registration"]["vat_number"] == "NL000099998B57"
+    [invoice] = data["self_billing_invoices"]  # July's payout, issued before the status was entered
+    assert (invoice["vat_treatment"], invoice["payout"]) == (
+        "none",
+        Payout.objects.get(distributor=anna).reference,
+    )
+
+    assert Notification.objects.filter(email="anna@example.nl").exists()  # "statement ready" of July
+    distributor_erase(distributor=terminated(world), actor=world["staff"], reason="GDPR request 13")
+    assert not Notification.objects.filter(email="anna@example.nl").exists()
+    assert not VatRegistration.objects.filter(distributor=anna).exists()
+    assert SelfBillingInvoice.objects.filter(distributor=anna).count() == 1

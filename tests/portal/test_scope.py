@@ -53,8 +53,18 @@ def _pk_by_section(net, section: str) -> int:
     return objects[section]
 
 
-def _token(net, section: str) -> str:
-    """A signed token of the section: the host link's, or a join consent's (anna's guest asked)."""
+def _token(net, section: str, route: str = "") -> str:
+    """A signed token of the section: the host link's, a join consent's (anna's guest asked), or
+    the shop's (a demonstration's shopping link, a shop order's own page)."""
+    if section == "shop":
+        from orders.shop_links import demonstration_shop_token, shop_order_token
+
+        if route.startswith("shop/party/"):
+            return demonstration_shop_token(_owned(net).demonstration)
+        order = _owned(net).pending_order
+        order.contact_email, order.channel = "guest@example.nl", "shop"
+        order.save(update_fields=["contact_email", "channel"])
+        return shop_order_token(order)
     if section == "join":
         from django.utils import timezone
 
@@ -70,12 +80,30 @@ def _token(net, section: str) -> str:
     return host_link_token(_owned(net).demonstration)
 
 
+def _subscription(net, section: str) -> int:
+    """An autoship of anna's guest (made once per test network)."""
+    from orders.models import Subscription
+    from orders.services.autoship import subscription_create
+
+    guest = _owned(net).guest
+    existing = Subscription.objects.filter(customer=guest).first()
+    if existing is not None:
+        return existing.pk
+    return subscription_create(
+        distributor=net.anna, customer=guest, interval_unit="months", interval_count=1, day_of_month=15,
+        lines=[(net.product.sku, 1)], actor=net.anna.user,
+    ).pk  # fmt: skip
+
+
 # Parameter name -> what it names. Section owners: a new parameter name goes here.
 PARAMETERS: dict[str, Parameter] = {
     "customer_id": Parameter("object", lambda net, section: _owned(net).guest.pk),
     "order_id": Parameter("object", lambda net, section: _owned(net).pending_order.pk),
     "request_id": Parameter("object", lambda net, section: _owned(net).buyback.pk),
     "pk": Parameter("object", _pk_by_section),
+    "subscription_id": Parameter("object", _subscription),
+    # What is done to the subscription its route names (skip, pause, ...): the object is the subscription.
+    "action": Parameter("object", lambda net, section: "skip"),
     # anton, a member of anna's downline: her upline (root) and anton himself see him too, nobody
     # outside the line does.
     "member_id": Parameter("object", lambda net, section: net.anton.pk, also_allowed=("root", "anton")),
@@ -91,6 +119,10 @@ PUBLIC = {
     "join": 200,
     "join-thanks": 200,
     "join-confirm": 200,
+    "shop": 200,
+    "shop-demonstration": 200,
+    "shop-order": 200,
+    "shop-withdraw": 200,
     # Says that a signed-in user has no distributor profile: it needs no sign-in of its own.
     "no-profile": 403,
 }
@@ -124,7 +156,16 @@ class PortalURL:
         return {PARAMETERS[p].kind for p in self.params if p in PARAMETERS}
 
     def path(self, net) -> str:
-        return reverse(self.name, kwargs={p: PARAMETERS[p].value(net, self.section) for p in self.params})
+        return reverse(
+            self.name,
+            kwargs={
+                # A token names what its route is for (a shop has two kinds).
+                p: _token(net, self.section, self.route)
+                if p == "token"
+                else PARAMETERS[p].value(net, self.section)
+                for p in self.params
+            },
+        )
 
     def __str__(self) -> str:
         return self.name

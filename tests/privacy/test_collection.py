@@ -20,9 +20,12 @@ def test_a_distributors_export_holds_each_apps_part_in_order():
     data = distributor_personal_data(DistributorFactory())
     assert list(data) == [
         *ENVELOPE,
-        *["profile", "sponsor", "sponsor_changes", "bank_account"],  # distributors
+        *["profile", "sponsor", "sponsor_changes", "bank_account", "vat_registration"],  # distributors
+        "agreement_acceptances",  # distributors (the distributor agreement)
         *["customers", "orders", "returns", "demonstrations", "buyback_requests"],  # orders
-        *["period_results", "statements", "ledger_lines", "payouts"],  # commissions
+        "autoships",  # orders (autoship)
+        *["period_results", "statements", "ledger_lines", "payouts", "self_billing_invoices"],  # commissions
+        *["notification_settings", "notifications"],  # notifications
         "audit_entries",
     ]
     assert (data["format"], data["subject"]) == ("backoffice.personal-data.v1", "distributor")
@@ -34,6 +37,8 @@ def test_a_customers_export_holds_the_orders_part():
     assert list(data) == [
         *ENVELOPE,
         *["profile", "distributor", "orders", "returns", "demonstrations", "host_credits"],
+        "autoships",
+        *["notification_settings", "notifications"],  # notifications
         "audit_entries",
     ]
     assert data["subject"] == "customer"

@@ -42,9 +42,15 @@ class Command(BaseCommand):
                 raise CommandError("Give a period and a file: payout_batch YYYY-MM FILE.")
             with transaction.atomic():  # no batch without its SEPA file when one is asked for
                 batch = payout_batch_create(period=parse_period(options["period"]))
-                sepa = payout_batch_pain001(batch) if options["pain001"] else None
+                sepa = payout_batch_pain001(batch) if options["pain001"] and batch is not None else None
         except ApplicationError as exc:
             raise CommandError(str(exc)) from exc
+        if batch is None:  # every payout still to pay is held: recorded, no file to write
+            self.stdout.write(
+                f"Nothing to pay for {options['period']}: every payout still to pay is held "
+                "(see Held payouts in the admin for the reasons). No file written."
+            )
+            return
         if sepa is not None:
             with open(options["pain001"], "wb") as xml:
                 xml.write(sepa)

@@ -12,9 +12,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from commissions.demo import seed_commissions
+from distributors.agreement_demo import seed_agreement
 from distributors.demo import demo_password, seed_moves, seed_network
 from distributors.models import Distributor
+from notifications.demo import muted, seed_notifications
 from orders.demo import seed_buybacks, seed_sales
+from orders.demo_autoship import seed_autoships
+from orders.demo_shop import seed_shop_orders
 from plans.services import plan_ensure_default
 from portal.roles import SUPPORT
 
@@ -55,11 +59,20 @@ class Command(BaseCommand):
             admin = self._ensure_admin()
             self._ensure_support()
             logins = seed_network(size=size, seed=seed, stdout=self.stdout)
-        seed_sales(seed=seed, months=months, stdout=self.stdout)
-        seed_commissions(stdout=self.stdout, actor=admin)
-        # After the closes, in the open month: what staff do between closes.
-        seed_buybacks(actor=admin, stdout=self.stdout)
-        seed_moves(actor=admin, stdout=self.stdout)
+        # Before the payout batches: the two who have not accepted it show held payouts.
+        seed_agreement(actor=admin, stdout=self.stdout)
+        # The bulk seeding sends no notifications; the last close then shows a few (console).
+        with muted():
+            seed_sales(seed=seed, months=months, stdout=self.stdout)
+            seed_commissions(stdout=self.stdout, actor=admin)
+            # After the closes, in the open month: what staff do between closes.
+            seed_buybacks(actor=admin, stdout=self.stdout)
+            seed_moves(actor=admin, stdout=self.stdout)
+        seed_notifications(stdout=self.stdout)
+        # Online orders through a shop and a party's shopping link (their confirmations: console).
+        seed_shop_orders(stdout=self.stdout)
+        # Autoships with today's orders, paid but for one awaiting its retry (its mail: console).
+        seed_autoships(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Seeded {Distributor.objects.count()} distributors."))
         self._print_logins(logins)
 
