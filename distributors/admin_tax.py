@@ -7,39 +7,20 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from .forms import VatDetailsCleanMixin
 from .models import VatRegistration
 from .services.tax import vat_registration_set
-from .tax import vat_details_check
 
 
-class VatRegistrationForm(forms.ModelForm):
+class VatRegistrationForm(VatDetailsCleanMixin, forms.ModelForm):
     vat_number = forms.CharField(label=_("VAT number"), max_length=40, required=False)
 
     class Meta:
         model = VatRegistration
         fields = ["distributor", "vat_status", "vat_number", "business_name", "address"]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if not self.errors:
-            try:
-                details = vat_details_check(
-                    vat_status=cleaned.get("vat_status", ""), vat_number=cleaned.get("vat_number", ""),
-                    business_name=cleaned.get("business_name", ""), address=cleaned.get("address", ""),
-                )  # fmt: skip
-            except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    self.add_error(field, messages)
-                return cleaned
-            cleaned.update(
-                vat_status=details.vat_status, vat_number=details.vat_number,
-                business_name=details.business_name, address=details.address,
-            )  # fmt: skip
-        return cleaned
 
 
 @admin.register(VatRegistration)

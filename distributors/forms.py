@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from .bank import bank_details_check
 from .models import Distributor
 from .selectors import AmbiguousReference, distributor_by_reference, email_in_use
+from .tax import vat_details_check
 
 
 class DistributorAddForm(forms.ModelForm):
@@ -81,4 +82,23 @@ class BankDetailsCleanMixin:
                 holder=cleaned.get("holder", ""), iban=cleaned.get("iban", ""), bic=cleaned.get("bic", "")
             )
             cleaned.update(holder=details.holder, iban=details.iban, bic=details.bic)
+        return cleaned
+
+
+class VatDetailsCleanMixin:
+    """Checks VAT status, VAT number, business name and invoice address together
+    (distributors.tax) and keeps them normalised: the admin's and the portal's VAT status forms. A
+    ValidationError keyed by field puts each message on its field."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}  # type: ignore[misc]  # a mixin of a Django form
+        if not self.errors:  # type: ignore[attr-defined]
+            details = vat_details_check(
+                vat_status=cleaned.get("vat_status", ""), vat_number=cleaned.get("vat_number", ""),
+                business_name=cleaned.get("business_name", ""), address=cleaned.get("address", ""),
+            )  # fmt: skip
+            cleaned.update(
+                vat_status=details.vat_status, vat_number=details.vat_number,
+                business_name=details.business_name, address=details.address,
+            )  # fmt: skip
         return cleaned

@@ -3,11 +3,8 @@ VAT (distributors.tax: the same check and service as the API's PUT /me/vat-statu
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -15,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
+from distributors.forms import VatDetailsCleanMixin
 from distributors.services.tax import vat_registration_of, vat_registration_set
-from distributors.tax import ADDRESS_MAX_LENGTH, VatStatus, vat_details_check
+from distributors.tax import ADDRESS_MAX_LENGTH, VatStatus
 from portal.access import PortalRequest, distributor_required
 from portal.forms import add_service_error
 
 
-class VatStatusForm(forms.Form):
+class VatStatusForm(VatDetailsCleanMixin, forms.Form):
     """Checked by distributors.tax.vat_details_check, as in the API and the admin, each message
     on its field."""
 
@@ -51,21 +49,6 @@ class VatStatusForm(forms.Form):
         ),
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if not self.errors:
-            try:
-                details = vat_details_check(**cleaned)
-            except ValidationError as error:
-                for field, messages_ in error.message_dict.items():
-                    self.add_error(field, messages_)
-                return cleaned
-            cleaned.update(
-                vat_status=details.vat_status, vat_number=details.vat_number,
-                business_name=details.business_name, address=details.address,
-            )  # fmt: skip
-        return cleaned
 
 
 @distributor_required
