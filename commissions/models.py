@@ -815,13 +815,30 @@ class BankStatementLine(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=10, choices=BankLineOutcome.choices)
     problem = models.CharField(_("problem"), max_length=10, choices=BankLineProblem.choices, blank=True)
+    # An unmatched line staff have looked into (services.bank_statements.bank_statement_line_handle).
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    handled_note = models.TextField(_("handling note"), blank=True)
 
     class Meta:
         verbose_name = _("bank statement line")
         verbose_name_plural = _("bank statement lines")
         ordering = ["statement", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["statement", "number"], name="bankstatementline_unique_number")
+            models.UniqueConstraint(fields=["statement", "number"], name="bankstatementline_unique_number"),
+            # Only an unmatched line is handled, and always with a note.
+            models.CheckConstraint(
+                condition=models.Q(handled_at__isnull=True)
+                | (models.Q(outcome="unmatched") & ~models.Q(handled_note="")),
+                name="bankline_handled_unmatched_with_note",
+            ),
         ]
         indexes = [
             models.Index(

@@ -6,7 +6,8 @@ information (RtrInf, with the bank's reason code) marks it returned and puts its
 the distributor's balance as an adjustment of the open period, so that the next close pays it
 again (the ledger is the only balance), and holds their account until they save it again. A
 batch booked as one entry without details is matched by its message id (the batch reference).
-Everything else is stored as unmatched, for staff.
+Everything else is stored as unmatched, for staff, who mark each one handled with a note once
+they have looked into it (bank_statement_line_handle).
 
 Imported once: a statement is known by its account and statement id, and importing it again
 changes nothing. The file is read whole before anything is written; a file that is not a camt.053
@@ -44,8 +45,9 @@ from commissions.models import (
     PayoutStatus,
 )
 from commissions.selectors.payouts import return_reason_text
+from core.accounts.services import actor_is_staff
 from core.batches import chunked
-from core.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict, PermissionDenied
 from core.locks import advisory_xact_lock
 from core.money import ZERO
 from core.periods import next_period, period_of
@@ -426,3 +428,35 @@ def _batches_settle(batch_ids: set[int], actor: Any) -> None:
                 actor=actor, action="commissions.payout_batch_paid", target=batch,
                 reason="Booked by the bank (camt.053 statement)",
             )  # fmt: skip
+
+
+# --- Unmatched lines, handled by staff
+
+
+@transaction.atomic
+def bank_statement_line_handle(*, line: BankStatementLine, actor: Any, note: str) -> BankStatementLine:
+    """Staff mark an unmatched line handled (looked into, and booked or settled by hand), with a note."""
+    if not actor_is_staff(actor):
+        raise PermissionDenied(_("Only staff mark a bank statement line handled."))
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(_("Say what was done about the line; the note is kept."), field="note")
+    which = {"number": line.number, "statement": line.statement}
+    if line.outcome != BankLineOutcome.UNMATCHED:
+        raise Conflict(
+            _("Line %(number)d of %(statement)s was matched (%(outcome)s): there is nothing to handle.")
+            % {**which, "outcome": line.get_outcome_display().lower()},
+            field="line",
+        )
+    now = timezone.now()
+    updated = BankStatementLine.objects.filter(
+        pk=line.pk, outcome=BankLineOutcome.UNMATCHED, handled_at__isnull=True
+    ).update(handled_at=now, handled_by=actor, handled_note=note)
+    if updated != 1:  # Nothing updated: someone handled it first (the same moment, or before).
+        raise Conflict(_("Line %(number)d of %(statement)s was handled already.") % which, field="line")
+    line.handled_at, line.handled_by, line.handled_note = now, actor, note
+    audit_record(
+        actor=actor, action="commissions.bank_statement_line_handled", target=line, reason=note,
+        data={"amount": str(line.amount), "credit": line.credit, "problem": line.problem},
+    )  # fmt: skip
+    return line
