@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -24,7 +24,8 @@ from core.admin_display import column
 from core.errors import ApplicationError
 from core.templatetags.formatting import money
 
-from .models import BankLineOutcome, BankStatement, BankStatementLine, PayoutBatch, PayoutHold
+from .models import BankStatement, BankStatementLine, PayoutBatch, PayoutHold
+from .selectors.payouts import bank_lines_open, open_bank_line
 from .services.bank_statements import MAX_STATEMENT_BYTES, bank_statement_import, bank_statement_line_handle
 from .services.sepa import pain001_filename, payout_batch_pain001
 
@@ -123,7 +124,7 @@ class HandlingFilter(admin.SimpleListFilter):
         self, request: HttpRequest, queryset: QuerySet[BankStatementLine]
     ) -> QuerySet[BankStatementLine]:
         if self.value() == "open":
-            return queryset.filter(outcome=BankLineOutcome.UNMATCHED, handled_at__isnull=True)
+            return bank_lines_open(queryset)
         if self.value() == "handled":
             return queryset.filter(handled_at__isnull=False)
         return queryset
@@ -171,7 +172,7 @@ class BankStatementAdmin(admin.ModelAdmin):
             .annotate(
                 to_handle=Count(
                     "lines",
-                    filter=Q(lines__outcome=BankLineOutcome.UNMATCHED, lines__handled_at__isnull=True),
+                    filter=open_bank_line("lines__"),
                 )
             )
         )
@@ -280,8 +281,9 @@ class BankStatementLineAdmin(_ViewOnly, admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[BankStatementLine]
     ) -> HttpResponse | None:
         """An intermediate page asks for the note; then the service marks each open line handled."""
-        lines = queryset.filter(outcome=BankLineOutcome.UNMATCHED, handled_at__isnull=True)
-        count, skipped = lines.count(), queryset.count() - lines.count()
+        lines = bank_lines_open(queryset)
+        count = lines.count()
+        skipped = queryset.count() - count
         if not count or count > MAX_HANDLE_ROWS:
             self.message_user(
                 request,

@@ -5,11 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from commissions.models import Payout, PayoutHold, PayoutHoldReason, PayoutStatus
+from commissions.models import (
+    BankLineOutcome,
+    BankStatementLine,
+    Payout,
+    PayoutHold,
+    PayoutHoldReason,
+    PayoutStatus,
+)
+
+
+# A bank statement line still to handle: the import could not match it and no one has handled it
+# (commissions.services.bank_statements.bank_statement_line_handle). `prefix` reaches the line
+# through a relation ("lines__" from a statement).
+def open_bank_line(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}outcome": BankLineOutcome.UNMATCHED, f"{prefix}handled_at__isnull": True})
+
+
+def bank_lines_open(lines: QuerySet[BankStatementLine]) -> QuerySet[BankStatementLine]:
+    """The lines of `lines` still to handle."""
+    return lines.filter(open_bank_line())
+
 
 # The ISO 20022 return reasons a bank gives most (ExternalReturnReason1Code); others show as code.
 RETURN_REASONS = {

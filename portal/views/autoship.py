@@ -99,7 +99,7 @@ def edit(request: PortalRequest, subscription_id: int) -> HttpResponse:
         "weekday": subscription.weekday,
         "day_of_month": subscription.day_of_month,
     }
-    for row, line in enumerate(subscription.lines.all(), start=1):
+    for row, line in enumerate(subscription.lines.select_related("product"), start=1):
         initial[f"product_{row}"] = line.product.sku
         initial[f"quantity_{row}"] = line.quantity
     form = AutoshipForm(
